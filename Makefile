@@ -1,0 +1,61 @@
+# dmc-report: two commands on a fresh machine.
+#   make run    set up .venv, install, and do the main job (the demo study)
+#   make test   set up, then ruff, mypy, import-linter and the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+OUT ?= dmc-demo
+
+.PHONY: setup system-deps run test lint typecheck layers pytest bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+# Qt (even offscreen) needs a few shared libraries that a bare Debian image may lack, and R is
+# needed to regenerate reference fixtures (not to run the tests). Installed only when missing.
+system-deps:
+	@missing=""; \
+	for lib in libEGL.so.1 libGL.so.1 libxkbcommon.so.0 libfontconfig.so.1 libdbus-1.so.3; do \
+	  ldconfig -p 2>/dev/null | grep -q "$$lib" || missing="$$missing $$lib"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing system libraries for Qt:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 >/dev/null; \
+	  else echo "warning: missing system libraries for Qt:$$missing (install them with your package manager)"; fi; \
+	fi
+
+setup: $(STAMP) system-deps
+
+run: setup
+	$(VENV)/bin/dmc-report demo --out $(OUT)
+	$(VENV)/bin/dmc-report validate --protocol $(OUT)/protocol.toml --data $(OUT)/data.xlsx \
+	  --key $(OUT)/key.xlsx --key-password-file $(OUT)/key-password.txt
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+layers: setup
+	$(VENV)/bin/lint-imports
+
+# pytest exits 5 when it collected no test: that must fail, not pass silently.
+pytest: setup
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q
+
+test: lint typecheck layers pytest
+
+bench: setup
+	$(PY) bench/bench_read.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Icons and fonts shipped with dmc-report (importlib.resources package)."""

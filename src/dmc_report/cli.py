@@ -1,0 +1,260 @@
+"""The ``dmc-report`` command line (data contract section 2).
+
+Exit status: 0 success (warnings allowed); 1 validation errors; 2 an unusable input (one message
+naming file, sheet, row and column, no traceback); 3 an internal error (the traceback goes to a
+log file whose path is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from dmc_report import __version__
+from dmc_report.domain.errors import CancelledError, UnusableInputError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
+
+EPILOG = """\
+examples:
+  dmc-report demo --out demo                      write the demo study (and its reports) to ./demo
+  dmc-report validate --protocol demo/protocol.toml --data demo/data.xlsx
+  dmc-report analyze --protocol P.toml --data data.xlsx --key key.xlsx \\
+      --key-password-file key-password.txt --cutoff 2016-06-30 --json results.json
+  dmc-report report --protocol P.toml --data data.xlsx --open open.pdf
+  dmc-report gui                                  open the desktop application
+
+Passwords for encrypted workbooks come from --data-password-file / --key-password-file or the
+environment variables DMC_DATA_PASSWORD / DMC_KEY_PASSWORD, never from the command line itself.
+Exit status: 0 ok, 1 validation errors, 2 unusable input, 3 internal error (see the log).
+"""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from exc
+
+
+def _study_args(p: argparse.ArgumentParser, *, key: bool = True) -> None:
+    p.add_argument("--protocol", required=True, type=Path, help="protocol file (TOML)")
+    p.add_argument("--data", required=True, type=Path, help="data workbook (xlsx)")
+    if key:
+        p.add_argument("--key", type=Path, help="randomization key workbook (xlsx); unblinded only")
+    p.add_argument(
+        "--cutoff", type=_date, help="data cutoff YYYY-MM-DD (default: latest date in the data)"
+    )
+    p.add_argument(
+        "--data-password-file", type=Path, help="file holding the data workbook's password"
+    )
+    if key:
+        p.add_argument(
+            "--key-password-file", type=Path, help="file holding the key workbook's password"
+        )
+    p.add_argument(
+        "--engine",
+        choices=["fastexcel", "openpyxl"],
+        default="fastexcel",
+        help="workbook reader: fastexcel (fast, default) or openpyxl (reference)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dmc-report",
+        description="Interim reports for a clinical trial's Data Monitoring Committee: validate the "
+        "EDC export against the protocol, compute blinded and unblinded summaries, and render the "
+        "OPEN and CLOSED reports. With no command it opens the desktop application.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"dmc-report {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="write the demo study (and its reports) to a folder")
+    demo.add_argument(
+        "--out", type=Path, default=Path("dmc-demo"), help="folder (default ./dmc-demo)"
+    )
+    demo.add_argument("--cutoff", type=_date, help="an interim snapshot as exported on this date")
+    demo.add_argument("--subjects", type=int, default=55, help="randomized subjects (default 55)")
+    demo.add_argument("--seed", type=int, default=20120705, help=argparse.SUPPRESS)
+
+    val = sub.add_parser("validate", help="check the inputs against the contract and the schedule")
+    _study_args(val)
+    val.add_argument("--findings", type=Path, help="write all findings to F.xlsx or F.csv")
+    val.add_argument(
+        "--json", action="store_true", help="print the results' validation block as JSON"
+    )
+
+    ana = sub.add_parser("analyze", help="compute the results JSON")
+    _study_args(ana)
+    ana.add_argument("--json", type=Path, required=True, help="output file")
+
+    rep = sub.add_parser("report", help="render the OPEN (and CLOSED) reports")
+    _study_args(rep)
+    rep.add_argument("--open", type=Path, required=True, help="open report PDF")
+    rep.add_argument("--closed", type=Path, help="closed report PDF (needs --key)")
+    rep.add_argument("--closed-password-file", type=Path, help="password for the closed report")
+    rep.add_argument("--report-date", type=_date)
+    rep.add_argument("--meeting-date", type=_date)
+
+    gui = sub.add_parser("gui", help="open the desktop application")
+    gui.add_argument("--protocol", type=Path)
+    gui.add_argument("--data", type=Path)
+    gui.add_argument("--key", type=Path)
+    return parser
+
+
+def _password(file: Path | None, env: str, what: str) -> str | None:
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise UnusableInputError(
+                f"the {what} password file cannot be read: {exc.strerror}"
+            ) from exc
+    return os.environ.get(env) or None
+
+
+def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from dmc_report.io.engines import Engine
+    from dmc_report.pipeline import load_study
+
+    key = getattr(args, "key", None)
+    loaded = load_study(
+        args.protocol,
+        args.data,
+        key=key,
+        data_password=_password(args.data_password_file, "DMC_DATA_PASSWORD", "data workbook"),
+        key_password=_password(
+            getattr(args, "key_password_file", None), "DMC_KEY_PASSWORD", "key workbook"
+        )
+        if key
+        else None,
+        cutoff=args.cutoff,
+        engine=Engine(args.engine),
+    )
+    how = "latest date in the data" if loaded.cutoff_is_default else "as given"
+    print(f"data cutoff: {loaded.cutoff.isoformat()} ({how})", file=sys.stderr)
+    return loaded
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from dmc_report.pipeline import make_demo
+
+    if args.subjects < 4:
+        raise UnusableInputError("--subjects must be at least 4")
+    files = make_demo(args.out, cutoff=args.cutoff, subjects=args.subjects, seed=args.seed)
+    print(f"demo study written to {files.folder}")
+    for label, path in (
+        ("protocol", files.protocol),
+        ("data", files.data),
+        ("key (encrypted)", files.key),
+        ("key password", files.key_password_file),
+    ):
+        print(f"  {label:16} {path}")
+    print(f"  data cutoff      {files.cutoff.isoformat()}")
+    print("reports: not yet available in this version (the report renderer is being built)")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    data = loaded.study.data
+    print(
+        f"study {loaded.study.protocol.study.id}: {data.provenance.file} read with {data.provenance.engine}"
+    )
+    for name, n in data.provenance.sheet_rows.items():
+        extra = data[name].extra_columns
+        note = f" (ignored columns: {', '.join(extra)})" if extra else ""
+        print(f"  {name:4} {n:7d} rows{note}")
+    if loaded.key is not None:
+        k = loaded.key
+        arms = len(k.arms)
+        print(f"  key: {k.provenance.file}: {len(k.assignments)} subjects, {arms} arms")
+    issues = data.cell_issues
+    for issue in issues[:20]:
+        print(
+            f"  cell {issue.sheet}!{issue.column} row {issue.row}: "
+            f"{issue.value!r} is not a valid {issue.problem}"
+        )
+    if len(issues) > 20:
+        print(f"  ... and {len(issues) - 20} more unreadable cells")
+    print("schedule checks: not yet available in this version")
+    return EXIT_OK
+
+
+def _not_yet(what: str) -> int:
+    print(f"dmc-report: {what} is not yet available in this version", file=sys.stderr)
+    return EXIT_UNUSABLE
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    _load(args)
+    return _not_yet("analyze")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    _load(args)
+    return _not_yet("report")
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    return _not_yet("the desktop application")
+
+
+def _log_internal_error(exc: BaseException) -> Path | None:
+    try:
+        import platformdirs
+
+        folder = Path(platformdirs.user_log_dir("dmc-report", appauthor=False))
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = folder / f"error-{stamp}-{os.getpid()}.log"
+        path.write_text(
+            f"dmc-report {__version__}\nargs: {sys.argv}\n\n"
+            + "".join(traceback.format_exception(exc)),
+            encoding="utf-8",
+        )
+        return path
+    except OSError:
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    commands = {
+        "demo": _cmd_demo,
+        "validate": _cmd_validate,
+        "analyze": _cmd_analyze,
+        "report": _cmd_report,
+        "gui": _cmd_gui,
+        None: _cmd_gui,
+    }
+    try:
+        return commands[args.command](args)
+    except UnusableInputError as exc:
+        print(f"dmc-report: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except CancelledError:
+        print("dmc-report: cancelled", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("dmc-report: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log = _log_internal_error(exc)
+        where = f"; the details are in {log}" if log else ""
+        print(f"dmc-report: internal error ({type(exc).__name__}: {exc}){where}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""A synthetic, seeded demo study modelled on the first trial."""

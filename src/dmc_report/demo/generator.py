@@ -1,0 +1,473 @@
+"""Generate the demo study: a synthetic, seeded trial modelled on the first study.
+
+At its final cutoff the demo reproduces the published crude figures by construction (13/27 vs
+3/28 abstinent over the last two weeks; about 15/27 vs 26/28 used cocaine or dropped out; a
+relapse hazard ratio near 0.47; post-discharge craving about 58% lower). With ``cutoff`` it is
+the export a data manager would pull on that date. A handful of deliberate data problems give
+validation something to find; they are listed in :data:`DELIBERATE_PROBLEMS`.
+
+The generator is the only place that knows which subject got which arm before the key is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dmc_report.domain.protocol import Protocol, Visit
+
+Rows = list[list[Any]]
+
+EXPERIMENTAL, CONTROL = "A", "B"
+ARMS_TABLE = pd.DataFrame(
+    {
+        "ARMCD": [CONTROL, EXPERIMENTAL],
+        "ARM": ["Midazolam 0.025 mg/kg", "Ketamine 0.5 mg/kg"],
+        "ROLE": ["CONTROL", "EXPERIMENTAL"],
+    }
+)
+STUDYID = "KETCOC-01"
+ENROLMENT_START = dt.date(2012, 7, 5)
+ENROLMENT_END = dt.date(2016, 6, 30)
+
+# Per arm at 27/28 subjects; scaled for other sizes.
+_TARGETS = {
+    EXPERIMENTAL: {"dropouts": 3 / 27, "abstinent": 13 / 27, "events": 15 / 27},
+    CONTROL: {"dropouts": 4 / 28, "abstinent": 3 / 28, "events": 26 / 28},
+}
+# Weight of each relapse visit as the first event for subjects who relapse in treatment.
+_FIRST_EVENT_WEIGHTS = {
+    EXPERIMENTAL: np.array([10, 5, 3, 2, 2, 1, 1, 1], float),
+    CONTROL: np.array([6, 5, 4, 3, 2, 1, 1, 1], float),
+}
+_AE_TERMS = [
+    ("Nervous system disorders", "Headache", 0.9, 1.0),
+    ("Nervous system disorders", "Dizziness", 1.4, 0.6),
+    ("Psychiatric disorders", "Dissociation", 1.6, 0.1),
+    ("Psychiatric disorders", "Anxiety", 0.5, 0.7),
+    ("Psychiatric disorders", "Insomnia", 0.5, 0.6),
+    ("Gastrointestinal disorders", "Nausea", 0.9, 0.5),
+    ("Gastrointestinal disorders", "Vomiting", 0.4, 0.2),
+    ("Vascular disorders", "Hypertension", 0.7, 0.2),
+    ("General disorders and administration site conditions", "Fatigue", 0.5, 0.6),
+    ("Eye disorders", "Vision blurred", 0.4, 0.1),
+]
+DELIBERATE_PROBLEMS = (
+    "VAS: a craving score of 105 (range 0-100)",
+    "VAS: an impossible date (2014-02-30) typed as text",
+    "UDS: a sample under an unknown visit code (W6V1)",
+    "UDS: an invalid result code (INCONCL)",
+    "AE: an adverse event that ends before it starts",
+    "DM: an age of 17 (range 18-100)",
+    "UDS/VAS/QS: a few outpatient visits 2 days outside their ±1-day window",
+)
+
+
+@dataclass(frozen=True)
+class DemoTables:
+    """The demo export (data sheets) and key (RAND, ARMS) as frames in the contract's layout."""
+
+    data: dict[str, pd.DataFrame]
+    rand: pd.DataFrame
+    arms: pd.DataFrame
+    last_date: dt.date
+
+
+def _day(randdt: dt.date, study_day: int) -> dt.date:
+    return randdt + dt.timedelta(days=study_day - 1 if study_day > 0 else study_day)
+
+
+def generate(protocol: Protocol, *, subjects: int = 55, seed: int = 20120705) -> DemoTables:
+    """Generate the final (all follow-up complete) demo data for ``subjects`` randomized."""
+    rng = np.random.default_rng(seed)
+    ep = protocol.endpoints
+    visits = {v.code: v for v in protocol.visits}
+    relapse = list(ep.relapse_visits)
+    window = set(ep.abstinence_visits)
+    window_idx = [i for i, c in enumerate(relapse) if c in window]
+    eot = ep.end_of_treatment_day
+    n_sites = max(3, subjects // 500)
+    sites = [str(101 + i) for i in range(n_sites)]
+    n_screen_fail = round(subjects * 10 / 55)
+
+    n_exp = subjects // 2
+    arms = np.array([EXPERIMENTAL] * n_exp + [CONTROL] * (subjects - n_exp))
+    arms = arms[rng.permutation(subjects)]
+    span = (ENROLMENT_END - ENROLMENT_START).days
+    rand_offsets = np.sort(rng.integers(0, span, subjects))
+    randdts = [ENROLMENT_START + dt.timedelta(days=int(o)) for o in rand_offsets]
+
+    # Outcome class of each subject, with exact counts per arm.
+    klass = np.empty(subjects, dtype=object)
+    for arm in (EXPERIMENTAL, CONTROL):
+        idx = rng.permutation(np.flatnonzero(arms == arm))
+        n = len(idx)
+        t = _TARGETS[arm]
+        d = round(n * t["dropouts"])
+        a = round(n * t["abstinent"])
+        events = max(round(n * t["events"]), n - a)
+        a_early = max(0, events - d - (n - d - a))
+        a_clean = a - a_early
+        labels = ["dropout"] * d + ["abst_clean"] * a_clean + ["abst_early"] * a_early
+        labels += ["relapser"] * (n - len(labels))
+        klass[idx] = labels
+
+    rows: dict[str, Rows] = {
+        k: [] for k in ("DM", "UDS", "VAS", "QS", "EX", "AE", "DS", "VS", "FU")
+    }
+    dm, qs = rows["DM"], rows["QS"]
+    site_of = rng.choice(sites, subjects, p=_site_weights(len(sites)))
+    subj_counter: dict[str, int] = {}
+
+    def new_id(site: str) -> str:
+        subj_counter[site] = subj_counter.get(site, 0) + 1
+        return f"{site}-{subj_counter[site]:04d}"
+
+    # Screen failures are interleaved with randomized subjects in time.
+    fail_offsets = rng.integers(0, span, n_screen_fail)
+    people = [("R", i, rand_offsets[i]) for i in range(subjects)]
+    people += [("F", j, fail_offsets[j]) for j in range(n_screen_fail)]
+    people.sort(key=lambda p: (p[2], p[0], p[1]))
+    rand_rows = []
+    lost_after_eot = set(
+        rng.choice(
+            np.flatnonzero(np.isin(klass, ["abst_clean", "relapser"])),
+            round(subjects * 5 / 55),
+            replace=False,
+        )
+    )
+    for kind, i, off in people:
+        site = site_of[i] if kind == "R" else rng.choice(sites)
+        sid = new_id(site)
+        age = int(np.clip(rng.normal(44, 8), 19, 70))
+        sex = rng.choice(["M", "F"], p=[0.8, 0.2])
+        race = rng.choice(["Black or African American", "White", "Other"], p=[0.55, 0.35, 0.10])
+        ethnic = rng.choice(["Not Hispanic or Latino", "Hispanic or Latino"], p=[0.8, 0.2])
+        route = rng.choice(["SMOKED", "INTRANASAL", "INJECTED"], p=[0.75, 0.2, 0.05])
+        bldays = int(np.clip(rng.normal(17, 6), 8, 30))
+        if kind == "F":
+            consdt = ENROLMENT_START + dt.timedelta(days=int(off))
+            dm.append([sid, site, consdt, None, age, sex, race, ethnic, route, bldays])
+            qs.append([sid, "SCR", consdt + dt.timedelta(days=2), _ffmq(rng, 0), _pss(rng, 0)])
+            continue
+        randdt = randdts[i]
+        arm = arms[i]
+        consdt = randdt - dt.timedelta(days=int(rng.integers(4, 14)))
+        dm.append([sid, site, consdt, randdt, age, sex, race, ethnic, route, bldays])
+        rand_rows.append([sid, arm])
+        _subject(
+            rng,
+            sid,
+            randdt,
+            arm,
+            str(klass[i]),
+            i in lost_after_eot,
+            visits,
+            relapse,
+            window_idx,
+            eot,
+            consdt,
+            rows,
+        )
+
+    cols = {
+        "DM": [
+            "SUBJID",
+            "SITEID",
+            "CONSDT",
+            "RANDDT",
+            "AGE",
+            "SEX",
+            "RACE",
+            "ETHNIC",
+            "ROUTE",
+            "BLDAYS",
+        ],
+        "UDS": ["SUBJID", "VISIT", "VISDT", "COCAINE", "COLLECTED"],
+        "VAS": ["SUBJID", "VISIT", "VISDT", "CRAVING"],
+        "QS": ["SUBJID", "VISIT", "VISDT", "FFMQ", "PSS"],
+        "EX": ["SUBJID", "EXDT", "EXCOMPL"],
+        "AE": [
+            "SUBJID",
+            "AETERM",
+            "AESOC",
+            "AESTDT",
+            "AEENDT",
+            "AESEV",
+            "AESER",
+            "AEREL",
+            "AEACN",
+            "AEOUT",
+        ],
+        "DS": ["SUBJID", "DSDECOD", "DSTERM", "DSDT"],
+        "VS": ["SUBJID", "VISIT", "TPT", "SYSBP", "DIABP", "PULSE"],
+        "FU": ["SUBJID", "FUDT", "FUABST"],
+    }
+    data = {k: pd.DataFrame(v, columns=cols[k]).astype(object) for k, v in rows.items()}
+    _deliberate_problems(data, rng)
+    last = max(
+        d
+        for frame in data.values()
+        for c in frame.columns
+        if c.endswith("DT")
+        for d in frame[c]
+        if isinstance(d, dt.date)
+    )
+    rand = pd.DataFrame(rand_rows, columns=["SUBJID", "ARMCD"]).astype(object)
+    return DemoTables(data, rand, ARMS_TABLE.copy(), last)
+
+
+def _site_weights(n: int) -> np.ndarray:
+    w: np.ndarray = np.linspace(1.0, 1.6, n)[::-1]
+    return np.asarray(w / w.sum(), dtype=float)
+
+
+def _ffmq(rng: np.random.Generator, shift: float) -> int:
+    return int(np.clip(rng.normal(118 + shift, 15), 39, 195))
+
+
+def _pss(rng: np.random.Generator, shift: float) -> int:
+    return int(np.clip(rng.normal(19 - shift, 6), 0, 40))
+
+
+def _subject(
+    rng: np.random.Generator,
+    sid: str,
+    randdt: dt.date,
+    arm: str,
+    klass: str,
+    lost_after_eot: bool,
+    visits: dict[str, Visit],
+    relapse: list[str],
+    window_idx: list[int],
+    eot: int,
+    consdt: dt.date,
+    rows: dict[str, Rows],
+) -> None:
+    uds, vas, qs, ex, ae, ds, vs, fu = (
+        rows[k] for k in ("UDS", "VAS", "QS", "EX", "AE", "DS", "VS", "FU")
+    )
+    exp = arm == EXPERIMENTAL
+    # Urine result per relapse visit: "POS", "NEG" or None (missed).
+    res: dict[str, str | None] = {}
+    n_rel = len(relapse)
+    drop_day: int | None = None
+    if klass == "dropout":
+        drop_day = int(rng.integers(3, eot))
+        for c in relapse:
+            res[c] = rng.choice(["POS", "NEG"], p=[0.55, 0.45])
+    elif klass == "abst_clean":
+        res = dict.fromkeys(relapse, "NEG")
+    elif klass == "abst_early":
+        k = int(rng.integers(0, min(window_idx)))
+        for j, c in enumerate(relapse):
+            res[c] = "NEG" if j != k else "POS"
+    else:  # relapser: first event at a visit drawn by arm, at least one bad window visit
+        w = _FIRST_EVENT_WEIGHTS[arm]
+        k = int(rng.choice(n_rel, p=w / w.sum()))
+        for j, c in enumerate(relapse):
+            if j < k:
+                res[c] = "NEG"
+            elif j == k:
+                res[c] = "POS" if rng.random() < 0.8 else None
+            else:
+                u = rng.random()
+                res[c] = "POS" if u < (0.45 if exp else 0.65) else ("NEG" if u < 0.92 else None)
+        if all(res[relapse[j]] == "NEG" for j in window_idx):
+            res[relapse[int(rng.choice(window_idx))]] = "POS"
+    # Post-discharge craving level by arm (58% lower with ketamine); baseline alike.
+    # (its own random stream, so that tuning the relapse pattern leaves craving as it is)
+    crng = np.random.default_rng((7, int(sid.replace("-", ""))))
+    base = float(np.clip(crng.normal(57, 17), 5, 100))
+    post_level = base * (0.33 if exp else 0.79)
+    pss_shift = 3 if exp else 1
+    for v in visits.values():
+        if v.day < 1 or v.phase == "follow-up":
+            continue
+        target = _day(randdt, v.day)
+        if drop_day is not None and v.day >= drop_day:
+            continue
+        shift = 0
+        if v.window_after and rng.random() < 0.025:
+            shift = int(rng.choice([-2, 2]))  # out of window (deliberate, a conduct warning)
+        elif v.window_after and rng.random() < 0.15:
+            shift = int(rng.choice([-1, 1]))
+        visdt = target + dt.timedelta(days=shift)
+        if "UDS" in v.assessments:
+            if v.code in res:
+                r = res[v.code]
+            else:  # inpatient: mostly positive on admission, clearing over the week
+                r = "POS" if rng.random() < max(0.05, 0.8 - 0.2 * (v.day - 1)) else "NEG"
+            if r is None:
+                if rng.random() < 0.5:
+                    uds.append([sid, v.code, None, None, "N"])  # recorded as not collected
+                continue  # a missed visit: no sample, no rating
+            uds.append([sid, v.code, visdt, r, "Y"])
+        if "VAS" in v.assessments:
+            level = (
+                base
+                if v.day <= 1
+                else (base + post_level) / 2
+                if v.phase == "inpatient"
+                else post_level
+            )
+            score = int(np.clip(round(crng.normal(level, 9)), 0, 100))
+            vas.append([sid, v.code, visdt, score])
+        if "QS" in v.assessments:
+            qs.append([sid, v.code, visdt, _ffmq(rng, 4 * pss_shift), _pss(rng, pss_shift)])
+        if "VS" in v.assessments:
+            sys0, dia0 = rng.normal(124, 10), rng.normal(78, 7)
+            rise_s, rise_d = (18, 9) if exp else (7, 3)
+            for tpt, f in (("PRE", 0.0), ("POST40", 1.0), ("POST80", 0.55), ("POST120", 0.2)):
+                vs.append(
+                    [
+                        sid,
+                        v.code,
+                        tpt,
+                        round(sys0 + f * rng.normal(rise_s, 5)),
+                        round(dia0 + f * rng.normal(rise_d, 2.5)),
+                        round(rng.normal(74, 8) + f * 6),
+                    ]
+                )
+    qs.append([sid, "SCR", consdt + dt.timedelta(days=2), _ffmq(rng, 0), _pss(rng, 0)])
+    infusion = _day(randdt, 2)
+    ex.append([sid, infusion, "Y" if rng.random() > 0.02 else "N"])
+    # Adverse events: more, and dissociation, with ketamine; none leads to withdrawal.
+    last_day = drop_day if drop_day is not None else eot
+    for soc, term, rate_k, rate_m in _AE_TERMS:
+        if rng.random() < 0.16 * (rate_k if exp else rate_m):
+            start = _day(randdt, int(rng.integers(2, max(3, last_day))))
+            sev = rng.choice(["MILD", "MODERATE", "SEVERE"], p=[0.65, 0.3, 0.05])
+            end = start + dt.timedelta(days=int(rng.integers(0, 6)))
+            rel = (
+                "Y"
+                if term in ("Dissociation", "Dizziness", "Hypertension", "Vision blurred")
+                else "N"
+            )
+            ae.append([sid, term, soc, start, end, sev, "N", rel, "NONE", "RECOVERED"])
+    if not exp and rng.random() < 0.08:
+        start = _day(randdt, int(rng.integers(6, max(7, last_day))))
+        ae.append(
+            [
+                sid,
+                "Chest pain",
+                "General disorders and administration site conditions",
+                start,
+                start + dt.timedelta(days=2),
+                "SEVERE",
+                "Y",
+                "N",
+                "NONE",
+                "RECOVERED",
+            ]
+        )
+    # Disposition and follow-up.
+    if drop_day is not None:
+        reason = rng.choice(
+            ["WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "OTHER"], p=[0.5, 0.35, 0.15]
+        )
+        ds.append([sid, reason, "Dropped out during treatment", _day(randdt, drop_day)])
+        return
+    if lost_after_eot:
+        ds.append(
+            [
+                sid,
+                "LOST TO FOLLOW-UP",
+                "No contact after treatment",
+                _day(randdt, int(rng.integers(60, 150))),
+            ]
+        )
+        return
+    fudt = _day(randdt, 180 + int(rng.integers(-12, 13)))
+    p_abst = (
+        (0.75 if klass.startswith("abst") else 0.2)
+        if exp
+        else (0.3 if klass.startswith("abst") else 0.03)
+    )
+    fu.append([sid, fudt, "Y" if rng.random() < p_abst else "N"])
+    ds.append([sid, "COMPLETED", "Completed 6-month follow-up", fudt])
+
+
+def _deliberate_problems(data: dict[str, pd.DataFrame], rng: np.random.Generator) -> None:
+    """A few realistic errors (each found by validation) and legal variants (each accepted)."""
+    vas, uds, ae, dm = data["VAS"], data["UDS"], data["AE"], data["DM"]
+    d3 = vas.index[vas["VISIT"] == "D3"]
+    vas.loc[d3[len(d3) // 3], "CRAVING"] = 105
+    d4 = vas.index[vas["VISIT"] == "D4"]
+    vas.loc[d4[len(d4) // 2], "VISDT"] = "2014-02-30"
+    first = uds.iloc[len(uds) // 4]
+    extra = pd.DataFrame(
+        [[first["SUBJID"], "W6V1", first["VISDT"], "NEG", "Y"]], columns=uds.columns
+    )
+    data["UDS"] = uds = pd.concat([uds, extra], ignore_index=True).astype(object)
+    u3 = uds.index[(uds["VISIT"] == "D3") & uds["COCAINE"].notna()]
+    uds.loc[u3[len(u3) // 2], "COCAINE"] = "INCONCL"
+    if len(ae):
+        i = ae.index[len(ae) // 2]
+        ae.loc[i, "AEENDT"] = ae.loc[i, "AESTDT"] - dt.timedelta(days=3)
+    randomized = dm.index[dm["RANDDT"].notna()]
+    dm.loc[randomized[len(randomized) // 5], "AGE"] = 17
+    # Legal variants: codes in other case/with spaces, ISO text dates, an extra column.
+    for i in uds.index[uds["COCAINE"].isin(["NEG"])][::37]:
+        uds.loc[i, "COCAINE"] = "neg"
+    for i in uds.index[uds["COCAINE"].isin(["POS"])][::41]:
+        uds.loc[i, "COCAINE"] = " Pos"
+    for i in vas.index[vas["VISDT"].map(lambda d: isinstance(d, dt.date))][::53]:
+        vas.loc[i, "VISDT"] = vas.loc[i, "VISDT"].isoformat()
+    for frame in data.values():
+        frame.insert(0, "STUDYID", STUDYID)
+
+
+def apply_cutoff(tables: DemoTables, cutoff: dt.date, protocol: Protocol) -> DemoTables:
+    """The export as pulled on ``cutoff``: nothing that happened after it exists yet."""
+    day_of = {v.code: v.day for v in protocol.visits}
+    dm = tables.data["DM"].copy()
+    dm = dm[dm["CONSDT"].map(lambda d: d <= cutoff)].copy()
+    dm.loc[dm["RANDDT"].map(lambda d: isinstance(d, dt.date) and d > cutoff), "RANDDT"] = None
+    randdt = dict(zip(dm["SUBJID"], dm["RANDDT"], strict=True))
+
+    def on_or_before(d: object) -> bool:
+        if isinstance(d, str):
+            try:
+                d = dt.date.fromisoformat(d)
+            except ValueError:
+                return True
+        return not isinstance(d, dt.date) or d <= cutoff
+
+    out = {"DM": dm}
+    for name in ("UDS", "VAS", "QS"):
+        f = tables.data[name]
+        keep = f["VISDT"].map(on_or_before)
+        blank = f["VISDT"].isna()
+        target_ok = [
+            isinstance(randdt.get(s), dt.date) and _day(randdt[s], day_of.get(v, 1)) <= cutoff
+            for s, v in zip(f["SUBJID"], f["VISIT"], strict=True)
+        ]
+        keep &= ~blank | pd.Series(target_ok, index=f.index)
+        keep &= f["SUBJID"].isin(randdt.keys())
+        out[name] = f[keep].copy()
+    vs = tables.data["VS"]
+    out["VS"] = vs[
+        [
+            isinstance(randdt.get(s), dt.date) and _day(randdt[s], day_of.get(v, 1)) <= cutoff
+            for s, v in zip(vs["SUBJID"], vs["VISIT"], strict=True)
+        ]
+    ].copy()
+    ex = tables.data["EX"]
+    out["EX"] = ex[ex["EXDT"].map(on_or_before) & ex["SUBJID"].isin(randdt.keys())].copy()
+    ae = tables.data["AE"].copy()
+    ae = ae[ae["AESTDT"].map(on_or_before) & ae["SUBJID"].isin(randdt.keys())].copy()
+    later = ae["AEENDT"].map(lambda d: isinstance(d, dt.date) and d > cutoff)
+    ae.loc[later, "AEENDT"] = None
+    ae.loc[later, "AEOUT"] = "ONGOING"
+    out["AE"] = ae
+    for name, col in (("DS", "DSDT"), ("FU", "FUDT")):
+        f = tables.data[name]
+        out[name] = f[f[col].map(on_or_before) & f["SUBJID"].isin(randdt.keys())].copy()
+    randomized = {s for s, d in randdt.items() if isinstance(d, dt.date)}
+    rand = tables.rand[tables.rand["SUBJID"].isin(randomized)].copy()
+    return DemoTables(out, rand, tables.arms.copy(), cutoff)

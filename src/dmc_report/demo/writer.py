@@ -1,0 +1,80 @@
+"""Write the demo study to a folder: protocol, data workbook, encrypted key, password file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dmc_report.demo.generator import DemoTables
+from dmc_report.io.output import write_bytes_atomic, write_text_atomic
+
+DEMO_PASSWORD = "dmc-demo-key"  # the demo only: real keys get a password the statistician chooses
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    folder: Path
+    protocol: Path
+    data: Path
+    key: Path
+    key_password_file: Path
+    cutoff: dt.date
+
+
+def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """An xlsx with one sheet per frame; dates as real Excel dates, text dates kept as text."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    for name, frame in sheets.items():
+        ws = wb.create_sheet(name)
+        ws.append(list(frame.columns))
+        for row in frame.itertuples(index=False, name=None):
+            out: list[object] = []
+            for v in row:
+                if isinstance(v, dt.date):
+                    c = WriteOnlyCell(ws, value=v)
+                    c.number_format = "yyyy-mm-dd"
+                    out.append(c)
+                elif v is None or (isinstance(v, float) and v != v):
+                    out.append(None)
+                else:
+                    out.append(v.item() if hasattr(v, "item") else v)
+            ws.append(out)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def encrypt_xlsx(plain: bytes, password: str) -> bytes:
+    """Office (agile, AES) encryption of an xlsx, in memory."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    out = io.BytesIO()
+    OOXMLFile(io.BytesIO(plain)).encrypt(password, out)
+    return out.getvalue()
+
+
+def write_demo(folder: str | Path, tables: DemoTables, protocol_text: str) -> DemoFiles:
+    """Write the demo study's four files into ``folder`` (each atomically)."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    files = DemoFiles(
+        folder=out,
+        protocol=out / "protocol.toml",
+        data=out / "data.xlsx",
+        key=out / "key.xlsx",
+        key_password_file=out / "key-password.txt",
+        cutoff=tables.last_date,
+    )
+    write_text_atomic(files.protocol, protocol_text)
+    write_bytes_atomic(files.data, workbook_bytes(tables.data))
+    key = workbook_bytes({"RAND": tables.rand, "ARMS": tables.arms})
+    write_bytes_atomic(files.key, encrypt_xlsx(key, DEMO_PASSWORD))
+    write_text_atomic(files.key_password_file, DEMO_PASSWORD + "\n")
+    return files

@@ -1,0 +1,247 @@
+"""The protocol file: everything study-specific (data contract section 1.3).
+
+A pydantic model of the TOML file. The code holds nothing of one study; the next trial needs a
+new protocol file, not new code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS
+
+ASSESSMENTS = ("UDS", "VAS", "QS", "VS", "FU", "EX")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Study(_Frozen):
+    id: Annotated[str, Field(min_length=1)]
+    title: Annotated[str, Field(min_length=1)]
+    sponsor: str = ""
+    phase: str = ""
+    design: str = ""  # a sentence for the synopsis; may name the treatments (not a leak)
+    treatments: tuple[str, ...] = ()  # names of the interventions for the design synopsis
+    target_enrollment: Annotated[int, Field(gt=0)]
+    planned_enrollment_start: dt.date
+    planned_enrollment_end: dt.date
+    study_day_1: Literal["RANDDT"] = "RANDDT"
+    sites: dict[str, str] = Field(default_factory=dict)  # site id -> display name
+
+    @model_validator(mode="after")
+    def _enrollment_period(self) -> Study:
+        if self.planned_enrollment_end < self.planned_enrollment_start:
+            raise ValueError("planned_enrollment_end is before planned_enrollment_start")
+        return self
+
+
+class Visit(_Frozen):
+    code: Annotated[str, Field(min_length=1)]
+    day: int  # target study day (no day 0)
+    window_before: Annotated[int, Field(ge=0)] = 0
+    window_after: Annotated[int, Field(ge=0)] = 0
+    phase: Annotated[str, Field(min_length=1)]
+    label: str = ""
+    assessments: tuple[str, ...] = ()
+
+    @field_validator("code")
+    @classmethod
+    def _upper(cls, v: str) -> str:
+        return v.upper()
+
+    @field_validator("day")
+    @classmethod
+    def _no_day_zero(cls, v: int) -> int:
+        if v == 0:
+            raise ValueError("study day 0 does not exist (day 1 is randomization, day -1 before)")
+        return v
+
+    @field_validator("assessments")
+    @classmethod
+    def _known_assessments(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        out = tuple(a.strip().upper() for a in v)
+        unknown = [a for a in out if a not in ASSESSMENTS]
+        if unknown:
+            raise ValueError(f"unknown assessment {unknown[0]!r}; expected one of {ASSESSMENTS}")
+        return out
+
+
+class MissingRule(StrEnum):
+    POSITIVE = "positive"
+    IGNORE = "ignore"
+
+
+class Endpoints(_Frozen):
+    abstinence_visits: Annotated[tuple[str, ...], Field(min_length=1)]
+    missing: MissingRule = MissingRule.POSITIVE
+    relapse_visits: Annotated[tuple[str, ...], Field(min_length=1)]
+    end_of_treatment_day: Annotated[int, Field(gt=0)]
+    craving_visits: Annotated[tuple[str, ...], Field(min_length=1)]
+    craving_baseline_visit: str | None = None
+    infusion_visit: str | None = None
+
+    @field_validator("abstinence_visits", "relapse_visits", "craving_visits")
+    @classmethod
+    def _upper_all(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(x.strip().upper() for x in v)
+
+    @field_validator("craving_baseline_visit", "infusion_visit")
+    @classmethod
+    def _upper_one(cls, v: str | None) -> str | None:
+        return v.strip().upper() if v else v
+
+
+class Spending(StrEnum):
+    OBF = "OBF"  # Lan-DeMets O'Brien-Fleming type (rpact "asOF")
+    POCOCK = "POCOCK"  # Lan-DeMets Pocock type (rpact "asP")
+    HSD = "HSD"  # Hwang-Shih-DeCani with gamma (rpact "asHSD")
+
+
+class PreviousLook(_Frozen):
+    date: dt.date
+    information_fraction: Annotated[float, Field(gt=0, le=1)]
+    observed_z: float | None = None
+
+
+class Interim(_Frozen):
+    endpoint: Literal["abstinence"] = "abstinence"
+    planned_information: Annotated[int, Field(gt=0)]  # evaluable subjects at the final analysis
+    information_rates: Annotated[tuple[float, ...], Field(min_length=1)] = (0.5, 1.0)
+    spending: Spending = Spending.OBF
+    gamma: float | None = None  # Hwang-Shih-DeCani parameter
+    alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    sided: Literal[1, 2] = 2
+    futility_z: float | None = None  # optional non-binding futility guidance on the Z scale
+    assumed_experimental: Annotated[float, Field(gt=0, lt=1)] | None = None
+    assumed_control: Annotated[float, Field(gt=0, lt=1)] | None = None
+    previous_looks: tuple[PreviousLook, ...] = ()
+
+    @field_validator("spending", mode="before")
+    @classmethod
+    def _spending_upper(cls, v: object) -> object:
+        return v.strip().upper() if isinstance(v, str) else v
+
+    @field_validator("information_rates")
+    @classmethod
+    def _rates(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0 < r <= 1 for r in v):
+            raise ValueError("every information rate must lie in (0, 1]")
+        if any(b <= a for a, b in itertools.pairwise(v)):
+            raise ValueError("information rates must increase")
+        if abs(v[-1] - 1.0) > 1e-12:
+            raise ValueError("the last information rate must be 1 (the final analysis)")
+        return v
+
+    @model_validator(mode="after")
+    def _hsd_gamma(self) -> Interim:
+        if self.spending is Spending.HSD and self.gamma is None:
+            raise ValueError("spending = 'HSD' needs gamma")
+        return self
+
+    @property
+    def looks(self) -> int:
+        return len(self.information_rates)
+
+
+class Mapping(_Frozen):
+    """How an export's own names map onto the contract's (e.g. a REDCap or Rave export)."""
+
+    sheets: dict[str, str] = Field(default_factory=dict)  # contract sheet -> export sheet
+    columns: dict[str, dict[str, str]] = Field(
+        default_factory=dict
+    )  # sheet -> contract col -> export col
+    codes: dict[str, dict[str, str]] = Field(
+        default_factory=dict
+    )  # contract col -> export code -> code
+
+    @model_validator(mode="after")
+    def _known_names(self) -> Mapping:
+        known = {s.name: s for s in (*DATA_SHEETS, *KEY_SHEETS)}
+        for name in (*self.sheets, *self.columns):
+            if name.upper() not in known:
+                raise ValueError(
+                    f"unknown contract sheet {name!r}; expected one of {sorted(known)}"
+                )
+        for sheet, cols in self.columns.items():
+            valid = known[sheet.upper()].column_names
+            for col in cols:
+                if col.upper() not in valid:
+                    raise ValueError(
+                        f"sheet {sheet}: unknown contract column {col!r}; expected one of {valid}"
+                    )
+        return self
+
+    def sheet_name(self, contract_sheet: str) -> str:
+        for k, v in self.sheets.items():
+            if k.upper() == contract_sheet:
+                return v
+        return contract_sheet
+
+    def column_name(self, contract_sheet: str, contract_column: str) -> str:
+        for sheet, cols in self.columns.items():
+            if sheet.upper() == contract_sheet:
+                for k, v in cols.items():
+                    if k.upper() == contract_column:
+                        return v
+        return contract_column
+
+    def code_map(self, contract_column: str) -> dict[str, str]:
+        """Export code (normalised: trimmed, upper case) -> contract code."""
+        for col, m in self.codes.items():
+            if col.upper() == contract_column:
+                return {k.strip().upper(): v.strip().upper() for k, v in m.items()}
+        return {}
+
+
+class Protocol(_Frozen):
+    study: Study
+    visits: Annotated[tuple[Visit, ...], Field(min_length=1)]
+    endpoints: Endpoints
+    interim: Interim | None = None
+    mapping: Mapping = Field(default_factory=Mapping)
+    show_pooled_outcomes: bool = True  # open report section 8 (report-contents.md)
+
+    @model_validator(mode="after")
+    def _visits_consistent(self) -> Protocol:
+        codes = [v.code for v in self.visits]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"visit code {dupes[0]!r} appears more than once in [[visits]]")
+        days = [v.day for v in self.visits]
+        if days != sorted(days):
+            raise ValueError("[[visits]] must be listed in order of their target day")
+        known = set(codes)
+        ep = self.endpoints
+        named: list[tuple[str, str]] = [
+            *(("endpoints.abstinence_visits", c) for c in ep.abstinence_visits),
+            *(("endpoints.relapse_visits", c) for c in ep.relapse_visits),
+            *(("endpoints.craving_visits", c) for c in ep.craving_visits),
+        ]
+        if ep.craving_baseline_visit:
+            named.append(("endpoints.craving_baseline_visit", ep.craving_baseline_visit))
+        if ep.infusion_visit:
+            named.append(("endpoints.infusion_visit", ep.infusion_visit))
+        for key, code in named:
+            if code not in known:
+                raise ValueError(f"{key} names visit {code!r}, which is not in [[visits]]")
+        return self
+
+    def visit(self, code: str) -> Visit:
+        for v in self.visits:
+            if v.code == code:
+                return v
+        raise KeyError(code)
+
+    @property
+    def visit_codes(self) -> tuple[str, ...]:
+        return tuple(v.code for v in self.visits)
+
+    def visits_with(self, assessment: str) -> tuple[Visit, ...]:
+        return tuple(v for v in self.visits if assessment in v.assessments)

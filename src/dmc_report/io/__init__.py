@@ -1,0 +1,1 @@
+"""Reading inputs: protocol TOML and the data and key workbooks (plain or Office-encrypted)."""

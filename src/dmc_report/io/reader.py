@@ -1,0 +1,180 @@
+"""Reading a study: data workbook and (separately) the randomization key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+
+from dmc_report.domain.contract import ARMS, DATA_SHEETS, KEY_SHEETS, RAND, Sheet
+from dmc_report.domain.errors import Location, UnusableInputError
+from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
+from dmc_report.domain.protocol import Protocol
+from dmc_report.domain.study import (
+    ROW,
+    Arm,
+    DataSet,
+    ProtocolFile,
+    Provenance,
+    RandomizationKey,
+    SheetTable,
+    Study,
+)
+from dmc_report.io.engines import Engine, open_source
+from dmc_report.io.files import read_input
+from dmc_report.io.normalize import find_sheet, normalize_sheet
+from dmc_report.io.protocol_loader import load_protocol
+from dmc_report.io.xlsx import open_workbook
+
+
+def _read_sheets(
+    path: str | Path,
+    sheets: tuple[Sheet, ...],
+    protocol: Protocol,
+    *,
+    password: str | None,
+    engine: Engine,
+    what: str,
+    progress: Progress,
+) -> tuple[dict[str, SheetTable], Provenance]:
+    data = read_input(path, what)
+    file = str(path)
+    checkpoint(progress, 0.02, f"Opening {data.name}")
+    wb = open_workbook(data.content, file, password=password, what=what)
+    source = open_source(wb.content, engine)
+    names = list(source.sheet_names())
+    tables: dict[str, SheetTable] = {}
+    for i, spec in enumerate(sheets):
+        wanted = protocol.mapping.sheet_name(spec.name)
+        actual = find_sheet(names, wanted)
+        if actual is None:
+            if spec.required:
+                raise UnusableInputError(
+                    f"required sheet {wanted} is missing; found sheets: {', '.join(names) or 'none'}",
+                    Location(file=file, sheet=wanted),
+                )
+            continue
+        checkpoint(progress, 0.05 + 0.9 * i / len(sheets), f"Reading sheet {actual}")
+        raw = source.read(actual, wb.first_cells.get(actual))
+        tables[spec.name] = normalize_sheet(raw, spec, protocol.mapping, file=file)
+    close = getattr(source, "close", None)
+    if close:
+        close()
+    prov = Provenance(
+        file=data.name,
+        path=str(data.path),
+        size=data.size,
+        sha256=data.sha256,
+        engine=engine.value,
+        encrypted=wb.encrypted,
+        sheet_rows=MappingProxyType({k: len(t.frame) for k, t in tables.items()}),
+    )
+    return tables, prov
+
+
+def read_data(
+    path: str | Path,
+    protocol: Protocol,
+    *,
+    password: str | None = None,
+    engine: Engine = Engine.FASTEXCEL,
+    progress: Progress = NO_PROGRESS,
+) -> DataSet:
+    """Read the blinded data workbook (contract section 1.1) through the protocol's mapping."""
+    tables, prov = _read_sheets(
+        path,
+        DATA_SHEETS,
+        protocol,
+        password=password,
+        engine=engine,
+        what="data workbook",
+        progress=progress,
+    )
+    progress.update(1.0, "Data read")
+    return DataSet(MappingProxyType(tables), prov)
+
+
+def read_key(
+    path: str | Path,
+    protocol: Protocol,
+    *,
+    password: str | None = None,
+    engine: Engine = Engine.FASTEXCEL,
+    progress: Progress = NO_PROGRESS,
+) -> RandomizationKey:
+    """Read the randomization key (contract section 1.2); an inconsistent key is unusable."""
+    tables, prov = _read_sheets(
+        path,
+        KEY_SHEETS,
+        protocol,
+        password=password,
+        engine=engine,
+        what="key workbook",
+        progress=progress,
+    )
+    file = str(path)
+    arms_t, rand_t = tables[ARMS.name], tables[RAND.name]
+    arms_df = arms_t.frame
+    bad_role = arms_df[~arms_df["ROLE"].isin(["EXPERIMENTAL", "CONTROL"]).fillna(False)]
+    if len(bad_role):
+        r = bad_role.iloc[0]
+        raise UnusableInputError(
+            f"ROLE must be EXPERIMENTAL or CONTROL, found {r['ROLE'] if pd.notna(r['ROLE']) else 'a blank'}",
+            Location(file=file, sheet=arms_t.source_name, row=int(r[ROW]), column="ROLE"),
+        )
+    dup = arms_df[arms_df["ARMCD"].duplicated(keep="first")]
+    if len(dup):
+        r = dup.iloc[0]
+        raise UnusableInputError(
+            f"arm code {r['ARMCD']} is listed twice",
+            Location(file=file, sheet=arms_t.source_name, row=int(r[ROW]), column="ARMCD"),
+        )
+    controls = arms_df[arms_df["ROLE"] == "CONTROL"]
+    if len(controls) != 1:
+        rows = ", ".join(str(int(x)) for x in controls[ROW])
+        raise UnusableInputError(
+            "the key must name exactly one CONTROL arm; "
+            + (f"found {len(controls)} (rows {rows})" if len(controls) else "found none"),
+            Location(file=file, sheet=arms_t.source_name, column="ROLE"),
+        )
+    if len(arms_df) < 2:
+        raise UnusableInputError(
+            "the key must list at least two arms (one CONTROL, one or more EXPERIMENTAL)",
+            Location(file=file, sheet=arms_t.source_name, column="ARMCD"),
+        )
+    known = set(arms_df["ARMCD"].dropna())
+    rand = rand_t.frame
+    unknown = rand[~rand["ARMCD"].isin(known).fillna(False)]
+    if len(unknown):
+        r = unknown.iloc[0]
+        raise UnusableInputError(
+            f"arm code {r['ARMCD'] if pd.notna(r['ARMCD']) else '(blank)'} is not listed in sheet "
+            f"{arms_t.source_name} (known: {', '.join(sorted(known))})",
+            Location(file=file, sheet=rand_t.source_name, row=int(r[ROW]), column="ARMCD"),
+        )
+    arms = tuple(
+        Arm(code=str(r.ARMCD), label=str(r.ARM), role=str(r.ROLE).lower())
+        for r in arms_df.itertuples(index=False)
+    )
+    progress.update(1.0, "Key read")
+    return RandomizationKey(
+        arms=arms,
+        assignments=rand[["SUBJID", "ARMCD", ROW]].copy(),
+        tables=MappingProxyType(tables),
+        provenance=prov,
+    )
+
+
+def read_study(
+    protocol_path: str | Path,
+    data_path: str | Path,
+    *,
+    password: str | None = None,
+    engine: Engine = Engine.FASTEXCEL,
+    progress: Progress = NO_PROGRESS,
+) -> Study:
+    """Protocol and data workbook as one immutable :class:`Study` (no key)."""
+    pf: ProtocolFile = load_protocol(protocol_path)
+    data = read_data(data_path, pf.protocol, password=password, engine=engine, progress=progress)
+    return Study(pf.protocol, pf.provenance, data)

@@ -1,0 +1,86 @@
+"""The use cases, shared by the command line and the desktop app.
+
+Front ends call these and nothing below them; neither computes a statistic nor formats a table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from dmc_report.demo.generator import apply_cutoff, generate
+from dmc_report.demo.writer import DemoFiles, write_demo
+from dmc_report.domain.contract import DATA_SHEETS
+from dmc_report.domain.progress import NO_PROGRESS, Progress
+from dmc_report.domain.study import DataSet, RandomizationKey, Study
+from dmc_report.io.engines import Engine
+from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
+from dmc_report.io.reader import read_key, read_study
+
+DEMO_PROTOCOL = "ketamine-mbrp.toml"
+
+
+@dataclass(frozen=True)
+class LoadedStudy:
+    study: Study
+    key: RandomizationKey | None
+    cutoff: dt.date
+    cutoff_is_default: bool
+
+
+def latest_date(data: DataSet) -> dt.date | None:
+    """The latest date anywhere in the data workbook (the default data cutoff)."""
+    latest: pd.Timestamp | None = None
+    for spec in DATA_SHEETS:
+        if spec.name not in data:
+            continue
+        frame = data.frame(spec.name)
+        for col in spec.columns:
+            if col.kind.value == "date" and col.name in frame:
+                m = frame[col.name].max()
+                if pd.notna(m) and (latest is None or m > latest):
+                    latest = m
+    return latest.date() if latest is not None else None
+
+
+def load_study(
+    protocol: str | Path,
+    data: str | Path,
+    *,
+    key: str | Path | None = None,
+    data_password: str | None = None,
+    key_password: str | None = None,
+    cutoff: dt.date | None = None,
+    engine: Engine = Engine.FASTEXCEL,
+    progress: Progress = NO_PROGRESS,
+) -> LoadedStudy:
+    """Read protocol and data (and, only if asked, the key) and settle the data cutoff."""
+    study = read_study(protocol, data, password=data_password, engine=engine, progress=progress)
+    rkey = (
+        read_key(key, study.protocol, password=key_password, engine=engine, progress=progress)
+        if key is not None
+        else None
+    )
+    default = cutoff is None
+    if cutoff is None:
+        cutoff = latest_date(study.data) or dt.date.today()
+    return LoadedStudy(study, rkey, cutoff, default)
+
+
+def make_demo(
+    folder: str | Path,
+    *,
+    cutoff: dt.date | None = None,
+    subjects: int = 55,
+    seed: int = 20120705,
+) -> DemoFiles:
+    """Write the demo study (protocol, data, encrypted key, key password) into ``folder``."""
+    text = bundled_protocol_text(DEMO_PROTOCOL)
+    protocol = parse_protocol(text, DEMO_PROTOCOL)
+    tables = generate(protocol, subjects=subjects, seed=seed)
+    if cutoff is not None and cutoff < tables.last_date:
+        tables = apply_cutoff(tables, cutoff, protocol)
+    return write_demo(folder, tables, text)

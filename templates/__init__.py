@@ -1,0 +1,1 @@
+"""Protocol files and report styles shipped with dmc-report (importlib.resources package)."""
