@@ -52,7 +52,9 @@ class FastexcelSource:
         return list(self._reader.sheet_names)
 
     def read(self, name: str, first_cell: tuple[int, int] | None) -> RawSheet:
-        batch = self._reader.load_sheet(name, header_row=None, dtypes="string", eager=True)
+        batch = self._reader.load_sheet(
+            name, header_row=None, dtypes="string", eager=True, whitespace_as_null=True
+        )
         table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
         row, col = first_cell if first_cell else (1, 0)
         return RawSheet(name, table, row, col)
@@ -63,7 +65,7 @@ def _text(v: Any) -> str | None:
     if v is None:
         return None
     if isinstance(v, str):
-        return v
+        return v if v.strip() else None  # as fastexcel's whitespace_as_null
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):

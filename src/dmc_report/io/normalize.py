@@ -31,20 +31,19 @@ def _norm(name: str | None) -> str:
 
 
 def _trimmed(arr: pa.ChunkedArray) -> pa.ChunkedArray:
-    t = pc.utf8_trim_whitespace(arr)
-    return pc.if_else(pc.equal(t, ""), pa.scalar(None, pa.string()), t)
+    # Both engines already turn blank and whitespace-only cells into nulls.
+    return pc.utf8_trim_whitespace(arr)
 
 
 def _issues(
     raw: pa.ChunkedArray,
-    parsed_null: pa.ChunkedArray,
+    bad: np.ndarray,
     rows: np.ndarray,
     sheet: str,
     column: str,
     problem: str,
 ) -> list[CellIssue]:
-    bad = pc.and_(pc.is_valid(raw), parsed_null)
-    idx = np.flatnonzero(bad.to_numpy(zero_copy_only=False))
+    idx = np.flatnonzero(bad)
     if not len(idx):
         return []
     values = raw.take(pa.array(idx)).to_pylist()
@@ -54,22 +53,38 @@ def _issues(
     ]
 
 
-def _date(arr: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+def _date(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Dates (datetime64[ns], NaT when blank or invalid) and a mask of invalid non-blank cells."""
     ok = pc.match_substring_regex(arr, _DATE_RE)
-    head = pc.utf8_slice_codeunits(pc.if_else(ok, arr, pa.scalar(None, pa.string())), 0, 10)
+    head = pc.utf8_slice_codeunits(arr, 0, 10)
     parsed = pc.strptime(head, format="%Y-%m-%d", unit="s", error_is_null=True)
-    # Arrow's strptime rolls 2015-04-31 over to 2015-05-01: a real date must print back as itself.
-    real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), head)
-    parsed = pc.if_else(real, parsed, pa.scalar(None, parsed.type))
-    parsed = pc.cast(parsed, pa.timestamp("ns"))
-    return parsed, pc.is_null(parsed)
+    # Arrow's strptime rolls 2015-04-31 over to 2015-05-01: the day must survive the parse.
+    day_text = pc.utf8_lpad(pc.cast(pc.day(parsed), pa.string()), width=2, padding="0")
+    same_day = pc.equal(day_text, pc.utf8_slice_codeunits(head, 8, 10))
+    good = pc.and_(ok, pc.and_(pc.is_valid(parsed), same_day)).to_numpy(zero_copy_only=False)
+    good = np.asarray(good, dtype=bool) & ~_null_mask(arr)
+    values = pc.cast(parsed, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    values = np.where(good, values, np.datetime64("NaT", "ns"))
+    return values, ~good & ~_null_mask(arr)
 
 
-def _number(arr: pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    ok = pc.match_substring_regex(arr, _NUMBER_RE)
-    clean = pc.if_else(ok, arr, pa.scalar(None, pa.string()))
-    parsed = pc.cast(clean, pa.float64())
-    return parsed, pc.is_null(parsed)
+def _number(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """float64 values (NaN when blank or invalid) and a mask of invalid non-blank cells."""
+    present = ~_null_mask(arr)
+    ok = (
+        np.asarray(
+            pc.match_substring_regex(arr, _NUMBER_RE).to_numpy(zero_copy_only=False), dtype=bool
+        )
+        & present
+    )
+    values = np.full(len(arr), np.nan)
+    if ok.any():
+        values[ok] = pc.cast(arr.filter(pa.array(ok)), pa.float64()).to_numpy(zero_copy_only=False)
+    return values, present & ~ok
+
+
+def _null_mask(arr: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def normalize_sheet(
@@ -143,7 +158,7 @@ def normalize_sheet(
     if n and data.num_columns:
         blank = None
         for col in data.columns:
-            t = pc.is_null(_trimmed(col))
+            t = pc.is_null(col)
             blank = t if blank is None else pc.and_(blank, t)
         keep = pc.invert(blank)
         data = data.filter(keep)
@@ -152,7 +167,8 @@ def normalize_sheet(
         raise UnusableInputError(
             "the sheet has a header but no data rows", Location(file=file, sheet=sheet_label, row=2)
         )
-    out: dict[str, pa.ChunkedArray | np.ndarray] = {}
+    out: dict[str, pa.ChunkedArray] = {}  # text and codes, kept in Arrow
+    typed: dict[str, np.ndarray] = {}  # dates and numbers
     issues: list[CellIssue] = []
     for col in spec.columns:
         if col.name not in positions:
@@ -174,17 +190,20 @@ def normalize_sheet(
         elif col.kind is Kind.TEXT:
             out[col.name] = arr
         elif col.kind is Kind.DATE:
-            parsed, null = _date(arr)
-            issues += _issues(arr, null, rows, sheet_label, col.name, "date")
-            out[col.name] = parsed
+            dates, bad = _date(arr)
+            issues += _issues(arr, bad, rows, sheet_label, col.name, "date")
+            typed[col.name] = dates
         else:
-            parsed, null = _number(arr)
-            issues += _issues(arr, null, rows, sheet_label, col.name, "number")
-            out[col.name] = parsed
-    arrow = pa.table(dict(out.items())) if out else pa.table({})
-    frame = arrow.to_pandas(types_mapper=_types_mapper)
-    if not out:
-        frame = pd.DataFrame(index=range(len(rows)))
+            numbers, bad = _number(arr)
+            issues += _issues(arr, bad, rows, sheet_label, col.name, "number")
+            typed[col.name] = numbers
+    frame = (
+        pa.table(out).to_pandas(types_mapper=_types_mapper)
+        if out
+        else pd.DataFrame(index=range(len(rows)))
+    )
+    for name, values in typed.items():
+        frame[name] = values
     frame[ROW] = rows
     for col in spec.columns:  # absent optional columns exist, all blank, so code can rely on them
         if col.name not in frame.columns:

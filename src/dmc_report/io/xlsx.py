@@ -132,7 +132,7 @@ def _first_cell(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
     """(row, column) of the first cell holding a value, read from the start of the sheet XML."""
     try:
         with zf.open(part) as fh:
-            head = fh.read(1 << 20)
+            head = fh.read(1 << 16)  # the first filled row is near the top
     except KeyError:
         return None
     start = head.find(b"<sheetData")
