@@ -21,7 +21,6 @@ from dmc_report.domain.study import ROW, CellIssue, SheetTable
 from dmc_report.io.engines import RawSheet
 from dmc_report.io.xlsx import column_letter
 
-_DATE_RE = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _NUMBER_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _HEADER_SEARCH_ROWS = 10
 
@@ -54,32 +53,52 @@ def _issues(
 
 
 def _date(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """Dates (datetime64[ns], NaT when blank or invalid) and a mask of invalid non-blank cells."""
-    ok = pc.match_substring_regex(arr, _DATE_RE)
-    head = pc.utf8_slice_codeunits(arr, 0, 10)
-    parsed = pc.strptime(head, format="%Y-%m-%d", unit="s", error_is_null=True)
-    # Arrow's strptime rolls 2015-04-31 over to 2015-05-01: the day must survive the parse.
-    day_text = pc.utf8_lpad(pc.cast(pc.day(parsed), pa.string()), width=2, padding="0")
-    same_day = pc.equal(day_text, pc.utf8_slice_codeunits(head, 8, 10))
-    good = pc.and_(ok, pc.and_(pc.is_valid(parsed), same_day)).to_numpy(zero_copy_only=False)
-    good = np.asarray(good, dtype=bool) & ~_null_mask(arr)
-    values = pc.cast(parsed, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
-    values = np.where(good, values, np.datetime64("NaT", "ns"))
-    return values, ~good & ~_null_mask(arr)
+    """Dates (datetime64[ns], NaT when blank or invalid) and a mask of invalid non-blank cells.
+
+    Accepted: an Excel date cell (both engines render it ``YYYY-MM-DD HH:MM:SS``; the time of
+    day is dropped) and ``YYYY-MM-DD`` text.
+    """
+    present = ~_null_mask(arr)
+    # Fast path: Excel date cells, which cannot hold an impossible date.
+    cell = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    values = pc.cast(cell, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    values = (
+        np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]").astype("datetime64[ns]")
+    )
+    good = ~np.isnat(values)
+    rest = np.flatnonzero(present & ~good)
+    if len(rest):  # ISO text, or not a date at all
+        text = arr.take(pa.array(rest))
+        parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
+        # Arrow's strptime rolls 2015-04-31 over to 2015-05-01: a real date prints as itself.
+        real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
+        real_np = np.asarray(pc.fill_null(real, False).to_numpy(zero_copy_only=False), dtype=bool)
+        parsed_np = pc.cast(parsed, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+        values[rest[real_np]] = parsed_np[real_np]
+        good[rest[real_np]] = True
+    return values, present & ~good
 
 
 def _number(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """float64 values (NaN when blank or invalid) and a mask of invalid non-blank cells."""
     present = ~_null_mask(arr)
-    ok = (
-        np.asarray(
-            pc.match_substring_regex(arr, _NUMBER_RE).to_numpy(zero_copy_only=False), dtype=bool
+    try:  # the usual case: every cell is a number, and one cast does it
+        values = np.asarray(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+        ok = present & np.isfinite(values)
+    except pa.ArrowInvalid:
+        ok = (
+            np.asarray(
+                pc.match_substring_regex(arr, _NUMBER_RE).to_numpy(zero_copy_only=False),
+                dtype=bool,
+            )
+            & present
         )
-        & present
-    )
-    values = np.full(len(arr), np.nan)
-    if ok.any():
-        values[ok] = pc.cast(arr.filter(pa.array(ok)), pa.float64()).to_numpy(zero_copy_only=False)
+        values = np.full(len(arr), np.nan)
+        if ok.any():
+            values[ok] = pc.cast(arr.filter(pa.array(ok)), pa.float64()).to_numpy(
+                zero_copy_only=False
+            )
+    values = np.where(ok, values, np.nan)
     return values, present & ~ok
 
 
