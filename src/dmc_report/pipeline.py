@@ -13,7 +13,7 @@ import pandas as pd
 
 from dmc_report.demo.generator import apply_cutoff, generate
 from dmc_report.demo.writer import DemoFiles, write_demo
-from dmc_report.domain.contract import DATA_SHEETS
+from dmc_report.domain.contract import DATA_SHEETS, Kind
 from dmc_report.domain.progress import NO_PROGRESS, Progress
 from dmc_report.domain.study import DataSet, RandomizationKey, Study
 from dmc_report.io.engines import Engine
@@ -39,7 +39,7 @@ def latest_date(data: DataSet) -> dt.date | None:
             continue
         frame = data.frame(spec.name)
         for col in spec.columns:
-            if col.kind.value == "date" and col.name in frame:
+            if col.kind is Kind.DATE and col.name in frame:
                 m = frame[col.name].max()
                 if pd.notna(m) and (latest is None or m > latest):
                     latest = m

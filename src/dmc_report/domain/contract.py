@@ -222,11 +222,3 @@ ARMS = Sheet(
     description="arm code -> label and role",
 )
 KEY_SHEETS: tuple[Sheet, ...] = (RAND, ARMS)
-
-
-def sheet_by_name(name: str) -> Sheet:
-    """The declared data or key sheet called ``name``."""
-    for s in (*DATA_SHEETS, *KEY_SHEETS):
-        if s.name == name:
-            return s
-    raise KeyError(name)
