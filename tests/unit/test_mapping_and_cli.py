@@ -92,3 +92,23 @@ def test_bad_cutoff_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit) as e:
         cli.main(["demo", "--cutoff", "2014-31-12"])
     assert e.value.code == 2 and "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_blank_rows_are_skipped_and_rows_keep_their_excel_numbers(
+    make_workbook: Callable[..., Path],
+) -> None:
+    protocol = parse_protocol(bundled_protocol_text("ketamine-mbrp.toml"), "p.toml")
+    sheets = dict(MINIMAL_SHEETS)
+    sheets["VAS"] = [
+        ["SUBJID", "VISIT", "VISDT", "CRAVING"],
+        ["101-0001", "D1", dt.date(2020, 1, 10), 55],
+        [None, None, None, None],
+        ["  ", None, None, None],  # whitespace only is blank too
+        ["101-0001", "D2", "2020-01-11", "n/a"],
+    ]
+    data = read_data(make_workbook(sheets=sheets), protocol)
+    vas = data.frame("VAS")
+    assert list(vas["_ROW"]) == [2, 5]
+    assert vas["CRAVING"].iloc[0] == 55 and vas["CRAVING"].isna().iloc[1]
+    (issue,) = data.cell_issues
+    assert (issue.sheet, issue.row, issue.column, issue.value) == ("VAS", 5, "CRAVING", "n/a")

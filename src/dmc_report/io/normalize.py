@@ -173,15 +173,20 @@ def normalize_sheet(
     data = table.slice(1)
     n = data.num_rows
     rows = np.arange(raw.first_row + 1, raw.first_row + 1 + n, dtype=np.int64)
-    # Drop rows that are blank in every column (Excel users leave them between blocks).
-    if n and data.num_columns:
-        blank = None
-        for col in data.columns:
-            t = pc.is_null(col)
-            blank = t if blank is None else pc.and_(blank, t)
-        keep = pc.invert(blank)
-        data = data.filter(keep)
-        rows = rows[keep.to_numpy(zero_copy_only=False)]
+    # Drop rows that are blank in every column (Excel users leave them between blocks). Only a
+    # row whose first column is blank can be; most sheets have none, and skip the full check.
+    if n and data.num_columns and data.column(0).null_count:
+        blank = pc.is_null(data.column(0))
+        for col in data.columns[1:]:
+            if col.null_count:
+                blank = pc.and_(blank, pc.is_null(col))
+            else:
+                blank = None
+                break
+        if blank is not None and pc.any(blank).as_py():
+            keep = pc.invert(blank)
+            data = data.filter(keep)
+            rows = rows[keep.to_numpy(zero_copy_only=False)]
     if spec.rows_required and data.num_rows == 0:
         raise UnusableInputError(
             "the sheet has a header but no data rows", Location(file=file, sheet=sheet_label, row=2)
@@ -216,18 +221,16 @@ def normalize_sheet(
             numbers, bad = _number(arr)
             issues += _issues(arr, bad, rows, sheet_label, col.name, "number")
             typed[col.name] = numbers
-    frame = (
-        pa.table(out).to_pandas(types_mapper=_types_mapper)
-        if out
-        else pd.DataFrame(index=range(len(rows)))
-    )
-    for name, values in typed.items():
-        frame[name] = values
-    frame[ROW] = rows
+    columns: dict[str, object] = {}
     for col in spec.columns:  # absent optional columns exist, all blank, so code can rely on them
-        if col.name not in frame.columns:
-            frame[col.name] = _blank(col.kind, len(frame))
-    frame = frame[[c.name for c in spec.columns] + [ROW]]
+        if col.name in out:
+            columns[col.name] = pd.arrays.ArrowStringArray(out[col.name])
+        elif col.name in typed:
+            columns[col.name] = typed[col.name]
+        else:
+            columns[col.name] = _blank(col.kind, len(rows))
+    columns[ROW] = rows
+    frame = pd.DataFrame(columns, copy=False)
     letters = {c: column_letter(raw.first_col + j) for c, j in positions.items()}
     extras = tuple(h for j, h in enumerate(header) if h and j not in positions.values())
     return SheetTable(
@@ -241,18 +244,12 @@ def normalize_sheet(
     )
 
 
-def _types_mapper(t: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return pd.StringDtype("pyarrow")
-    return None
-
-
-def _blank(kind: Kind, n: int) -> pd.Series:
+def _blank(kind: Kind, n: int) -> object:
     if kind is Kind.DATE:
-        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]")
+        return np.full(n, np.datetime64("NaT", "ns"))
     if kind is Kind.NUMBER:
-        return pd.Series(np.nan, index=range(n), dtype="float64")
-    return pd.Series(pd.NA, index=range(n), dtype=pd.StringDtype("pyarrow"))
+        return np.full(n, np.nan)
+    return pd.arrays.ArrowStringArray(pa.nulls(n, pa.string()))
 
 
 def find_sheet(names: AbcMapping[str, str] | list[str], wanted: str) -> str | None:
