@@ -17,6 +17,9 @@ from pathlib import Path
 
 from dmc_report import __version__
 from dmc_report.domain.errors import CancelledError, UnusableInputError
+from dmc_report.domain.findings import Severity
+
+SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -165,29 +168,56 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    import json
+
+    from dmc_report.io.findings_writer import write_findings
+    from dmc_report.pipeline import run_validation
+
     loaded = _load(args)
+    result = run_validation(loaded)
     data = loaded.study.data
-    print(
-        f"study {loaded.study.protocol.study.id}: {data.provenance.file} read with {data.provenance.engine}"
-    )
-    for name, n in data.provenance.sheet_rows.items():
-        extra = data[name].extra_columns
-        note = f" (ignored columns: {', '.join(extra)})" if extra else ""
-        print(f"  {name:4} {n:7d} rows{note}")
-    if loaded.key is not None:
-        k = loaded.key
-        arms = len(k.arms)
-        print(f"  key: {k.provenance.file}: {len(k.assignments)} subjects, {arms} arms")
-    issues = data.cell_issues
-    for issue in issues[:20]:
+    if args.json:
+        print(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+    else:
         print(
-            f"  cell {issue.sheet}!{issue.column} row {issue.row}: "
-            f"{issue.value!r} is not a valid {issue.problem}"
+            f"study {loaded.study.protocol.study.id}: {data.provenance.file} ({data.provenance.engine})"
         )
-    if len(issues) > 20:
-        print(f"  ... and {len(issues) - 20} more unreadable cells")
-    print("schedule checks: not yet available in this version")
-    return EXIT_OK
+        rows = ", ".join(f"{k} {n}" for k, n in data.provenance.sheet_rows.items())
+        print(f"  rows: {rows}")
+        if loaded.key is not None:
+            print(f"  key: {loaded.key.provenance.file}: {len(loaded.key.assignments)} subjects")
+        print(
+            f"findings: {result.count(Severity.ERROR)} errors, "
+            f"{result.count(Severity.WARNING)} warnings, {result.count(Severity.INFO)} info"
+        )
+        for (sev, code), n in sorted(
+            result.by_code.items(), key=lambda kv: (SEVERITY_RANK[kv[0][0]], kv[0][1])
+        ):
+            print(f"  {sev:8} {code:30} {n:6d}")
+        shown = result.findings[:15]
+        if shown:
+            print("first findings:")
+        for f in shown:
+            where = ", ".join(
+                x
+                for x in (
+                    f.sheet,
+                    f"row {f.excel_row}" if f.excel_row else None,
+                    f.column,
+                    f.subject,
+                    f.visit,
+                )
+                if x
+            )
+            print(f"  {f.severity.value:8} {f.code:28} {where}: {f.message}")
+        if len(result.findings) > len(shown):
+            print(
+                f"  ... {len(result.findings) - len(shown)} more (write them all with --findings F.xlsx)"
+            )
+    if args.findings:
+        write_findings(args.findings, result.findings)
+        print(f"all {len(result.findings)} findings written to {args.findings}", file=sys.stderr)
+    return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
 def _not_yet(what: str) -> int:

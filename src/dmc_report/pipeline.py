@@ -19,6 +19,7 @@ from dmc_report.domain.study import DataSet, RandomizationKey, Study
 from dmc_report.io.engines import Engine
 from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
 from dmc_report.io.reader import read_key, read_study
+from dmc_report.validation import ValidationResult, validate
 
 DEMO_PROTOCOL = "ketamine-mbrp.toml"
 
@@ -84,3 +85,10 @@ def make_demo(
     if cutoff is not None and cutoff < tables.last_date:
         tables = apply_cutoff(tables, cutoff, protocol)
     return write_demo(folder, tables, text)
+
+
+def run_validation(loaded: LoadedStudy, *, progress: Progress = NO_PROGRESS) -> ValidationResult:
+    """Findings and visit compliance for a loaded study at its cutoff."""
+    return validate(
+        loaded.study.data, loaded.study.protocol, loaded.cutoff, key=loaded.key, progress=progress
+    )

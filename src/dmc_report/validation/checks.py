@@ -1,0 +1,278 @@
+"""Cross-sheet and schedule checks (``dmc-sap.md``), on top of the declared sheet checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS
+from dmc_report.domain.findings import Finding, finding
+from dmc_report.domain.protocol import Protocol, Visit
+from dmc_report.domain.study import ROW, DataSet, RandomizationKey, SheetTable
+from dmc_report.validation.schedule import Schedule, day_offset
+from dmc_report.validation.schema import flagged, isin
+
+_DATED = {
+    "UDS": "VISDT",
+    "VAS": "VISDT",
+    "QS": "VISDT",
+    "EX": "EXDT",
+    "AE": "AESTDT",
+    "DS": "DSDT",
+    "FU": "FUDT",
+}
+
+
+def _d(ts: Any) -> str:
+    return "?" if pd.isna(ts) else pd.Timestamp(ts).date().isoformat()
+
+
+def _with_subject(table: SheetTable, schedule: Schedule) -> pd.DataFrame:
+    subj = schedule.subjects[["SUBJID", "CONSDT", "RANDDT", "DSDT", "discontinued"]].rename(
+        columns={"CONSDT": "_CONSDT", "RANDDT": "_RANDDT", "DSDT": "_DSDT", "discontinued": "_disc"}
+    )
+    return table.frame.merge(subj, on="SUBJID", how="left", validate="many_to_one")
+
+
+def cross_sheet_checks(data: DataSet, protocol: Protocol, schedule: Schedule) -> list[Finding]:
+    file = data.provenance.file
+    c = schedule.cutoff
+    out: list[Finding] = []
+    known = schedule.subjects["SUBJID"]
+    codes = list(protocol.visit_codes)
+    vt = {v.code: v for v in protocol.visits}
+    # DM: randomization before consent; records after the cutoff
+    dm = data["DM"]
+    f = dm.frame
+    out += flagged(
+        dm, f["RANDDT"].notna() & f["CONSDT"].notna() & (f["RANDDT"] < f["CONSDT"]),
+        "RANDOMIZED_BEFORE_CONSENT", "RANDDT", "randomized {value} before consent", file=file,
+        value_column="CONSDT",
+    )  # fmt: skip
+    for col in ("CONSDT", "RANDDT"):
+        late = f[col] > c
+        if late.any():
+            first = int(f.loc[late, ROW].min())
+            out.append(finding(
+                "RECORDS_AFTER_CUTOFF",
+                f"{int(late.sum())} {col} dates after the cutoff {c.date()}; those subjects count "
+                f"as {'not screened' if col == 'CONSDT' else 'not randomized'} (first in row {first})",
+                file=file, sheet=dm.source_name, row=first, column=col,
+            ))  # fmt: skip
+    for spec in DATA_SHEETS:
+        if spec.name == "DM" or spec.name not in data:
+            continue
+        t = data[spec.name]
+        f = t.frame
+        out += flagged(
+            t, f["SUBJID"].notna() & ~isin(f["SUBJID"], known), "SUBJECT_NOT_IN_DM", "SUBJID",
+            "subject {value} is not in DM; the row is ignored", file=file, value_column="SUBJID",
+        )  # fmt: skip
+        if "VISIT" in f:
+            out += flagged(
+                t, f["VISIT"].notna() & ~isin(f["VISIT"], codes), "UNKNOWN_VISIT", "VISIT",
+                "visit code {value} is not in the protocol's schedule; the row is ignored",
+                file=file, value_column="VISIT",
+            )  # fmt: skip
+        date_col = _DATED.get(spec.name)
+        if date_col is None:
+            continue
+        late = f[date_col] > c
+        if late.any():
+            first = int(f.loc[late, ROW].min())
+            out.append(finding(
+                "RECORDS_AFTER_CUTOFF",
+                f"{int(late.sum())} records dated after the cutoff {c.date()} are excluded "
+                f"(first in row {first})",
+                file=file, sheet=t.source_name, row=first, column=date_col,
+            ))  # fmt: skip
+        m = _with_subject(t, schedule)
+        date = m[date_col]
+        in_cut = date.notna() & (date <= c) & isin(m["SUBJID"], known)
+        m.index = f.index
+        t_m = SheetTable(
+            t.name, m, t.source_name, t.columns_found, t.extra_columns, t.column_letters
+        )
+        out += flagged(
+            t_m, in_cut & m["_CONSDT"].notna() & (date < m["_CONSDT"]), "VISIT_BEFORE_CONSENT", date_col,
+            f"{date_col} {{value}} is before the subject's consent", file=file, value_column=date_col,
+        )  # fmt: skip
+        if spec.name in ("UDS", "VAS", "QS", "EX"):  # AEs and follow-up may follow a dropout
+            out += flagged(
+                t_m, in_cut & m["_disc"].fillna(False).astype(bool) & (date > m["_DSDT"]),
+                "VISIT_AFTER_DISCONTINUATION", date_col,
+                f"{date_col} {{value}} is after the subject's discontinuation", file=file, value_column=date_col,
+            )  # fmt: skip
+        if "VISIT" in m and spec.name in ("UDS", "VAS", "QS"):
+            out += _window_checks(t_m, m, in_cut, date_col, vt, file)
+        if spec.name == "UDS":
+            no_result = m["COCAINE"].isna() & ((m["COLLECTED"] == "Y").fillna(False) | date.notna())
+            out += flagged(
+                t_m, no_result & (date.isna() | (date <= c)), "RESULT_MISSING", "COCAINE",
+                "a sample is recorded (collected or dated) but has no result; it counts as missing",
+                file=file,
+            )  # fmt: skip
+        if spec.name == "AE":
+            out += flagged(
+                t_m, m["AEENDT"].notna() & m["AESTDT"].notna() & (m["AEENDT"] < m["AESTDT"]),
+                "AE_END_BEFORE_START", "AEENDT", "ends {value}, before it starts", file=file,
+                value_column="AEENDT",
+            )  # fmt: skip
+        if spec.name == "DS":
+            out += flagged(
+                t_m, m["DSDECOD"].notna() & m["DSDT"].isna(), "DISCONTINUED_WITHOUT_DATE", "DSDT",
+                "{value} without a date; the subject counts as ongoing", file=file,
+                value_column="DSDECOD",
+            )  # fmt: skip
+        if spec.name == "EX" and protocol.endpoints.infusion_visit:
+            v = vt[protocol.endpoints.infusion_visit]
+            target = m["_RANDDT"] + pd.Timedelta(days=int(day_offset(v.day)))
+            off = (
+                in_cut
+                & m["_RANDDT"].notna()
+                & (
+                    (date < target - pd.Timedelta(days=v.window_before))
+                    | (date > target + pd.Timedelta(days=v.window_after))
+                )
+            )
+            out += flagged(
+                t_m, off, "INFUSION_OFF_SCHEDULE", "EXDT",
+                f"infusion on {{value}}, not on study day {v.day} ({v.code})",
+                file=file, value_column="EXDT",
+            )  # fmt: skip
+    return out
+
+
+def _window_checks(
+    t: SheetTable,
+    m: pd.DataFrame,
+    in_cut: pd.Series,
+    col: str,
+    vt: dict[str, Visit],
+    file: str,
+) -> list[Finding]:
+    sched = pd.DataFrame(
+        {
+            "VISIT": list(vt),
+            "_day": [v.day for v in vt.values()],
+            "_wb": [v.window_before for v in vt.values()],
+            "_wa": [v.window_after for v in vt.values()],
+        }
+    ).astype({"VISIT": pd.StringDtype("pyarrow")})
+    mv = m[["VISIT"]].merge(sched, on="VISIT", how="left", validate="many_to_one")
+    mv.index = m.index
+    day = mv["_day"]
+    known = day.notna()
+    wb = mv["_wb"].fillna(0)
+    wa = mv["_wa"].fillna(0)
+    off = pd.to_timedelta(pd.Series(day_offset(day.fillna(1).astype(int)), index=m.index), unit="D")
+    target = m["_RANDDT"] + off
+    lo = target - pd.to_timedelta(wb, unit="D")
+    hi = target + pd.to_timedelta(wa, unit="D")
+    date = m[col]
+    base = in_cut & known & m["_RANDDT"].notna()
+    post = day >= 1
+    before_rand = base & post & (date < m["_RANDDT"])
+    out = flagged(
+        t, before_rand, "VISIT_BEFORE_RANDOMIZATION", col,
+        f"{col} {{value}} is before randomization, at a post-randomization visit",
+        file=file, value_column=col,
+    )  # fmt: skip
+    outside = base & ~before_rand & ((date < lo) | (date > hi))
+    rows = m.loc[outside]
+    for r, s, v, d, tg, w_b, w_a in zip(
+        rows[ROW],
+        rows["SUBJID"],
+        rows["VISIT"],
+        rows[col],
+        target[outside],
+        wb[outside],
+        wa[outside],
+        strict=True,
+    ):
+        delta = (d - tg).days
+        when = (
+            f"{abs(delta)} day{'s' if abs(delta) != 1 else ''} {'early' if delta < 0 else 'late'}"
+        )
+        out.append(finding(
+            "VISIT_OUT_OF_WINDOW",
+            f"{v} dated {_d(d)}, {when} (target {_d(tg)}, window -{w_b}/+{w_a} days)",
+            file=file, sheet=t.source_name, row=int(r), column=col, subject=str(s), visit=str(v),
+        ))  # fmt: skip
+    unrandomized = in_cut & known & m["_RANDDT"].isna() & post
+    out += flagged(
+        t, unrandomized, "DATA_FOR_UNRANDOMIZED_SUBJECT", "VISIT",
+        "a post-randomization visit ({value}) for a subject not randomized by the cutoff",
+        file=file, value_column="VISIT",
+    )  # fmt: skip
+    return out
+
+
+def schedule_findings(data: DataSet, protocol: Protocol, schedule: Schedule) -> list[Finding]:
+    """Missed visits and missing assessments at visits that took place."""
+    file = data.provenance.file
+    g = schedule.grid
+    out: list[Finding] = []
+    assessments = {
+        v.code: [a for a in v.assessments if a in ("UDS", "VAS", "QS", "VS", "FU") and a in data]
+        for v in protocol.visits
+    }
+    missed = g[g["status"] == "missed"]
+    for s, v, tg in zip(missed["SUBJID"], missed["VISIT"], missed["hi"], strict=True):
+        sheets: list[str | None] = [*assessments.get(v, [])] or [None]
+        out.append(finding(
+            "VISIT_MISSED",
+            f"{v} is due (window closed {_d(tg)}) but has no record"
+            + (f" in {', '.join(a for a in sheets if a)}" if sheets[0] else ""),
+            file=file, sheet=sheets[0], subject=str(s), visit=str(v),
+        ))  # fmt: skip
+    done = g[g["done"]]
+    for a in ("UDS", "VAS", "QS", "VS", "FU"):
+        if a not in data:
+            continue
+        due_here = done["VISIT"].isin([v for v, sheets in assessments.items() if a in sheets])
+        lack = done[due_here & ~done[f"has_{a}"]]
+        for s, v in zip(lack["SUBJID"], lack["VISIT"], strict=True):
+            out.append(finding(
+                "ASSESSMENT_MISSING",
+                f"{v} took place but has no {a} record",
+                file=file, sheet=a, subject=str(s), visit=str(v),
+            ))  # fmt: skip
+    return out
+
+
+def key_checks(data: DataSet, key: RandomizationKey, schedule: Schedule) -> list[Finding]:
+    out: list[Finding] = []
+    from dmc_report.validation.schema import check_sheet
+
+    for spec in KEY_SHEETS:
+        out += check_sheet(key.tables[spec.name], spec, file=key.provenance.file)
+    subj = schedule.subjects
+    in_key = key.assignments["SUBJID"]
+    dm = data["DM"]
+    missing = isin(
+        dm.frame["SUBJID"], subj.loc[subj["randomized"] & ~isin(subj["SUBJID"], in_key), "SUBJID"]
+    )
+    missing &= ~dm.frame["SUBJID"].duplicated()
+    out += flagged(
+        dm, missing, "NOT_IN_KEY", "SUBJID",
+        "randomized subject {value} is not in the key; counted in blinded summaries only",
+        file=data.provenance.file, value_column="SUBJID",
+    )  # fmt: skip
+    rand = key.tables["RAND"]
+    out += flagged(
+        rand, rand.frame["SUBJID"].notna() & ~isin(rand.frame["SUBJID"], subj["SUBJID"]),
+        "KEY_SUBJECT_NOT_IN_DM", "SUBJID", "subject {value} is in the key but not in DM",
+        file=key.provenance.file, value_column="SUBJID", visit_column=None,
+    )  # fmt: skip
+    not_rand = isin(rand.frame["SUBJID"], subj.loc[~subj["randomized"], "SUBJID"])
+    if not_rand.any():
+        first = int(rand.frame.loc[not_rand, ROW].min())
+        out.append(finding(
+            "KEY_SUBJECT_NOT_RANDOMIZED",
+            f"{int(not_rand.sum())} key rows name subjects not randomized by the cutoff "
+            f"{schedule.cutoff.date()} (first in row {first}); they are not used",
+            file=key.provenance.file, sheet=rand.source_name, row=first, column="SUBJID",
+        ))  # fmt: skip
+    return out

@@ -1,0 +1,204 @@
+"""The visit schedule at a data cutoff: subjects, the subject-by-visit grid, and compliance.
+
+Analysis uses the same grid (``dmc-sap.md``: due / missing / not expected), so the conventions
+live here once. Everything is vectorised over subjects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dmc_report.domain.protocol import Protocol
+from dmc_report.domain.study import DataSet
+from dmc_report.validation.schema import isin
+
+VISIT_SHEETS = ("UDS", "VAS", "QS")  # sheets keyed by VISIT with a VISDT
+STATUSES = ("in_window", "out_of_window", "missed", "not_yet_due", "not_expected")
+
+
+def day_offset(day: int | np.ndarray | pd.Series) -> np.ndarray:
+    """Days from RANDDT to the target date of a study day (no day 0)."""
+    d = np.asarray(day)
+    return np.where(d > 0, d - 1, d)
+
+
+def visit_table(protocol: Protocol) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "VISIT": [v.code for v in protocol.visits],
+            "order": range(len(protocol.visits)),
+            "day": [v.day for v in protocol.visits],
+            "window_before": [v.window_before for v in protocol.visits],
+            "window_after": [v.window_after for v in protocol.visits],
+            "phase": [v.phase for v in protocol.visits],
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Subject status and the subject-by-visit grid at a cutoff.
+
+    Attributes
+    ----------
+    subjects
+        One row per screened subject (first DM row): SUBJID, SITEID, CONSDT, RANDDT (NaT when
+        after the cutoff), randomized, DSDECOD, DSDT (NaT when after the cutoff), discontinued,
+        completed, status ("completed" | "discontinued" | "ongoing").
+    grid
+        One row per randomized subject and scheduled visit: target, lo, hi (dates), due (window
+        closed by the cutoff), expected, done, done_date, status (one of :data:`STATUSES`), and
+        per assessment sheet a ``has_<SHEET>`` flag.
+    """
+
+    cutoff: pd.Timestamp
+    subjects: pd.DataFrame
+    grid: pd.DataFrame
+
+
+def subject_table(data: DataSet, cutoff: pd.Timestamp) -> pd.DataFrame:
+    dm = data.frame("DM")
+    dm = dm[dm["SUBJID"].notna()].drop_duplicates("SUBJID", keep="first")
+    subj = dm[["SUBJID", "SITEID", "CONSDT", "RANDDT"]].copy()
+    subj["RANDDT"] = subj["RANDDT"].where(subj["RANDDT"] <= cutoff)
+    subj["randomized"] = subj["RANDDT"].notna()
+    ds = data.frame("DS") if "DS" in data else pd.DataFrame(columns=["SUBJID", "DSDECOD", "DSDT"])
+    ds = ds[ds["SUBJID"].notna() & (ds["DSDT"].isna() | (ds["DSDT"] <= cutoff))]
+    ds = ds.drop_duplicates("SUBJID", keep="first")[["SUBJID", "DSDECOD", "DSDT"]]
+    subj = subj.merge(ds, on="SUBJID", how="left")
+    has_date = subj["DSDT"].notna()
+    subj["completed"] = (subj["DSDECOD"] == "COMPLETED").fillna(False) & has_date
+    subj["discontinued"] = (
+        subj["DSDECOD"].notna() & (subj["DSDECOD"] != "COMPLETED").fillna(False) & has_date
+    )
+    subj["status"] = np.select(
+        [subj["completed"], subj["discontinued"]], ["completed", "discontinued"], "ongoing"
+    )
+    return subj.reset_index(drop=True)
+
+
+def _records(data: DataSet, protocol: Protocol, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Valid records per subject, visit and sheet: present (dated <= C or undated), first date."""
+    codes = list(protocol.visit_codes)
+    parts = []
+    for sheet in VISIT_SHEETS:
+        if sheet not in data:
+            continue
+        f = data.frame(sheet)
+        ok = (
+            f["SUBJID"].notna()
+            & isin(f["VISIT"], codes)
+            & (f["VISDT"].isna() | (f["VISDT"] <= cutoff))
+        )
+        if sheet == "UDS":
+            ok &= isin(f["COCAINE"], ["POS", "NEG"])
+        elif sheet == "VAS":
+            ok &= f["CRAVING"].between(0, 100)
+        part = f.loc[ok, ["SUBJID", "VISIT", "VISDT"]].drop_duplicates(["SUBJID", "VISIT"])
+        parts.append(part.assign(sheet=sheet, date=part["VISDT"]).drop(columns="VISDT"))
+    fu_visits = [v.code for v in protocol.visits if "FU" in v.assessments]
+    if "FU" in data and fu_visits:
+        f = data.frame("FU")
+        ok = f["SUBJID"].notna() & (f["FUDT"].isna() | (f["FUDT"] <= cutoff))
+        part = f.loc[ok, ["SUBJID", "FUDT"]].drop_duplicates("SUBJID")
+        parts.append(
+            part.assign(VISIT=fu_visits[0], sheet="FU", date=part["FUDT"]).drop(columns="FUDT")
+        )
+    if "VS" in data:
+        f = data.frame("VS")
+        ok = (
+            f["SUBJID"].notna()
+            & isin(f["VISIT"], codes)
+            & (f["SYSBP"].notna() | f["DIABP"].notna())
+        )
+        part = f.loc[ok, ["SUBJID", "VISIT"]].drop_duplicates()
+        parts.append(
+            part.assign(
+                sheet="VS", date=pd.Series(pd.NaT, index=part.index, dtype="datetime64[ns]")
+            )
+        )
+    if not parts:
+        return pd.DataFrame(columns=["SUBJID", "VISIT", "sheet", "date"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def build_schedule(data: DataSet, protocol: Protocol, cutoff: dt.date) -> Schedule:
+    """Subjects and the subject-by-visit grid at ``cutoff`` (``dmc-sap.md`` conventions)."""
+    c = pd.Timestamp(cutoff)
+    subjects = subject_table(data, c)
+    rand = subjects.loc[subjects["randomized"], ["SUBJID", "SITEID", "RANDDT", "DSDT"]]
+    visits = visit_table(protocol)
+    grid = rand.merge(visits, how="cross")
+    offset = pd.to_timedelta(day_offset(grid["day"]), unit="D")
+    grid["target"] = grid["RANDDT"] + offset
+    grid["lo"] = grid["target"] - pd.to_timedelta(grid["window_before"], unit="D")
+    grid["hi"] = grid["target"] + pd.to_timedelta(grid["window_after"], unit="D")
+    grid["due"] = grid["hi"] <= c
+    grid["expected"] = ~(grid["DSDT"].notna() & (grid["target"] > grid["DSDT"]))
+    recs = _records(data, protocol, c)
+    recs = recs[isin(recs["SUBJID"], rand["SUBJID"])]
+    if len(recs):
+        pres = recs.assign(v=True).pivot_table(
+            index=["SUBJID", "VISIT"], columns="sheet", values="v", aggfunc="any", fill_value=False
+        )
+        pres.columns = [f"has_{s}" for s in pres.columns]
+        first = recs.groupby(["SUBJID", "VISIT"])["date"].min().rename("done_date")
+        grid = grid.merge(pres, on=["SUBJID", "VISIT"], how="left").merge(
+            first, on=["SUBJID", "VISIT"], how="left"
+        )
+    else:
+        grid["done_date"] = pd.NaT
+    for s in (*VISIT_SHEETS, "VS", "FU"):
+        col = f"has_{s}"
+        grid[col] = grid[col].eq(True) if col in grid else False
+    grid["done"] = grid[[f"has_{s}" for s in (*VISIT_SHEETS, "VS", "FU")]].any(axis=1)
+    dated = grid["done_date"].notna()
+    inside = ~dated | ((grid["done_date"] >= grid["lo"]) & (grid["done_date"] <= grid["hi"]))
+    grid["status"] = np.select(
+        [
+            grid["done"] & inside,
+            grid["done"],
+            ~grid["expected"],
+            ~grid["due"],
+        ],
+        ["in_window", "out_of_window", "not_expected", "not_yet_due"],
+        "missed",
+    )
+    grid = grid.sort_values(["SUBJID", "order"], kind="stable").reset_index(drop=True)
+    return Schedule(c, subjects, grid)
+
+
+def compliance(schedule: Schedule, *, by_site: bool = False) -> pd.DataFrame:
+    """Visit compliance per scheduled visit (and site): due = in window + out of window + missed.
+
+    ``randomized`` = due + not yet due + not expected. A visit done before its window closed
+    counts as due and done.
+    """
+    keys = ["SITEID", "VISIT"] if by_site else ["VISIT"]
+    g = schedule.grid
+    counts = (
+        g.assign(n=1)
+        .pivot_table(
+            index=[*keys, "order"], columns="status", values="n", aggfunc="sum", fill_value=0
+        )
+        .reindex(columns=list(STATUSES), fill_value=0)
+        .reset_index()
+    )
+    counts["randomized"] = counts[list(STATUSES)].sum(axis=1)
+    counts["due"] = counts["in_window"] + counts["out_of_window"] + counts["missed"]
+    counts = counts.sort_values([*(["SITEID"] if by_site else []), "order"]).drop(columns="order")
+    cols = [
+        *keys,
+        "randomized",
+        "due",
+        "in_window",
+        "out_of_window",
+        "missed",
+        "not_yet_due",
+        "not_expected",
+    ]
+    return counts[cols].reset_index(drop=True).rename_axis(None, axis=1)

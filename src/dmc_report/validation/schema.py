@@ -1,0 +1,172 @@
+"""Declared sheet checks: types, required values, codes, ranges, uniqueness, extra columns.
+
+Driven entirely by the declarations in :mod:`dmc_report.domain.contract`; no sheet is special-cased.
+Every check is vectorised; only flagged rows become Python objects.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dmc_report.domain.contract import Kind, Sheet
+from dmc_report.domain.findings import Finding, finding
+from dmc_report.domain.study import ROW, SheetTable
+
+
+def isin(s: pd.Series, values: object) -> pd.Series:
+    """``Series.isin`` computed by Arrow (pandas iterates Arrow-backed strings one by one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(values, pd.Series):
+        value_set = pa.array(values.dropna().astype(str).to_numpy(dtype=object), pa.string())
+    else:
+        value_set = pa.array([v for v in values if v is not None], pa.string())  # type: ignore[attr-defined]
+    arr = pa.array(s.astype(pd.StringDtype("pyarrow")).array)
+    hit = pc.fill_null(pc.is_in(arr, value_set=value_set), False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
+def _cell(v: object) -> str:
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def flagged(
+    table: SheetTable,
+    mask: pd.Series,
+    code: str,
+    column: str | None,
+    message: str,
+    *,
+    file: str,
+    value_column: str | None = None,
+    visit_column: str | None = "VISIT",
+) -> list[Finding]:
+    """One finding per flagged row; ``{value}`` in ``message`` is the row's ``value_column``."""
+    frame = table.frame
+    rows = frame.loc[mask.fillna(False).astype(bool)]
+    if rows.empty:
+        return []
+    subjects = rows["SUBJID"] if "SUBJID" in rows else pd.Series(None, index=rows.index)
+    visits = (
+        rows[visit_column]
+        if visit_column and visit_column in rows
+        else pd.Series(None, index=rows.index)
+    )
+    values = rows[value_column] if value_column else pd.Series("", index=rows.index)
+    out: list[Finding] = []
+    for r, s, v, val in zip(rows[ROW], subjects, visits, values, strict=True):
+        out.append(
+            finding(
+                code,
+                message.format(value=_cell(val)),
+                file=file,
+                sheet=table.source_name,
+                row=int(r),
+                column=column,
+                subject=None if pd.isna(s) else str(s),
+                visit=None if pd.isna(v) else str(v),
+            )
+        )
+    return out
+
+
+def check_sheet(table: SheetTable, spec: Sheet, *, file: str) -> list[Finding]:
+    """Every declared check on one sheet."""
+    frame = table.frame
+    out: list[Finding] = []
+    at_issues = (
+        frame[frame[ROW].isin([i.row for i in table.issues])] if table.issues else frame.iloc[:0]
+    )
+    subj = dict(zip(at_issues[ROW], at_issues["SUBJID"], strict=True)) if "SUBJID" in frame else {}
+    visit = dict(zip(at_issues[ROW], at_issues["VISIT"], strict=True)) if "VISIT" in frame else {}
+    bad_cells: set[tuple[int, str]] = set()
+    for issue in table.issues:
+        bad_cells.add((issue.row, issue.column))
+        what = "an Excel date or YYYY-MM-DD" if issue.problem == "date" else "a number"
+        s, v = subj.get(issue.row), visit.get(issue.row)
+        out.append(
+            finding(
+                "INVALID_DATE" if issue.problem == "date" else "INVALID_NUMBER",
+                f"{issue.column} is {issue.value!r}, not {what}; treated as blank",
+                file=file,
+                sheet=table.source_name,
+                row=issue.row,
+                column=issue.column,
+                subject=None if s is None or pd.isna(s) else str(s),
+                visit=None if v is None or pd.isna(v) else str(v),
+            )
+        )
+    for col in spec.columns:
+        s = frame[col.name]
+        if col.not_blank:
+            mask = s.isna()
+            if bad_cells:
+                bad_rows = [r for r, c in bad_cells if c == col.name]
+                mask &= ~frame[ROW].isin(bad_rows)
+            out += flagged(
+                table, mask, "MISSING_VALUE", col.name, f"{col.name} is blank", file=file
+            )
+        if col.codes:
+            mask = s.notna() & ~isin(s, col.codes)
+            allowed = "/".join(col.codes)
+            out += flagged(
+                table, mask, "INVALID_CODE", col.name,
+                f"{col.name} is {{value!r}}, not one of {allowed}; treated as blank",
+                file=file, value_column=col.name,
+            )  # fmt: skip
+        if col.kind is Kind.NUMBER and (col.minimum is not None or col.maximum is not None):
+            lo = col.minimum if col.minimum is not None else float("-inf")
+            hi = col.maximum if col.maximum is not None else float("inf")
+            mask = s.notna() & ((s < lo) | (s > hi))
+            rng = f"{lo:g}-{hi:g}" if col.maximum is not None else f">= {lo:g}"
+            out += flagged(
+                table, mask, "VALUE_OUT_OF_RANGE", col.name,
+                f"{col.name} is {{value}}, outside {rng}; excluded from summaries",
+                file=file, value_column=col.name,
+            )  # fmt: skip
+        if col.integer:
+            mask = s.notna() & (s % 1 != 0)
+            out += flagged(
+                table, mask, "NOT_INTEGER", col.name, f"{col.name} is {{value}}, not a whole number",
+                file=file, value_column=col.name,
+            )  # fmt: skip
+    if spec.unique_by:
+        keys = list(spec.unique_by)
+        complete = frame[keys].notna().all(axis=1)
+        dup = frame.duplicated(subset=keys, keep="first") & complete
+        first_row = frame.loc[complete].drop_duplicates(keys).set_index(keys)[ROW]
+        if dup.any():
+            code = "DUPLICATE_SUBJECT" if keys == ["SUBJID"] else "DUPLICATE_RECORD"
+            for _, r in frame.loc[dup].iterrows():
+                key = tuple(r[k] for k in keys)
+                first = int(first_row.loc[key if len(key) > 1 else key[0]])
+                out.append(
+                    finding(
+                        code,
+                        f"{' + '.join(f'{k} {r[k]}' for k in keys)} is already in row {first}; "
+                        "this row is ignored",
+                        file=file,
+                        sheet=table.source_name,
+                        row=int(r[ROW]),
+                        column=keys[-1],
+                        subject=str(r["SUBJID"]) if "SUBJID" in r else None,
+                        visit=str(r["VISIT"]) if "VISIT" in r and pd.notna(r["VISIT"]) else None,
+                    )
+                )
+    for extra in table.extra_columns:
+        out.append(
+            finding(
+                "EXTRA_COLUMN",
+                f"column {extra} is not part of the data contract and is ignored",
+                file=file,
+                sheet=table.source_name,
+                row=1,
+                column=extra,
+            )
+        )
+    return out
