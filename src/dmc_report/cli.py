@@ -214,6 +214,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(
                 f"  ... {len(result.findings) - len(shown)} more (write them all with --findings F.xlsx)"
             )
+        print(f"visit compliance at {loaded.cutoff.isoformat()} (randomized subjects):")
+        print("  " + result.compliance.to_string(index=False).replace("\n", "\n  "))
     if args.findings:
         write_findings(args.findings, result.findings)
         print(f"all {len(result.findings)} findings written to {args.findings}", file=sys.stderr)
