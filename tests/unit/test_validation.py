@@ -410,3 +410,19 @@ def test_corrupted_but_readable_workbooks_give_findings_not_exceptions(
         result.compliance["due"]
         == result.compliance[["in_window", "out_of_window", "missed"]].sum(axis=1)
     ).all()
+
+
+def test_blood_pressure_plausibility_and_unrandomized_data(tmp_path: Path) -> None:
+    sheets = base()
+    sheets["VS"] = [
+        ["SUBJID", "VISIT", "TPT", "SYSBP", "DIABP", "PULSE"],
+        ["101-0001", "D2", "PRE", 124, 78, 70],
+        ["101-0001", "D2", "POST40", 300, 20, 70],
+    ]
+    sheets["UDS"].append(["101-0003", "W2V1", D(2020, 1, 12), "NEG", "Y"])
+    sheets["DM"].append(["101-0003", "101", D(2020, 1, 5), None, 30, "M", 10])
+    r = run(tmp_path, sheets)
+    ranges = sorted(where(f) for f in r.findings if f.code == "VALUE_OUT_OF_RANGE")
+    assert ranges == [("error", "VS", 3, "DIABP"), ("error", "VS", 3, "SYSBP")]
+    f = only(r, "DATA_FOR_UNRANDOMIZED_SUBJECT")
+    assert where(f) == ("warning", "UDS", 4, "VISIT") and f.subject == "101-0003"
