@@ -228,8 +228,24 @@ def _not_yet(what: str) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    _load(args)
-    return _not_yet("analyze")
+    from dmc_report.io.output import write_text_atomic
+    from dmc_report.pipeline import run_analysis, run_validation
+
+    loaded = _load(args)
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    write_text_atomic(args.json, results.to_json())
+    b = results.blinded.payload
+    print(
+        f"results for {results.study_id} at {results.data_cutoff} written to {args.json} "
+        f"({'blinded and unblinded' if results.unblinded else 'blinded only: no key given'})"
+    )
+    print(
+        f"  randomized {b['enrollment']['randomized']}, abstinence {b['abstinence']['abstinent']}/"
+        f"{b['abstinence']['evaluable']} evaluable ({b['abstinence']['pending']} pending), "
+        f"relapse events {b['relapse']['events']}, validation errors {validation.errors}"
+    )
+    return EXIT_FINDINGS if validation.errors else EXIT_OK
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from dmc_report.analysis import analyze
+from dmc_report.analysis.results import Results
 from dmc_report.demo.generator import apply_cutoff, generate
 from dmc_report.demo.writer import DemoFiles, write_demo
 from dmc_report.domain.contract import DATA_SHEETS, Kind
@@ -91,4 +93,19 @@ def run_validation(loaded: LoadedStudy, *, progress: Progress = NO_PROGRESS) -> 
     """Findings and visit compliance for a loaded study at its cutoff."""
     return validate(
         loaded.study.data, loaded.study.protocol, loaded.cutoff, key=loaded.key, progress=progress
+    )
+
+
+def run_analysis(
+    loaded: LoadedStudy, validation: ValidationResult, *, progress: Progress = NO_PROGRESS
+) -> Results:
+    """The results (blinded; unblinded too when the key was loaded) at the study's cutoff."""
+    return analyze(
+        loaded.study.data,
+        loaded.study.protocol,
+        loaded.cutoff,
+        validation=validation,
+        protocol_provenance=loaded.study.protocol_provenance,
+        key=loaded.key,
+        progress=progress,
     )

@@ -1,0 +1,77 @@
+"""Write the study cases that tests/reference/derive.R derives independently (run once; committed).
+
+    .venv/bin/python tests/reference/make_fixtures.py
+
+Cases (each a folder under tests/fixtures/r/ with protocol.toml, data.xlsx, key.xlsx (not
+encrypted: R reads it with readxl) and case.json holding the cutoff):
+  demo-final      the demo study at its final cutoff
+  demo-interim    the demo study exported on 2014-09-30 (pending subjects, censoring at the cut)
+  demo-late-cut   the final export analysed at 2014-09-30 (records after the cutoff excluded)
+  zero-cell       20 subjects; no control subject abstinent (odds ratio not estimable)
+  ties            36 subjects; relapse events piled on a few visit days (Efron ties)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+
+from dmc_report.demo.generator import CONTROL, DemoTables, apply_cutoff, generate
+from dmc_report.demo.writer import workbook_bytes
+from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
+
+OUT = Path(__file__).parents[1] / "fixtures" / "r"
+TEXT = bundled_protocol_text("ketamine-mbrp.toml")
+PROTOCOL = parse_protocol(TEXT, "ketamine-mbrp.toml")
+
+
+def write(name: str, tables: DemoTables, cutoff: dt.date) -> None:
+    folder = OUT / name
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "protocol.toml").write_text(TEXT)
+    (folder / "data.xlsx").write_bytes(workbook_bytes(tables.data))
+    (folder / "key.xlsx").write_bytes(workbook_bytes({"RAND": tables.rand, "ARMS": tables.arms}))
+    (folder / "case.json").write_text(json.dumps({"cutoff": cutoff.isoformat()}) + "\n")
+
+
+def _set_results(tables: DemoTables, subjects: set[str], visits: list[str], value: str) -> None:
+    uds = tables.data["UDS"]
+    hit = uds["SUBJID"].isin(subjects) & uds["VISIT"].isin(visits) & uds["VISDT"].notna()
+    uds.loc[hit, "COCAINE"] = value
+
+
+def main() -> None:
+    final = generate(PROTOCOL)
+    write("demo-final", final, final.last_date)
+    cut = dt.date(2014, 9, 30)
+    write("demo-interim", apply_cutoff(generate(PROTOCOL), cut, PROTOCOL), cut)
+    write("demo-late-cut", generate(PROTOCOL), cut)
+
+    small = generate(PROTOCOL, subjects=20, seed=7)
+    ctl = set(small.rand.loc[small.rand["ARMCD"] == CONTROL, "SUBJID"])
+    _set_results(small, ctl, ["W5V2"], "POS")
+    write("zero-cell", small, small.last_date)
+
+    ties = generate(PROTOCOL, subjects=36, seed=11)
+    rng = np.random.default_rng(3)
+    ids = ties.rand["SUBJID"].to_numpy()
+    first = {sid: rng.choice(["W2V1", "W2V2", "W3V1"], p=[0.5, 0.3, 0.2]) for sid in ids}
+    uds = ties.data["UDS"]
+    rel = list(PROTOCOL.endpoints.relapse_visits)
+    for sid, v in first.items():
+        if rng.random() < 0.25:
+            continue  # stays as generated
+        k = rel.index(v)
+        rows = uds["SUBJID"].eq(sid) & uds["VISIT"].isin(rel) & uds["VISDT"].notna()
+        for i in uds.index[rows]:
+            j = rel.index(uds.at[i, "VISIT"])
+            uds.at[i, "COCAINE"] = "NEG" if j < k else ("POS" if j == k else uds.at[i, "COCAINE"])
+    write("ties", ties, ties.last_date)
+    print("written:", ", ".join(sorted(p.name for p in OUT.iterdir())))
+
+
+if __name__ == "__main__":
+    main()
