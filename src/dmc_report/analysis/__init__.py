@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dmc_report import __version__
@@ -21,83 +22,84 @@ from dmc_report.validation.schedule import Schedule
 Json = dict[str, Any]
 
 
-def blinded_results(
-    data: DataSet, protocol: Protocol, schedule: Schedule, derived: Derived
-) -> BlindedResults:
+def _summaries(d: Derived, protocol: Protocol) -> Json:
+    """Everything that is summarised the same way for all subjects or for one arm's."""
+    s = d.subjects
+    return {
+        "disposition": sm.disposition(s),
+        "abstinence": sm.abstinence(s),
+        "abstinence_missing_ignored": sm.abstinence_ignoring_missing(s),
+        "dropout": sm.dropout(s),
+        "relapse": sm.relapse(s),
+        "use_or_dropout": sm.use_or_dropout(s),
+        "craving": sm.craving_by_visit(d, protocol),
+        "safety": sm.safety(d),
+        "baseline": sm.baseline(d),
+        "exposure": sm.exposure(d),
+        "vital_signs": sm.vital_signs(d, protocol),
+        "follow_up": sm.follow_up(d),
+    }
+
+
+def blinded_results(protocol: Protocol, schedule: Schedule, derived: Derived) -> BlindedResults:
     """Pooled summaries. Takes no key: nothing here can be split by arm."""
-    s = derived.subjects
-    subjects = s["SUBJID"]
-    return BlindedResults(
-        {
-            "enrollment": sm.enrollment(schedule, protocol),
-            "disposition": sm.disposition(s),
-            "abstinence": sm.abstinence(s),
-            "abstinence_missing_ignored": sm.abstinence_ignoring_missing(s),
-            "dropout": sm.dropout(s),
-            "relapse": sm.relapse(s),
-            "use_or_dropout": sm.use_or_dropout(s),
-            "craving": {"by_visit": sm.craving_by_visit(derived, subjects, protocol)},
-            "safety": sm.safety(data, schedule, s, listings=True),
-            "baseline": sm.baseline(data, subjects),
-            "exposure": sm.exposure(data, schedule, subjects),
-            "vital_signs": sm.vital_signs(data, protocol, subjects),
-            "follow_up": sm.follow_up(data, schedule, subjects),
-        }
-    )
+    pooled = _summaries(derived, protocol)
+    pooled["craving"] = {"by_visit": pooled["craving"]}
+    return BlindedResults({"enrollment": sm.enrollment(schedule, protocol), **pooled})
 
 
 def unblinded_results(
-    data: DataSet, protocol: Protocol, schedule: Schedule, derived: Derived, key: RandomizationKey
+    protocol: Protocol, derived: Derived, key: RandomizationKey
 ) -> UnblindedResults:
     """The same summaries by arm, and the between-arm comparisons (experimental vs control)."""
     arm_of = key.assignments.drop_duplicates("SUBJID", keep="first").set_index("SUBJID")["ARMCD"]
-    s = derived.subjects.assign(ARMCD=derived.subjects["SUBJID"].map(arm_of.astype(object)))
-    by = {a.code: s[s["ARMCD"] == a.code] for a in key.arms}
+    subjects = derived.subjects.assign(ARMCD=derived.subjects["SUBJID"].map(arm_of.astype(object)))
+    arm = subjects["ARMCD"].to_numpy(object)
+    parts = {a.code: derived.subset(np.asarray(arm == a.code, dtype=bool)) for a in key.arms}
+    each = {code: _summaries(d, protocol) for code, d in parts.items()}
+    by = {code: d.subjects for code, d in parts.items()}
     ctl = key.control
     exps = key.experimental
     exp = exps[0] if len(exps) == 1 else None
-    arms = [
-        {"code": a.code, "label": a.label, "role": a.role, "n": len(by[a.code])} for a in key.arms
-    ]
+    out: Json = {
+        "arms": [
+            {"code": a.code, "label": a.label, "role": a.role, "n": len(by[a.code])}
+            for a in key.arms
+        ]
+    }
+    if subjects["ARMCD"].isna().any():
+        out["not_in_key"] = int(subjects["ARMCD"].isna().sum())
 
-    def per_arm(fn: Any) -> Json:
-        return {a.code: fn(by[a.code]) for a in key.arms}
+    def per_arm(part: str) -> Json:
+        return {code: summary[part] for code, summary in each.items()}
 
-    out: Json = {"arms": arms}
-    if s["ARMCD"].isna().any():
-        out["not_in_key"] = int(s["ARMCD"].isna().sum())
     e, c = (by[exp.code], by[ctl.code]) if exp else (None, None)
-
     ev_e = e[e["evaluable"]] if e is not None else None
     ev_c = c[c["evaluable"]] if c is not None else None
-    abst = {"by_arm": per_arm(sm.abstinence)}
-    abst |= _compare(ev_e, ev_c, "abstinent")
-    sens = {"by_arm": per_arm(sm.abstinence_ignoring_missing)}
-    sens |= _compare(ev_e, ev_c, "abstinent_ignore")
-    out["abstinence"] = abst
-    out["abstinence_missing_ignored"] = sens
-    drop: Json = {"by_arm": per_arm(sm.dropout)} | _compare(e, c, "dropout")
+    out["abstinence"] = {"by_arm": per_arm("abstinence")} | _compare(ev_e, ev_c, "abstinent")
+    out["abstinence_missing_ignored"] = {
+        "by_arm": per_arm("abstinence_missing_ignored")
+    } | _compare(ev_e, ev_c, "abstinent_ignore")
+    drop: Json = {"by_arm": per_arm("dropout")} | _compare(e, c, "dropout")
     drop["km_note"] = (
         "KM of time to dropout, censored at the end of treatment, the cutoff or completion"
     )
     out["dropout"] = drop
-    rel: Json = {"by_arm": per_arm(sm.relapse)}
+    rel: Json = {"by_arm": per_arm("relapse")}
     if e is not None and c is not None:
         args = (e["relapse_time"], e["relapse_event"], c["relapse_time"], c["relapse_event"])
         rel["logrank"] = logrank(*args)
         rel["hazard_ratio"] = cox_hr(*args)
     out["relapse"] = rel
-    crav_by = {
-        a.code: sm.craving_by_visit(derived, by[a.code]["SUBJID"], protocol) for a in key.arms
-    }
-    visits = [r["visit"] for r in next(iter(crav_by.values()))] if crav_by else []
+    crav = per_arm("craving")
+    visits = [r["visit"] for r in next(iter(crav.values()))] if crav else []
     out["craving"] = {
         "by_visit": [
             {
                 "visit": v,
                 "by_arm": {
                     code: {k: x for k, x in rows[i].items() if k != "visit"}
-                    for code, rows in crav_by.items()
+                    for code, rows in crav.items()
                 },
             }
             for i, v in enumerate(visits)
@@ -105,19 +107,18 @@ def unblinded_results(
     }
     if e is not None and c is not None:
         diff = welch(e["craving_mean"], c["craving_mean"])
-        diff["baseline"] = {a.code: describe(by[a.code]["craving_baseline"]) for a in key.arms}
+        diff["baseline"] = {code: describe(s["craving_baseline"]) for code, s in by.items()}
         out["craving"]["difference"] = diff
-    out["safety"] = {"by_arm": per_arm(lambda x: sm.safety(data, schedule, x, listings=True))}
-    out["use_or_dropout"] = per_arm(sm.use_or_dropout)
-    out["vital_signs"] = {
-        a.code: sm.vital_signs(data, protocol, by[a.code]["SUBJID"]) for a in key.arms
-    }
-    out["follow_up"] = {
-        a.code: sm.follow_up(data, schedule, by[a.code]["SUBJID"]) for a in key.arms
-    }
-    out["exposure"] = {a.code: sm.exposure(data, schedule, by[a.code]["SUBJID"]) for a in key.arms}
-    out["disposition"] = per_arm(sm.disposition)
-    out["baseline"] = {a.code: sm.baseline(data, by[a.code]["SUBJID"]) for a in key.arms}
+    out["safety"] = {"by_arm": per_arm("safety")}
+    for part in (
+        "use_or_dropout",
+        "vital_signs",
+        "follow_up",
+        "exposure",
+        "disposition",
+        "baseline",
+    ):
+        out[part] = per_arm(part)
     out["monitoring"] = None
     out["monitoring_note"] = "interim monitoring boundaries are not yet computed in this version"
     return UnblindedResults(out)
@@ -155,11 +156,11 @@ def analyze(
     schedule = validation.schedule
     derived = derive(data, protocol, schedule)
     checkpoint(progress, 0.4, "Pooled summaries")
-    blinded = blinded_results(data, protocol, schedule, derived)
+    blinded = blinded_results(protocol, schedule, derived)
     unblinded = None
     if key is not None:
         checkpoint(progress, 0.7, "Summaries by arm")
-        unblinded = unblinded_results(data, protocol, schedule, derived, key)
+        unblinded = unblinded_results(protocol, derived, key)
     progress.update(1.0, "Analysis done")
     return Results(
         study_id=protocol.study.id,

@@ -1,8 +1,8 @@
 """Subject-level derivations of ``dmc-sap.md``, vectorised over subjects.
 
-Every function takes the validated study's schedule (the subject-by-visit grid shared with
-validation) and returns one row per randomized subject or per subject and visit. Nothing here
-knows about arms: the by-arm split happens in :mod:`dmc_report.analysis.unblinded`.
+Subjects are numbered once (``sid``, their position among the randomized subjects) and every
+table below carries that number, so that joins and the split by arm are integer operations.
+Nothing here knows about arms: :meth:`Derived.subset` takes any set of subjects.
 """
 
 from __future__ import annotations
@@ -11,142 +11,250 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dmc_report.domain.protocol import MissingRule, Protocol
 from dmc_report.domain.study import DataSet
 from dmc_report.validation.schedule import Schedule, day_offset
-from dmc_report.validation.schema import isin
+from dmc_report.validation.schema import codes_in, isin
 
 POS, NEG, MISSING, NOTDUE, NOTEXP = "POS", "NEG", "MISSING", "NOTDUE", "NOTEXP"
 
 
 @dataclass(frozen=True)
 class Derived:
-    """Per-subject derivations at the cutoff (randomized subjects only, one row each).
+    """Derivations at the cutoff for a set of randomized subjects.
 
-    Columns of ``subjects``: SUBJID, SITEID, RANDDT, status, DSDECOD, DSDT, dropout,
-    dropout_time, dropout_event, evaluable, pending, abstinent, abstinent_ignore (missing
-    samples ignored), evaluable_ignore, relapse_event, relapse_time, craving_mean,
-    craving_baseline, use_or_dropout.
-    ``urine``: SUBJID, VISIT, order, result (POS/NEG/MISSING/NOTDUE/NOTEXP), date.
+    ``subjects`` has one row per subject: SUBJID, sid, SITEID, RANDDT, status, DSDECOD, DSDT,
+    dropout, dropout_time, dropout_event, evaluable, pending, abstinent, abstinent_ignore,
+    relapse_event, relapse_time, craving_mean, craving_baseline, use_or_dropout.
+    ``urine`` has one row per subject and UDS visit: result (POS/NEG/MISSING/NOTDUE/NOTEXP) and
+    its date. The other tables hold the subjects' records that count at the cutoff.
     """
 
     subjects: pd.DataFrame
     urine: pd.DataFrame
-    craving: pd.DataFrame  # SUBJID, VISIT, CRAVING (valid values dated <= C)
+    craving: pd.DataFrame  # sid, VISIT, CRAVING (valid values at expected visits)
+    ae: pd.DataFrame  # AEs that started by the cutoff (or undated)
+    vs: pd.DataFrame  # sid, sysbp_rise, diabp_rise (infusion visit)
+    fu: pd.DataFrame  # first follow-up contact per subject dated by the cutoff
+    ex: pd.DataFrame  # infusions dated by the cutoff
+    dm: pd.DataFrame  # first DM row per subject
+    n_all: int  # subjects numbered (the size of every ``sid`` mask)
+
+    def subset(self, mask: np.ndarray) -> Derived:
+        """The same derivations for the subjects whose ``sid`` is set in ``mask``."""
+
+        def cut(frame: pd.DataFrame) -> pd.DataFrame:
+            keep: pd.DataFrame = frame.loc[mask[frame["sid"].to_numpy(np.int64)]]
+            return keep
+
+        return Derived(
+            cut(self.subjects), cut(self.urine), cut(self.craving), cut(self.ae), cut(self.vs),
+            cut(self.fu), cut(self.ex), cut(self.dm), self.n_all,
+        )  # fmt: skip
 
 
-def _first_valid(frame: pd.DataFrame, ok: pd.Series) -> pd.DataFrame:
-    return frame.loc[ok].drop_duplicates(["SUBJID", "VISIT"], keep="first")
+def _first_by_key(keys: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Unique keys among rows ``ok`` and the row of each key's first occurrence."""
+    rows = np.flatnonzero(ok)
+    uniq, first = np.unique(keys[rows], return_index=True)
+    return uniq, rows[first]
 
 
-def urine_results(data: DataSet, protocol: Protocol, schedule: Schedule) -> pd.DataFrame:
-    """The urine result of every randomized subject at every UDS visit."""
-    c = schedule.cutoff
-    uds_visits = [v.code for v in protocol.visits if "UDS" in v.assessments]
-    g = schedule.grid
-    g = g[isin(g["VISIT"].astype(str), uds_visits)][
-        ["SUBJID", "VISIT", "order", "target", "hi", "due", "expected"]
-    ]
-    f = data.frame("UDS")
-    ok = isin(f["COCAINE"], [POS, NEG]) & (f["VISDT"].isna() | (f["VISDT"] <= c))
-    res = _first_valid(f, ok)[["SUBJID", "VISIT", "COCAINE", "VISDT"]]
-    res = res.astype({"SUBJID": object, "VISIT": object, "COCAINE": object})
-    g = g.merge(res, on=["SUBJID", "VISIT"], how="left")
-    has = g["COCAINE"].notna()
-    g["result"] = np.select(
-        [has, ~g["expected"], g["due"]], [g["COCAINE"].astype(object), NOTEXP, MISSING], NOTDUE
-    )
-    # the date of a result: its sample date, or the visit's target date if undated / missing
-    g["date"] = g["VISDT"].where(has & g["VISDT"].notna(), g["target"])
-    return g[["SUBJID", "VISIT", "order", "target", "hi", "due", "result", "date"]]
+def _records(frame: pd.DataFrame, ids: pa.Array, ok: pd.Series | np.ndarray) -> pd.DataFrame:
+    sid = codes_in(frame["SUBJID"], ids)
+    keep = np.asarray(ok, dtype=bool) & (sid >= 0)
+    return frame.loc[keep].assign(sid=sid[keep])
 
 
 def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     ep = protocol.endpoints
     c = schedule.cutoff
-    subj = schedule.subjects
-    subj = subj.loc[subj["randomized"]].copy()
-    subj = subj.astype({"SUBJID": object, "SITEID": object})
-    eot = subj["RANDDT"] + pd.Timedelta(days=ep.end_of_treatment_day - 1)
-    subj["dropout"] = subj["discontinued"] & (subj["DSDT"] <= eot)
-
-    urine = urine_results(data, protocol, schedule)
     ignore = ep.missing is MissingRule.IGNORE
+    s = schedule.subjects
+    s = s.loc[s["randomized"]].astype({"SUBJID": object, "SITEID": object}).reset_index(drop=True)
+    n = len(s)
+    s["sid"] = np.arange(n)
+    ids = pa.array(s["SUBJID"].astype(str).tolist(), pa.string())
+    eot = s["RANDDT"] + pd.Timedelta(days=ep.end_of_treatment_day - 1)
+    s["dropout"] = s["discontinued"] & (s["DSDT"] <= eot)
+
+    # The subject-by-visit grid with integer keys
+    visits = list(protocol.visit_codes)
+    nv = len(visits)
+    g = schedule.grid.reset_index(drop=True)
+    g_sid = g["sid"].to_numpy(np.int64)
+    g_vid = g["order"].to_numpy(np.int64)
+    g_key = g_sid * nv + g_vid
+
+    # Urine result per subject and UDS visit
+    uds = data.frame("UDS")
+    u_sid, u_vid = codes_in(uds["SUBJID"], ids), codes_in(uds["VISIT"], visits)
+    ok = (u_sid >= 0) & (u_vid >= 0) & isin(uds["COCAINE"], [POS, NEG]).to_numpy()
+    ok &= (uds["VISDT"].isna() | (uds["VISDT"] <= c)).to_numpy()
+    keys, first = _first_by_key(u_sid * nv + u_vid, ok)
+    uds_rows = isin(
+        g["VISIT"].astype(str), [v.code for v in protocol.visits if "UDS" in v.assessments]
+    ).to_numpy()
+    at = pd.Index(keys).get_indexer(g_key[uds_rows])
+    src = first[np.maximum(at, 0)]
+    has = at >= 0
+    is_pos = np.asarray(uds["COCAINE"].to_numpy(object)[src] == POS, dtype=bool)
+    sample_date = np.where(has, uds["VISDT"].to_numpy()[src], np.datetime64("NaT"))
+    gu = g.loc[uds_rows]
+    expected, due = gu["expected"].to_numpy(bool), gu["due"].to_numpy(bool)
+    code = np.select([has & is_pos, has, ~expected, due], [0, 1, 4, 2], 3)
+    result = np.array([POS, NEG, MISSING, NOTDUE, NOTEXP], dtype=object)[code]
+    target = gu["target"].to_numpy()
+    date = np.where(has & ~pd.isna(sample_date), sample_date, target)
+    urine = pd.DataFrame(
+        {
+            "sid": g_sid[uds_rows],
+            "VISIT": gu["VISIT"].to_numpy(object),
+            "order": gu["order"].to_numpy(),
+            "due": due,
+            "result": result,
+            "date": pd.to_datetime(date),
+        }
+    )
 
     # Abstinence over the window visits
     win = urine[urine["VISIT"].isin(ep.abstinence_visits)]
+    w_sid = win["sid"].to_numpy()
+    cnt = np.bincount(w_sid, minlength=n)
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(w_sid, weights=mask.astype(float), minlength=n)
+
+    res = win["result"].to_numpy(object)
+    all_due = (cnt > 0) & (count(win["due"].to_numpy(bool)) == cnt)
+    all_neg = (cnt > 0) & (count(res == NEG) == cnt)
+    any_pos = count(res == POS) > 0
+    any_sample = count((res == POS) | (res == NEG)) > 0
     last = protocol.visit(ep.abstinence_visits[-1])
-    window_end = subj["RANDDT"] + pd.Timedelta(days=int(day_offset(last.day)) + last.window_after)
-    agg = (
-        win.assign(
-            neg=win["result"] == NEG,
-            pos=win["result"] == POS,
-            sample=win["result"].isin([POS, NEG]),
-        )
-        .groupby("SUBJID")
-        .agg(
-            all_due=("due", "all"),
-            all_neg=("neg", "all"),
-            any_pos=("pos", "any"),
-            any_sample=("sample", "any"),
-        )
-    )
-    s = subj.set_index("SUBJID")
-    agg = agg.reindex(s.index)
-    left_early = s["discontinued"] & (s["DSDT"] < window_end.set_axis(s.index))
-    evaluable = agg["all_due"].fillna(False).astype(bool) | s["discontinued"]
+    window_end = s["RANDDT"] + pd.Timedelta(days=int(day_offset(last.day)) + last.window_after)
+    left_early = (s["discontinued"] & (s["DSDT"] < window_end)).to_numpy(bool)
+    evaluable = all_due | s["discontinued"].to_numpy(bool)
     s["evaluable"] = evaluable
     s["pending"] = ~evaluable
-    s["abstinent"] = evaluable & ~left_early & agg["all_neg"].fillna(False).astype(bool)
-    s["abstinent_ignore"] = (
-        evaluable
-        & ~left_early
-        & agg["any_sample"].fillna(False).astype(bool)
-        & ~agg["any_pos"].fillna(False).astype(bool)
-    )
-    if ignore:
-        s["abstinent"] = s["abstinent_ignore"]
+    s["abstinent_ignore"] = evaluable & ~left_early & any_sample & ~any_pos
+    s["abstinent"] = s["abstinent_ignore"] if ignore else evaluable & ~left_early & all_neg
 
     # Relapse: earliest POS (or missing-as-positive) relapse visit, or a dropout
     rel = urine[urine["VISIT"].isin(ep.relapse_visits)]
-    bad = rel["result"] == POS
-    if not ignore:
-        bad |= rel["result"] == MISSING
-    ev = rel.loc[bad].groupby("SUBJID")["date"].min()
+    r_res = rel["result"].to_numpy(object)
+    bad = (r_res == POS) | ((r_res == MISSING) & (not ignore))
+    ev = rel.loc[bad].groupby("sid")["date"].min().reindex(range(n))
     drop_date = s["DSDT"].where(s["dropout"])
-    event_date = pd.concat([ev.reindex(s.index), drop_date], axis=1).min(axis=1)
-    negs = rel.loc[(rel["result"] == NEG) & (rel["date"] <= c)].groupby("SUBJID")["date"].max()
-    censor_date = negs.reindex(s.index).fillna(s["RANDDT"])
+    event_date = pd.concat([ev, drop_date], axis=1).min(axis=1)
+    negs = rel.loc[(r_res == NEG) & (rel["date"] <= c).to_numpy()].groupby("sid")["date"].max()
+    censor_date = negs.reindex(range(n)).fillna(s["RANDDT"])
     s["relapse_event"] = event_date.notna()
-    end = event_date.fillna(censor_date)
-    s["relapse_time"] = (end - s["RANDDT"]).dt.days.astype(float)
+    s["relapse_time"] = (event_date.fillna(censor_date) - s["RANDDT"]).dt.days.astype(float)
     s["use_or_dropout"] = s["relapse_event"]
 
     # Time to dropout (retention), censored at the EOT date, the cutoff, or completion
-    eot_s = eot.set_axis(s.index)
     stop = pd.concat(
-        [eot_s, pd.Series(c, index=s.index), s["DSDT"].where(s["completed"])], axis=1
+        [eot, pd.Series(c, index=s.index), s["DSDT"].where(s["completed"])], axis=1
     ).min(axis=1)
     s["dropout_event"] = s["dropout"]
     s["dropout_time"] = (s["DSDT"].where(s["dropout"], stop) - s["RANDDT"]).dt.days.astype(float)
 
-    # Craving: valid values dated <= C (or undated), at visits due or not yet due
-    vas_visits = [v.code for v in protocol.visits if "VAS" in v.assessments]
-    f = data.frame("VAS")
-    ok = f["CRAVING"].between(0, 100) & (f["VISDT"].isna() | (f["VISDT"] <= c))
-    ok &= isin(f["VISIT"], vas_visits) & isin(f["SUBJID"], list(s.index))
-    crav = _first_valid(f, ok)[["SUBJID", "VISIT", "CRAVING"]].astype(
-        {"SUBJID": object, "VISIT": object}
+    # Craving: valid values dated <= C (or undated), at visits due or not yet due (expected)
+    vas = data.frame("VAS")
+    v_sid, v_vid = codes_in(vas["SUBJID"], ids), codes_in(vas["VISIT"], visits)
+    vas_codes = {v.code for v in protocol.visits if "VAS" in v.assessments}
+    ok = (v_sid >= 0) & (v_vid >= 0) & vas["VISIT"].isin(vas_codes).fillna(False).to_numpy(bool)
+    ok &= vas["CRAVING"].between(0, 100).to_numpy(bool)
+    ok &= (vas["VISDT"].isna() | (vas["VISDT"] <= c)).to_numpy()
+    keys, first = _first_by_key(v_sid * nv + v_vid, ok)
+    at = pd.Index(g_key).get_indexer(keys)
+    exp_ok = np.where(at >= 0, g["expected"].to_numpy(bool)[np.maximum(at, 0)], True)
+    rows = first[exp_ok]
+    crav = pd.DataFrame(
+        {
+            "sid": v_sid[rows],
+            "VISIT": vas["VISIT"].to_numpy(object)[rows],
+            "CRAVING": vas["CRAVING"].to_numpy(float)[rows],
+        }
     )
-    g = schedule.grid[["SUBJID", "VISIT", "expected"]]
-    crav = crav.merge(g, on=["SUBJID", "VISIT"], how="left")
-    crav = crav[crav["expected"].fillna(True).astype(bool)].drop(columns="expected")
     post = crav[crav["VISIT"].isin(ep.craving_visits)]
-    s["craving_mean"] = post.groupby("SUBJID")["CRAVING"].mean().reindex(s.index)
+    s["craving_mean"] = post.groupby("sid")["CRAVING"].mean().reindex(range(n)).to_numpy()
     if ep.craving_baseline_visit:
-        base = crav[crav["VISIT"] == ep.craving_baseline_visit].set_index("SUBJID")["CRAVING"]
-        s["craving_baseline"] = base.reindex(s.index)
+        base = crav[crav["VISIT"] == ep.craving_baseline_visit].groupby("sid")["CRAVING"].first()
+        s["craving_baseline"] = base.reindex(range(n)).to_numpy()
     else:
         s["craving_baseline"] = np.nan
-    return Derived(s.reset_index(), urine, crav)
+
+    return Derived(
+        subjects=s,
+        urine=urine,
+        craving=crav,
+        ae=_ae(data, ids, c),
+        vs=_vital_sign_rises(data, protocol, ids),
+        fu=_dated(data, "FU", "FUDT", ids, c).drop_duplicates("sid", keep="first"),
+        ex=_dated(data, "EX", "EXDT", ids, c),
+        dm=_records(data.frame("DM"), ids, np.ones(len(data.frame("DM")), bool)).drop_duplicates(
+            "sid"
+        ),
+        n_all=n,
+    )
+
+
+def _ae(data: DataSet, ids: pa.Array, c: pd.Timestamp) -> pd.DataFrame:
+    cols = [
+        "SUBJID",
+        "AETERM",
+        "AESOC",
+        "AESTDT",
+        "AEENDT",
+        "AESEV",
+        "AESER",
+        "AEREL",
+        "AEACN",
+        "AEOUT",
+    ]
+    if "AE" not in data:
+        return pd.DataFrame(
+            {**{k: pd.Series(dtype=object) for k in cols}, "sid": pd.Series(dtype=np.int64)}
+        )
+    f = data.frame("AE")
+    ok = f["AETERM"].notna() & (f["AESTDT"].isna() | (f["AESTDT"] <= c))
+    return _records(f[cols], ids, ok.to_numpy(bool))
+
+
+def _dated(data: DataSet, sheet: str, col: str, ids: pa.Array, c: pd.Timestamp) -> pd.DataFrame:
+    if sheet not in data:
+        return pd.DataFrame(
+            {
+                "SUBJID": pd.Series(dtype=object),
+                col: pd.Series(dtype="datetime64[ns]"),
+                "sid": pd.Series(dtype=np.int64),
+            }
+        )
+    f = data.frame(sheet)
+    return _records(f, ids, (f[col].isna() | (f[col] <= c)).to_numpy(bool))
+
+
+def _vital_sign_rises(data: DataSet, protocol: Protocol, ids: pa.Array) -> pd.DataFrame:
+    """Largest rise from PRE among the post-infusion time points, per subject."""
+    visit = protocol.endpoints.infusion_visit
+    out = pd.DataFrame({"sid": pd.Series(dtype=np.int64)})
+    if "VS" not in data or not visit:
+        return out
+    f = data.frame("VS")
+    f = _records(f, ids, (f["VISIT"] == visit).fillna(False).to_numpy(bool))
+    f = f.drop_duplicates(["sid", "TPT"], keep="first")
+    pre = (f["TPT"] == "PRE").fillna(False).to_numpy(bool)
+    sid = f["sid"].to_numpy(np.int64)
+    n = int(sid.max()) + 1 if len(sid) else 0
+    for col, (lo, hi) in (("SYSBP", (60, 260)), ("DIABP", (30, 160))):
+        v = f[col].to_numpy(float)
+        v = np.where((v >= lo) & (v <= hi), v, np.nan)
+        base = np.full(n, np.nan)
+        base[sid[pre]] = v[pre]
+        rise = pd.Series(v[~pre] - base[sid[~pre]]).groupby(sid[~pre]).max()  # NaN-skipping
+        named = rise.dropna().rename(f"{col.lower()}_rise").rename_axis("sid").reset_index()
+        out = out.merge(named, on="sid", how="outer")
+    return out

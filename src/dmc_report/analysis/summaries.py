@@ -14,9 +14,7 @@ import pandas as pd
 from dmc_report.analysis.derive import Derived
 from dmc_report.analysis.stats import describe, kaplan_meier, proportion
 from dmc_report.domain.protocol import Protocol
-from dmc_report.domain.study import DataSet
 from dmc_report.validation.schedule import Schedule
-from dmc_report.validation.schema import isin
 
 Json = dict[str, Any]
 SEVERITIES = ("MILD", "MODERATE", "SEVERE")
@@ -69,24 +67,13 @@ def use_or_dropout(s: pd.DataFrame) -> Json:
     return {"n": len(s), "subjects": k, **proportion(k, len(s))}
 
 
-def craving_by_visit(d: Derived, subjects: pd.Series, protocol: Protocol) -> list[Json]:
-    crav = d.craving[isin(d.craving["SUBJID"].astype(str), subjects)]
-    groups = dict(tuple(crav.groupby("VISIT")["CRAVING"]))
+def craving_by_visit(d: Derived, protocol: Protocol) -> list[Json]:
+    groups = dict(tuple(d.craving.groupby("VISIT")["CRAVING"]))
     return [
         {"visit": v.code, **describe(groups.get(v.code, pd.Series(dtype=float)))}
         for v in protocol.visits
         if "VAS" in v.assessments
     ]
-
-
-def _ae(data: DataSet, schedule: Schedule, subjects: pd.Series) -> pd.DataFrame:
-    if "AE" not in data:
-        return pd.DataFrame(
-            columns=["SUBJID", "AETERM", "AESOC", "AESTDT", "AESEV", "AESER", "AEACN", "AEOUT"]
-        )
-    f = data.frame("AE")
-    keep = isin(f["SUBJID"], subjects) & (f["AESTDT"].isna() | (f["AESTDT"] <= schedule.cutoff))
-    return f.loc[keep & f["AETERM"].notna()]
 
 
 def _by_subjects(name: str) -> Any:
@@ -98,137 +85,130 @@ def _by_subjects(name: str) -> Any:
     return key
 
 
-def safety(data: DataSet, schedule: Schedule, s: pd.DataFrame, *, listings: bool) -> Json:
-    subjects = s["SUBJID"]
-    ae = _ae(data, schedule, subjects)
+def safety(d: Derived) -> Json:
+    s = d.subjects
+    ae = d.ae
     ser = ae[ae["AESER"] == "Y"]
     wd = ae[ae["AEACN"] == "WITHDRAWN"]
     fatal = set(ae.loc[ae["AEOUT"] == "FATAL", "SUBJID"].astype(str))
-    died = set(s.loc[s["DSDECOD"] == "DEATH", "SUBJID"].astype(str)) if "DSDECOD" in s else set()
+    died = set(s.loc[s["DSDECOD"] == "DEATH", "SUBJID"].astype(str))
     out: Json = {
-        "subjects_with_ae": int(ae["SUBJID"].nunique()),
+        "subjects_with_ae": int(ae["sid"].nunique()),
         "ae_events": len(ae),
-        "subjects_with_sae": int(ser["SUBJID"].nunique()),
+        "subjects_with_sae": int(ser["sid"].nunique()),
         "sae_events": len(ser),
         "deaths": len(fatal | died),
         "ae_withdrawn_events": len(wd),
-        "subjects_ae_withdrawn": int(wd["SUBJID"].nunique()),
+        "subjects_ae_withdrawn": int(wd["sid"].nunique()),
     }
-    soc = ae.assign(AESOC=ae["AESOC"].fillna("(SOC not coded)"))
+    soc = ae.assign(
+        AESOC=ae["AESOC"].astype(object).fillna("(SOC not coded)"),
+        AETERM=ae["AETERM"].astype(object),
+    )
+    terms = soc.groupby(["AESOC", "AETERM"])["sid"].agg(["nunique", "size"])
+    socs = soc.groupby("AESOC")["sid"].agg(["nunique", "size"])
     by_soc = []
-    for name, g in soc.groupby("AESOC", sort=True):
-        terms = [
-            {"term": str(t), "subjects": int(h["SUBJID"].nunique()), "events": len(h)}
-            for t, h in g.groupby("AETERM", sort=True)
+    for name, row in socs.iterrows():
+        t = terms.xs(name, level="AESOC")
+        rows = [
+            {"term": str(term), "subjects": int(r["nunique"]), "events": int(r["size"])}
+            for term, r in t.iterrows()
         ]
-        terms.sort(key=_by_subjects("term"))
+        rows.sort(key=_by_subjects("term"))
         by_soc.append(
             {
                 "soc": str(name),
-                "subjects": int(g["SUBJID"].nunique()),
-                "events": len(g),
-                "terms": terms,
+                "subjects": int(row["nunique"]),
+                "events": int(row["size"]),
+                "terms": rows,
             }
         )
     by_soc.sort(key=_by_subjects("soc"))
     out["by_soc"] = by_soc
     rank = ae["AESEV"].map({k: i for i, k in enumerate(SEVERITIES)})
-    worst = rank.groupby(ae["SUBJID"]).max()
+    worst = rank.groupby(ae["sid"]).max()
     out["by_worst_severity"] = {
         **{sev: int((worst == i).sum()) for i, sev in enumerate(SEVERITIES)},
         "NOT RECORDED": int(worst.isna().sum()),
     }
-    if listings:
-        out["sae_listing"] = _listing(ser, s, data)
-        out["death_listing"] = sorted(fatal | died)
+    out["sae_listing"] = _listing(ser, s)
+    out["death_listing"] = sorted(fatal | died)
     return out
 
 
-def _listing(ae: pd.DataFrame, s: pd.DataFrame, data: DataSet) -> list[Json]:
-    rand = s.set_index("SUBJID")["RANDDT"]
-    rows = []
-    for r in ae.sort_values(["AESTDT", "SUBJID"]).itertuples(index=False):
-        start = r.AESTDT
-        day = None
-        if pd.notna(start) and r.SUBJID in rand.index:
-            delta = (start - rand[r.SUBJID]).days
-            day = delta + 1 if delta >= 0 else delta
-        rows.append(
-            {
-                "subject": str(r.SUBJID),
-                "term": str(r.AETERM),
-                "soc": None if pd.isna(r.AESOC) else str(r.AESOC),
-                "start": _iso(start),
-                "end": _iso(r.AEENDT),
-                "study_day": day,
-                "severity": None if pd.isna(r.AESEV) else str(r.AESEV),
-                "related": None if pd.isna(r.AEREL) else str(r.AEREL),
-                "action": None if pd.isna(r.AEACN) else str(r.AEACN),
-                "outcome": None if pd.isna(r.AEOUT) else str(r.AEOUT),
-            }
-        )
-    return rows
+def _listing(ae: pd.DataFrame, s: pd.DataFrame) -> list[Json]:
+    """One row per event, in order of onset, with the study day of onset."""
+    if ae.empty:
+        return []
+    rand = s.set_index("sid")["RANDDT"]
+    ae = ae.sort_values(["AESTDT", "SUBJID"])
+    delta = (ae["AESTDT"] - ae["sid"].map(rand)).dt.days
+    day = delta.where(delta < 0, delta + 1)
+
+    def text(col: str) -> list[str | None]:
+        return [None if pd.isna(v) else str(v) for v in ae[col].astype(object)]
+
+    def iso(col: str) -> list[str | None]:
+        return [None if pd.isna(v) else v.date().isoformat() for v in ae[col]]
+
+    columns = {
+        "subject": text("SUBJID"),
+        "term": text("AETERM"),
+        "soc": text("AESOC"),
+        "start": iso("AESTDT"),
+        "end": iso("AEENDT"),
+        "study_day": [None if pd.isna(v) else int(v) for v in day],
+        "severity": text("AESEV"),
+        "related": text("AEREL"),
+        "action": text("AEACN"),
+        "outcome": text("AEOUT"),
+    }
+    return [
+        dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)
+    ]
 
 
-def vital_signs(data: DataSet, protocol: Protocol, subjects: pd.Series) -> Json:
-    visit = protocol.endpoints.infusion_visit
-    if "VS" not in data or not visit:
+def vital_signs(d: Derived, protocol: Protocol) -> Json:
+    if not protocol.endpoints.infusion_visit or len(d.vs.columns) == 1:
         return {"note": "no vital signs"}
-    f = data.frame("VS")
-    f = f[isin(f["SUBJID"], subjects) & (f["VISIT"] == visit)]
-    f = f.drop_duplicates(["SUBJID", "TPT"], keep="first")
-    out: Json = {"visit": visit}
-    for col, key in (("SYSBP", "sysbp_max_rise"), ("DIABP", "diabp_max_rise")):
-        ok = f[col].notna() & f[col].between(*((60, 260) if col == "SYSBP" else (30, 160)))
-        wide = f[ok].pivot(index="SUBJID", columns="TPT", values=col)
-        if "PRE" not in wide:
-            out[key] = describe([])
-            continue
-        post = wide.drop(columns="PRE")
-        rise = post.sub(wide["PRE"], axis=0).max(axis=1, skipna=True)
-        out[key] = describe(rise[wide["PRE"].notna() & post.notna().any(axis=1)])
+    out: Json = {"visit": protocol.endpoints.infusion_visit}
+    for key, col in (("sysbp_max_rise", "sysbp_rise"), ("diabp_max_rise", "diabp_rise")):
+        out[key] = describe(d.vs.get(col, pd.Series(dtype=float)))
     return out
 
 
-def follow_up(data: DataSet, schedule: Schedule, subjects: pd.Series) -> Json:
-    n = len(subjects)
-    if "FU" not in data:
-        return {"n": n, "contacted": 0, "abstinent": 0, "note": "no follow-up sheet"}
-    f = data.frame("FU")
-    f = f[isin(f["SUBJID"], subjects) & (f["FUDT"].isna() | (f["FUDT"] <= schedule.cutoff))]
-    f = f.drop_duplicates("SUBJID", keep="first")
-    return {"n": n, "contacted": len(f), "abstinent": int((f["FUABST"] == "Y").sum())}
-
-
-def exposure(data: DataSet, schedule: Schedule, subjects: pd.Series) -> Json:
-    n = len(subjects)
-    if "EX" not in data:
-        return {"n": n, "infused": 0, "completed": 0}
-    f = data.frame("EX")
-    f = f[isin(f["SUBJID"], subjects) & (f["EXDT"].isna() | (f["EXDT"] <= schedule.cutoff))]
+def follow_up(d: Derived) -> Json:
     return {
-        "n": n,
-        "infused": int(f["SUBJID"].nunique()),
-        "completed": int(f.loc[f["EXCOMPL"] == "Y", "SUBJID"].nunique()),
+        "n": len(d.subjects),
+        "contacted": len(d.fu),
+        "abstinent": int((d.fu["FUABST"] == "Y").sum()) if "FUABST" in d.fu else 0,
     }
 
 
-def baseline(data: DataSet, subjects: pd.Series) -> Json:
-    dm = data.frame("DM")
-    dm = dm[isin(dm["SUBJID"], subjects)].drop_duplicates("SUBJID", keep="first")
+def exposure(d: Derived) -> Json:
+    ex = d.ex
+    return {
+        "n": len(d.subjects),
+        "infused": int(ex["sid"].nunique()),
+        "completed": int(ex.loc[ex["EXCOMPL"] == "Y", "sid"].nunique()) if "EXCOMPL" in ex else 0,
+    }
+
+
+def baseline(d: Derived) -> Json:
+    dm = d.dm
     out: Json = {"n": len(dm), "numeric": {}, "categorical": {}}
     for col, lo, hi in (("AGE", 18, 100), ("BLDAYS", 0, 30)):
         v = dm[col].where(dm[col].between(lo, hi))
-        d = describe(v)
+        stats_ = describe(v)
         vv = v.dropna()
-        d.update(
+        stats_.update(
             q1=float(vv.quantile(0.25)) if len(vv) else None,
             q3=float(vv.quantile(0.75)) if len(vv) else None,
             min=float(vv.min()) if len(vv) else None,
             max=float(vv.max()) if len(vv) else None,
             missing=int(v.isna().sum()),
         )
-        out["numeric"][col] = d
+        out["numeric"][col] = stats_
     for col in ("SEX", "RACE", "ETHNIC", "ROUTE"):
         counts = dm[col].astype(object).fillna("(missing)").value_counts()
         out["categorical"][col] = [
@@ -253,7 +233,7 @@ def enrollment(schedule: Schedule, protocol: Protocol) -> Json:
     c = schedule.cutoff
     screened = subj[subj["CONSDT"].isna() | (subj["CONSDT"] <= c)]
     rand = subj[subj["randomized"]]
-    month = rand["RANDDT"].dt.strftime("%Y-%m")
+    month = rand["RANDDT"].dt.to_period("M").astype(str)
     by_month = month.value_counts().sort_index()
     return {
         "screened": len(screened),

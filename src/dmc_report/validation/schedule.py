@@ -131,6 +131,7 @@ def build_schedule(data: DataSet, protocol: Protocol, cutoff: dt.date) -> Schedu
     c = pd.Timestamp(cutoff)
     subjects = subject_table(data, c)
     rand = subjects.loc[subjects["randomized"], ["SUBJID", "SITEID", "RANDDT", "DSDT"]]
+    rand = rand.assign(sid=np.arange(len(rand)))  # the subject's number among the randomized
     visits = visit_table(protocol)
     grid = rand.merge(visits, how="cross")
     offset = pd.to_timedelta(day_offset(grid["day"]), unit="D")

@@ -6,6 +6,10 @@ Every check is vectorised; only flagged rows become Python objects.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from dmc_report.domain.contract import Kind, Sheet
@@ -25,6 +29,21 @@ def isin(s: pd.Series, values: object) -> pd.Series:
     arr = pa.array(s.astype(pd.StringDtype("pyarrow")).array)
     hit = pc.fill_null(pc.is_in(arr, value_set=value_set), False)
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
+def codes_in(s: pd.Series, values: Sequence[object] | Any) -> np.ndarray:
+    """Position of each value of ``s`` in ``values`` (-1 where absent), computed by Arrow.
+
+    ``values`` may be a ready ``pyarrow`` string array (reused across calls)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.astype(pd.StringDtype("pyarrow")).array)
+    value_set = (
+        values if isinstance(values, pa.Array) else pa.array([str(v) for v in values], pa.string())
+    )
+    idx = pc.fill_null(pc.index_in(arr, value_set=value_set), -1)
+    return np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _cell(v: object) -> str:
