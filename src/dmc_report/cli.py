@@ -14,6 +14,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dmc_report import __version__
 from dmc_report.domain.errors import CancelledError, UnusableInputError
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--cutoff", type=_date, help="an interim snapshot as exported on this date")
     demo.add_argument("--subjects", type=int, default=55, help="randomized subjects (default 55)")
     demo.add_argument("--seed", type=int, default=20120705, help=argparse.SUPPRESS)
+    demo.add_argument("--no-reports", action="store_true", help="write the study files only")
 
     val = sub.add_parser("validate", help="check the inputs against the contract and the schedule")
     _study_args(val)
@@ -104,8 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--open", type=Path, required=True, help="open report PDF")
     rep.add_argument("--closed", type=Path, help="closed report PDF (needs --key)")
     rep.add_argument("--closed-password-file", type=Path, help="password for the closed report")
-    rep.add_argument("--report-date", type=_date)
-    rep.add_argument("--meeting-date", type=_date)
+    rep.add_argument(
+        "--report-date", type=_date, help="date printed on the report (default: the cutoff)"
+    )
+    rep.add_argument("--meeting-date", type=_date, help="the DMC meeting date")
+    rep.add_argument("--report-version", default="1.0", help="report version (default 1.0)")
+    rep.add_argument("--recipient", help="closed report: the named recipient")
+    rep.add_argument(
+        "--arms-by-code", action="store_true", help="closed report: show arms by code only"
+    )
 
     gui = sub.add_parser("gui", help="open the desktop application")
     gui.add_argument("--protocol", type=Path)
@@ -163,7 +172,24 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     ):
         print(f"  {label:16} {path}")
     print(f"  data cutoff      {files.cutoff.isoformat()}")
-    print("reports: not yet available in this version (the report renderer is being built)")
+    if args.no_reports:
+        return EXIT_OK
+    from dmc_report.demo.writer import DEMO_PASSWORD
+    from dmc_report.pipeline import load_study, render_reports, run_analysis, run_validation
+    from dmc_report.report.data import ReportSettings
+
+    loaded = load_study(
+        files.protocol, files.data, key=files.key, key_password=DEMO_PASSWORD, cutoff=files.cutoff
+    )
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    written = render_reports(
+        loaded, validation, results, ReportSettings(report_date=files.cutoff),
+        open_path=files.folder / "open-report.pdf", closed_path=files.folder / "closed-report.pdf",
+        closed_password=DEMO_PASSWORD,
+    )  # fmt: skip
+    print(f"  open report      {written.open}")
+    print(f"  closed report    {written.closed} (password: the key password)")
     return EXIT_OK
 
 
@@ -248,9 +274,48 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if validation.errors else EXIT_OK
 
 
+def _settings(args: argparse.Namespace, loaded: Any) -> Any:
+    from dmc_report.report.data import ReportSettings
+
+    return ReportSettings(
+        report_date=args.report_date or loaded.cutoff,
+        meeting_date=args.meeting_date,
+        version=args.report_version,
+        recipient=args.recipient,
+        arms_by_code_only=args.arms_by_code,
+    )
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
-    _load(args)
-    return _not_yet("report")
+    from dmc_report.pipeline import render_reports, run_analysis, run_validation
+
+    if args.closed and not args.key:
+        raise UnusableInputError("--closed needs --key (the closed report is by arm)")
+    if args.closed and not args.closed_password_file:
+        raise UnusableInputError(
+            "--closed needs --closed-password-file (the closed report is encrypted)"
+        )
+    password = (
+        _password(args.closed_password_file, "DMC_CLOSED_PASSWORD", "closed report")
+        if args.closed
+        else None
+    )
+    loaded = _load(args)
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    written = render_reports(
+        loaded, validation, results, _settings(args, loaded),
+        open_path=args.open, closed_path=args.closed, closed_password=password,
+    )  # fmt: skip
+    print(f"open report:   {written.open}")
+    if written.closed:
+        print(f"closed report: {written.closed} (AES-256 encrypted)")
+    if validation.errors:
+        print(
+            f"{validation.errors} validation errors are listed in the reports' appendix",
+            file=sys.stderr,
+        )
+    return EXIT_FINDINGS if validation.errors else EXIT_OK
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:

@@ -16,11 +16,13 @@ from dmc_report.analysis.results import Results
 from dmc_report.demo.generator import apply_cutoff, generate
 from dmc_report.demo.writer import DemoFiles, write_demo
 from dmc_report.domain.contract import DATA_SHEETS, Kind
+from dmc_report.domain.errors import UnusableInputError
 from dmc_report.domain.progress import NO_PROGRESS, Progress
 from dmc_report.domain.study import DataSet, RandomizationKey, Study
 from dmc_report.io.engines import Engine
 from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
 from dmc_report.io.reader import read_key, read_study
+from dmc_report.report.data import ReportSettings
 from dmc_report.validation import ValidationResult, validate
 
 DEMO_PROTOCOL = "ketamine-mbrp.toml"
@@ -109,3 +111,74 @@ def run_analysis(
         key=loaded.key,
         progress=progress,
     )
+
+
+@dataclass(frozen=True)
+class WrittenReports:
+    open: Path
+    closed: Path | None
+
+
+def render_reports(
+    loaded: LoadedStudy,
+    validation: ValidationResult,
+    results: Results,
+    settings: ReportSettings,
+    *,
+    open_path: str | Path,
+    closed_path: str | Path | None = None,
+    closed_password: str | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> WrittenReports:
+    """Render and write the open report (and, with a key and a password, the closed report).
+
+    The open report is built from blinded data alone and scanned for arm information before it
+    is written; the closed report is encrypted in memory and only its encrypted bytes are written.
+    Each file goes to a temporary name beside its target and is renamed when complete.
+    """
+    from dmc_report.io.output import write_bytes_atomic
+    from dmc_report.report import render_closed_report, render_open_report
+    from dmc_report.report.prepare import closed_report_data, open_report_data
+
+    study = loaded.study
+    open_data, derived = open_report_data(
+        study.data,
+        study.protocol,
+        loaded.cutoff,
+        validation,
+        results,
+        study.protocol_provenance,
+        settings,
+    )
+    labels = {a.code: a.label for a in loaded.key.arms} if loaded.key else None
+    open_pdf = render_open_report(
+        open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
+    )
+    closed_pdf = None
+    if closed_path is not None:
+        if loaded.key is None or results.unblinded is None:
+            raise UnusableInputError("the closed report needs the randomization key (--key)")
+        if not closed_password:
+            raise UnusableInputError("the closed report needs a password (--closed-password-file)")
+        closed_data = closed_report_data(open_data, derived, results, loaded.key)
+        closed_pdf = render_closed_report(
+            closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5)
+        )
+    write_bytes_atomic(open_path, open_pdf)
+    if closed_pdf is not None and closed_path is not None:
+        write_bytes_atomic(closed_path, closed_pdf)
+    progress.update(1.0, "Reports written")
+    return WrittenReports(Path(open_path), Path(closed_path) if closed_path is not None else None)
+
+
+class _Scaled:
+    """A stage's progress mapped onto a slice of the whole."""
+
+    def __init__(self, parent: Progress, start: float, span: float) -> None:
+        self.parent, self.start, self.span = parent, start, span
+
+    def update(self, fraction: float, message: str) -> None:
+        self.parent.update(self.start + self.span * fraction, message)
+
+    def cancelled(self) -> bool:
+        return self.parent.cancelled()

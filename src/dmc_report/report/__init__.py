@@ -1,1 +1,62 @@
-"""report"""
+"""The OPEN and CLOSED reports: results -> report model -> PDF bytes (nothing written here)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
+from dmc_report.report.closed_report import build_closed_report
+from dmc_report.report.consistency import check_consistency
+from dmc_report.report.data import ClosedReportData, OpenReportData
+from dmc_report.report.guard import assert_blinded
+from dmc_report.report.open_report import build_open_report
+from dmc_report.report.render import render_pdf
+from dmc_report.report.secure import finalize
+
+
+def render_open_report(
+    data: OpenReportData,
+    *,
+    arm_labels: Mapping[str, str] | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> bytes:
+    """The open report's PDF bytes, after the blinding scan (``arm_labels`` when a key is loaded)."""
+    checkpoint(progress, 0.05, "Building the open report")
+    report = build_open_report(data)
+    checkpoint(progress, 0.2, "Rendering the open report")
+    pdf = render_pdf(report)
+    pdf = finalize(
+        pdf,
+        created=data.settings.report_date,
+        title=report.metadata_title,
+        subject=report.metadata_subject,
+    )
+    checkpoint(progress, 0.9, "Scanning the open report for arm information")
+    p = data.protocol.study
+    assert_blinded(pdf, arm_labels, allowed_phrases=[p.design, *p.treatments])
+    return pdf
+
+
+def render_closed_report(
+    data: ClosedReportData, password: str, *, progress: Progress = NO_PROGRESS
+) -> bytes:
+    """The closed report's PDF bytes, AES-256 encrypted with ``password`` (never plain on disk)."""
+    if not password:
+        raise ValueError("the closed report needs a password")
+    checkpoint(progress, 0.05, "Checking pooled totals against the arms")
+    check_consistency(dict(data.open.blinded.payload), dict(data.unblinded.payload))
+    checkpoint(progress, 0.1, "Building the closed report")
+    report = build_closed_report(data)
+    checkpoint(progress, 0.2, "Rendering the closed report")
+    pdf = render_pdf(report)
+    checkpoint(progress, 0.9, "Encrypting the closed report")
+    return finalize(
+        pdf,
+        created=data.open.settings.report_date,
+        title=report.metadata_title,
+        subject=report.metadata_subject,
+        password=password,
+    )
+
+
+__all__ = ["render_closed_report", "render_open_report"]

@@ -1,0 +1,506 @@
+"""The CLOSED session report: everything by arm, comparisons, safety by arm, monitoring."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dmc_report.report import figures as fg
+from dmc_report.report import fmt
+from dmc_report.report.common import (
+    Numbering,
+    ae_tables,
+    compliance_table,
+    findings_listing,
+    overview_rows,
+    population,
+    provenance_table,
+    section,
+    sections_text,
+    title_page,
+)
+from dmc_report.report.consistency import consistency_rows
+from dmc_report.report.data import ClosedReportData
+from dmc_report.report.model import PageBreak, Report, Section, Text
+from dmc_report.report.open_report import baseline_table, craving_table
+
+NOTICE_CLOSED = (
+    "CONFIDENTIAL - CONTAINS UNBLINDED COMPARATIVE DATA. For members of the Data Monitoring "
+    "Committee only. Do not copy or forward. This file is encrypted; keep the password apart from it."
+)
+WATERMARK = "CLOSED - DMC MEMBERS ONLY"
+
+
+def build_closed_report(c: ClosedReportData) -> Report:
+    d = c.open
+    b = d.blinded.payload
+    u = c.unblinded.payload
+    num = Numbering()
+    arms = c.arms
+    label = {a.code: a.label for a in arms}
+    order = [a.code for a in arms]
+    exp = [a for a in arms if a.role == "experimental"]
+    ctl = next(a for a in arms if a.role == "control")
+    n_arm = {a["code"]: a["n"] for a in u["arms"]}
+    n = b["enrollment"]["randomized"]
+    pop_rand = population("randomized subjects", n, d)
+    head = [f"{label[k]} (N = {n_arm[k]})" for k in order]
+    widths = [3.0, *[2.0] * len(order)]
+    align = ["L", *["R"] * len(order)]
+    miss = f"Missing urine samples counted as {d.protocol.endpoints.missing.value}."
+    comparison = f"{' / '.join(label[a.code] for a in exp)} vs {label[ctl.code]}"
+
+    ab = u["abstinence"]
+    hr = u["relapse"].get("hazard_ratio") or {}
+    lr = u["relapse"].get("logrank") or {}
+    summary_rows = [
+        [
+            "Abstinent, last 2 weeks: n/evaluable (%)",
+            *[
+                f"{ab['by_arm'][k]['abstinent']}/{ab['by_arm'][k]['evaluable']} ({fmt.pct(ab['by_arm'][k]['proportion'])})"
+                for k in order
+            ],
+        ],
+        [
+            f"Odds ratio (95% CI), {comparison}",
+            fmt.ratio_ci(ab.get("odds_ratio"), ab.get("odds_ratio_note")),
+            *[""] * (len(order) - 1),
+        ],
+        ["Fisher exact p", fmt.p_value(ab.get("fisher_p")), *[""] * (len(order) - 1)],
+        [
+            "Relapse: events / median days (95% CI)",
+            *[
+                f"{u['relapse']['by_arm'][k]['events']} / {fmt.median_ci(u['relapse']['by_arm'][k])}"
+                for k in order
+            ],
+        ],
+        [
+            "Relapse hazard ratio (95% CI); p",
+            f"{fmt.ratio_ci(hr, hr.get('note'))}; {fmt.p_value(hr.get('p'))}",
+            *[""] * (len(order) - 1),
+        ],
+        [
+            "Dropouts before the end of treatment, n (%)",
+            *[fmt.n_pct(u["dropout"]["by_arm"][k]["dropouts"], n_arm[k]) for k in order],
+        ],
+        [
+            "Subjects with a serious AE, n (%)",
+            *[fmt.n_pct(u["safety"]["by_arm"][k]["subjects_with_sae"], n_arm[k]) for k in order],
+        ],
+        ["Deaths", *[u["safety"]["by_arm"][k]["deaths"] for k in order]],
+    ]
+    sections: list[Section] = [
+        section(
+            "Closed summary",
+            num.table(
+                title="The primary endpoint and key signals by arm",
+                population=pop_rand,
+                header=[["", *head]],
+                rows=summary_rows,
+                col_widths=widths,
+                align=align,
+                footnotes=[miss],
+            ),
+            Text(_monitoring_sentence(u)),
+        ),
+        section(
+            "Subject flow",
+            num.figure(
+                title="Flow of subjects (CONSORT)",
+                population=f"Population: screened subjects (N = {b['enrollment']['screened']}). Data cutoff {d.cutoff.isoformat()}.",
+                draw=fg.consort_figure,
+                args=(_consort(b, u, label, order),),
+                height_cm=11,
+            ),
+        ),
+    ]
+
+    disp = u["disposition"]
+    reasons = sorted({r for k in order for r in disp[k]["reasons"]})
+    sections.append(
+        section(
+            "Enrollment, disposition, baseline and exposure by arm",
+            num.table(
+                title="Disposition by arm",
+                population=pop_rand,
+                header=[["Status", *head]],
+                rows=[
+                    ["Completed", *[fmt.n_pct(disp[k]["completed"], n_arm[k]) for k in order]],
+                    [
+                        "Discontinued",
+                        *[fmt.n_pct(disp[k]["discontinued"], n_arm[k]) for k in order],
+                    ],
+                    *[
+                        [
+                            f"    {r.capitalize()}",
+                            *[fmt.n_pct(disp[k]["reasons"].get(r, 0), n_arm[k]) for k in order],
+                        ]
+                        for r in reasons
+                    ],
+                    ["Ongoing", *[fmt.n_pct(disp[k]["ongoing"], n_arm[k]) for k in order]],
+                ],
+                col_widths=widths,
+                align=align,
+            ),
+            baseline_table(num, {label[k]: u["baseline"][k] for k in order}, pop_rand),
+            num.table(
+                title="Study infusions by arm",
+                population=pop_rand,
+                header=[["", *head]],
+                rows=[
+                    [
+                        "Infusion given",
+                        *[fmt.n_pct(u["exposure"][k]["infused"], n_arm[k]) for k in order],
+                    ],
+                    [
+                        "Infusion completed",
+                        *[fmt.n_pct(u["exposure"][k]["completed"], n_arm[k]) for k in order],
+                    ],
+                ],
+                col_widths=widths,
+                align=align,
+            ),
+        )
+    )
+
+    sens = u["abstinence_missing_ignored"]
+    crav = u["craving"]
+    diff = crav.get("difference") or {}
+    fu = u["follow_up"]
+    eff = section(
+        "Efficacy",
+        num.table(
+            title="Abstinence over the last two weeks of treatment by arm",
+            population=pop_rand,
+            header=[["", *head]],
+            rows=[
+                ["Evaluable", *[ab["by_arm"][k]["evaluable"] for k in order]],
+                ["Pending", *[ab["by_arm"][k]["pending"] for k in order]],
+                [
+                    "Abstinent, n (%)",
+                    *[
+                        fmt.n_pct(ab["by_arm"][k]["abstinent"], ab["by_arm"][k]["evaluable"])
+                        for k in order
+                    ],
+                ],
+                [
+                    f"Odds ratio (95% CI), {comparison}",
+                    fmt.ratio_ci(ab.get("odds_ratio"), ab.get("odds_ratio_note")),
+                    *[""] * (len(order) - 1),
+                ],
+                [
+                    "Fisher exact p (two-sided)",
+                    fmt.p_value(ab.get("fisher_p")),
+                    *[""] * (len(order) - 1),
+                ],
+                [
+                    "Sensitivity, missing ignored: abstinent, n (%)",
+                    *[
+                        fmt.n_pct(sens["by_arm"][k]["abstinent"], sens["by_arm"][k]["evaluable"])
+                        for k in order
+                    ],
+                ],
+                [
+                    "Sensitivity odds ratio (95% CI); Fisher p",
+                    f"{fmt.ratio_ci(sens.get('odds_ratio'), sens.get('odds_ratio_note'))}; {fmt.p_value(sens.get('fisher_p'))}",
+                    *[""] * (len(order) - 1),
+                ],
+            ],
+            col_widths=widths,
+            align=align,
+            footnotes=[
+                miss,
+                "Odds ratio from unadjusted logistic regression, Wald 95% CI; NE where a cell of the 2x2 table is zero.",
+            ],
+        ),
+        num.figure(
+            title="Urine results per subject and visit, by arm",
+            population=pop_rand,
+            draw=fg.use_pattern_figure,
+            args=(
+                _stack([a.use_pattern for a in arms]),
+                list(d.uds_visits),
+                [(a.label, a.use_pattern.shape[0]) for a in arms],
+                True,
+            ),
+            height_cm=min(22.0, 4.0 + 0.11 * n)
+            if n <= fg.MAX_ROWS_PER_SUBJECT_CHART
+            else 5.5 + 4.0 * len(arms),
+            footnotes=[miss],
+        ),
+        PageBreak(),
+        num.figure(
+            title="Time to relapse by arm",
+            population=pop_rand,
+            draw=fg.km_figure,
+            args=(
+                [(a.label, a.relapse.times, a.relapse.events) for a in arms],
+                "Proportion without relapse",
+            ),
+            footnotes=[
+                miss,
+                f"Log-rank chi-square {fmt.num(lr.get('chi2'), 2)}, p = {fmt.p_value(lr.get('p'))}; Cox hazard ratio {fmt.ratio_ci(hr, hr.get('note'))}, Efron ties.",
+            ],
+        ),
+        num.table(
+            title="Relapse by arm",
+            population=pop_rand,
+            header=[["", *head]],
+            rows=[
+                ["Events", *[u["relapse"]["by_arm"][k]["events"] for k in order]],
+                [
+                    "Median days to relapse (95% CI)",
+                    *[fmt.median_ci(u["relapse"]["by_arm"][k]) for k in order],
+                ],
+                [
+                    "Used cocaine or dropped out, n (%)",
+                    *[fmt.n_pct(u["use_or_dropout"][k]["subjects"], n_arm[k]) for k in order],
+                ],
+                [
+                    f"Hazard ratio (95% CI), {comparison}",
+                    fmt.ratio_ci(hr, hr.get("note")),
+                    *[""] * (len(order) - 1),
+                ],
+                [
+                    "Cox Wald p / log-rank p",
+                    f"{fmt.p_value(hr.get('p'))} / {fmt.p_value(lr.get('p'))}",
+                    *[""] * (len(order) - 1),
+                ],
+            ],
+            col_widths=widths,
+            align=align,
+            footnotes=["Kaplan-Meier medians with log-log 95% CI; NR: not reached."],
+        ),
+        craving_table(
+            num,
+            [
+                (label[k], [{"visit": r["visit"], **r["by_arm"][k]} for r in crav["by_visit"]])
+                for k in order
+            ],
+            pop_rand,
+        ),
+        num.figure(
+            title="Craving by visit and arm",
+            population=pop_rand,
+            draw=fg.craving_figure,
+            args=(
+                [
+                    (label[k], [{"visit": r["visit"], **r["by_arm"][k]} for r in crav["by_visit"]])
+                    for k in order
+                ],
+            ),
+        ),
+        num.table(
+            title="Post-discharge craving: difference of subject means",
+            population=pop_rand,
+            header=[["Estimate", "Value"]],
+            rows=[
+                [
+                    "Experimental mean / control mean",
+                    f"{fmt.num(diff.get('experimental_mean'))} / {fmt.num(diff.get('control_mean'))}",
+                ],
+                [
+                    "Subjects (experimental / control)",
+                    f"{diff.get('n_experimental', 0)} / {diff.get('n_control', 0)}",
+                ],
+                [
+                    "Difference (95% CI), Welch",
+                    f"{fmt.num(diff.get('estimate'))} ({fmt.num(diff.get('ci_lower'))}, {fmt.num(diff.get('ci_upper'))})",
+                ],
+                ["p", fmt.p_value(diff.get("p"))],
+                ["Percent difference vs control", f"{fmt.num(diff.get('percent'))}%"],
+            ],
+            col_widths=[3, 2],
+            align=["L", "R"],
+        ),
+        num.table(
+            title="Abstinence at the 6-month follow-up by arm",
+            population=pop_rand,
+            header=[["", *head]],
+            rows=[
+                ["Contacted", *[fmt.n_pct(fu[k]["contacted"], n_arm[k]) for k in order]],
+                [
+                    "Abstinent (self-report), n (% of contacted)",
+                    *[fmt.n_pct(fu[k]["abstinent"], fu[k]["contacted"]) for k in order],
+                ],
+            ],
+            col_widths=widths,
+            align=align,
+        ),
+    )
+    sections.append(eff)
+
+    drop = u["dropout"]
+    sections.append(
+        section(
+            "Dropout and retention by arm",
+            num.table(
+                title="Dropout before the end of treatment by arm",
+                population=pop_rand,
+                header=[["", *head]],
+                rows=[
+                    [
+                        "Dropouts, n (%)",
+                        *[fmt.n_pct(drop["by_arm"][k]["dropouts"], n_arm[k]) for k in order],
+                    ],
+                    [
+                        f"Odds ratio (95% CI), {comparison}",
+                        fmt.ratio_ci(drop.get("odds_ratio"), drop.get("odds_ratio_note")),
+                        *[""] * (len(order) - 1),
+                    ],
+                    ["Fisher exact p", fmt.p_value(drop.get("fisher_p")), *[""] * (len(order) - 1)],
+                ],
+                col_widths=widths,
+                align=align,
+            ),
+            num.figure(
+                title="Retention by arm: time to dropout",
+                population=pop_rand,
+                draw=fg.km_figure,
+                args=(
+                    [(a.label, a.retention.times, a.retention.events) for a in arms],
+                    "Proportion retained",
+                ),
+            ),
+        )
+    )
+
+    saf = u["safety"]["by_arm"]
+    vs = u["vital_signs"]
+    safety_blocks: list[Any] = [
+        num.table(
+            title="Adverse event overview by arm",
+            population=pop_rand,
+            header=[["", *head]],
+            rows=[
+                [r[0], *[overview_rows(saf[k], n_arm[k])[i][1] for k in order]]
+                for i, r in enumerate(overview_rows(saf[order[0]], n_arm[order[0]]))
+            ],
+            col_widths=widths,
+            align=align,
+        ),
+    ]
+    for k in order:
+        safety_blocks += [Text(f"<b>{label[k]}</b>", "h2")]
+        safety_blocks += ae_tables(
+            num,
+            saf[k],
+            f"Population: {label[k]} (N = {n_arm[k]}). Data cutoff {d.cutoff.isoformat()}.",
+            n_arm[k],
+        )
+    safety_blocks.append(
+        num.table(
+            title="Blood pressure around the infusion: largest rise from pre-infusion",
+            population=pop_rand,
+            header=[["mmHg", *head]],
+            rows=[
+                ["Systolic rise: n, mean (95% CI)", *[_vs(vs[k], "sysbp_max_rise") for k in order]],
+                [
+                    "Diastolic rise: n, mean (95% CI)",
+                    *[_vs(vs[k], "diabp_max_rise") for k in order],
+                ],
+            ],
+            col_widths=widths,
+            align=align,
+        )
+    )
+    sections.append(section("Safety by arm", *safety_blocks))
+
+    sections.append(
+        section(
+            "Interim monitoring",
+            sections_text(
+                "Monitoring plan: the group-sequential boundaries are not yet computed in this version; "
+                "the primary comparison is shown in the efficacy section."
+            ),
+        )
+    )
+    sections.append(
+        section(
+            "Consistency with the open report",
+            num.table(
+                title="Pooled totals in the open report against the sum over arms",
+                population=pop_rand,
+                header=[["Quantity", "Open report (pooled)", "Sum over arms", "Agrees"]],
+                rows=[
+                    [q, a, s, "yes" if ok else "NO"]
+                    for q, a, s, ok in consistency_rows(dict(b), dict(u))
+                ],
+                col_widths=[4, 1.6, 1.6, 1],
+                align=["L", "R", "R", "C"],
+            ),
+        )
+    )
+    sections.append(
+        section(
+            "Appendix",
+            provenance_table(num, d, [("key", c.key_input)]),
+            compliance_table(num, d),
+            findings_listing(num, d),
+        )
+    )
+    s = d.settings
+    extra = [("Contains", "Unblinded comparative data")]
+    if s.recipient:
+        extra.append(
+            ("Recipient", s.recipient + (f", copy {s.copy_number}" if s.copy_number else ""))
+        )
+    return Report(
+        kind="closed",
+        study_id=d.protocol.study.id,
+        header="CLOSED SESSION REPORT - DMC MEMBERS ONLY",
+        cutoff=d.cutoff.isoformat(),
+        report_date=s.report_date.isoformat(),
+        title_page=title_page(d, "CLOSED SESSION REPORT - DMC MEMBERS ONLY", extra, NOTICE_CLOSED),
+        sections=sections,
+        metadata_title=f"{d.protocol.study.id} DMC closed session report, data cutoff {d.cutoff.isoformat()}",
+        metadata_subject="Data Monitoring Committee closed session report",
+        watermark=WATERMARK,
+    )
+
+
+def _vs(block: dict[str, Any], key: str) -> str:
+    v = block.get(key)
+    if not v:
+        return "-"
+    return f"{v['n']}, {fmt.mean_ci(v)}"
+
+
+def _stack(parts: list[Any]) -> Any:
+    import numpy as np
+
+    return np.vstack(parts) if parts else np.zeros((0, 0))
+
+
+def _consort(
+    b: Mapping[str, Any], u: Mapping[str, Any], label: dict[str, str], order: list[str]
+) -> dict[str, Any]:
+    en = b["enrollment"]
+    return {
+        "screened": en["screened"],
+        "not_randomized": en["not_randomized"],
+        "randomized": en["randomized"],
+        "arms": [
+            {
+                "label": label[k],
+                "n": next(a["n"] for a in u["arms"] if a["code"] == k),
+                **{s: u["disposition"][k][s] for s in ("completed", "discontinued", "ongoing")},
+                "reasons": u["disposition"][k]["reasons"],
+            }
+            for k in order
+        ],
+    }
+
+
+def _monitoring_sentence(u: Mapping[str, Any]) -> str:
+    ab = u["abstinence"]
+    parts = [
+        f"{a['label'] if 'label' in a else a['code']}: {ab['by_arm'][a['code']]['abstinent']}/{ab['by_arm'][a['code']]['evaluable']}"
+        for a in u["arms"]
+    ]
+    return (
+        "Primary endpoint (abstinent/evaluable): "
+        + "; ".join(parts)
+        + ". Interim monitoring boundaries are "
+        "not yet computed in this version: the monitoring section says so."
+    )

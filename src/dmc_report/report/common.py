@@ -1,0 +1,231 @@
+"""Pieces both reports share: numbering, the title page, provenance, findings, pooled tables."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from dmc_report.domain.findings import CODES, Finding
+from dmc_report.report import fmt
+from dmc_report.report.data import OpenReportData
+from dmc_report.report.model import Figure, Section, Table, Text, TitlePage
+
+
+class Numbering:
+    """Assigns table and figure numbers in document order."""
+
+    def __init__(self) -> None:
+        self.tables = 0
+        self.figures = 0
+
+    def table(self, **kw: Any) -> Table:
+        self.tables += 1
+        return Table(number=self.tables, **kw)
+
+    def figure(self, **kw: Any) -> Figure:
+        self.figures += 1
+        return Figure(number=self.figures, **kw)
+
+
+def population(label: str, n: int, d: OpenReportData) -> str:
+    return f"Population: {label} (N = {n}). Data cutoff {d.cutoff.isoformat()}."
+
+
+def title_page(
+    d: OpenReportData, heading: str, extra: list[tuple[str, str]], notice: str
+) -> TitlePage:
+    p = d.protocol.study
+    s = d.settings
+    lines = [
+        ("Study", f"{p.id} ({p.phase})" if p.phase else p.id),
+        ("Sponsor", p.sponsor or "-"),
+        ("DMC meeting", s.meeting_date.isoformat() if s.meeting_date else "not set"),
+        ("Data cutoff", d.cutoff.isoformat()),
+        ("Report date", s.report_date.isoformat()),
+        ("Report version", s.version),
+        ("Prepared by", f"Independent statistical group, dmc-report {d.software_version}"),
+        *extra,
+    ]
+    if s.distribution:
+        lines.append(("Distribution", "; ".join(s.distribution)))
+    return TitlePage(
+        heading=heading, study_title=p.title, study_id=p.id, lines=lines, notice=notice
+    )
+
+
+def provenance_table(num: Numbering, d: OpenReportData, extra: list[tuple[str, Any]] = ()) -> Table:  # type: ignore[assignment]
+    rows: list[list[Any]] = []
+    for role, prov in [*d.inputs.items(), *extra]:
+        rows.append([role, prov.file, f"{prov.size:,}", prov.sha256])
+    return num.table(
+        title="Inputs of this report",
+        population="Files read for this report; any change to a file changes its SHA-256.",
+        header=[["Input", "File", "Bytes", "SHA-256"]],
+        rows=rows,
+        col_widths=[0.9, 1.6, 0.9, 6.2],
+        align=["L", "L", "R", "L"],
+        footnotes=[
+            f"Software: dmc-report {d.software_version}. Data cutoff {d.cutoff.isoformat()}; "
+            f"missing urine samples counted as {d.protocol.endpoints.missing.value}."
+        ],
+    )
+
+
+def findings_summary(num: Numbering, d: OpenReportData) -> Table:
+    counts = Counter((f.severity.value, f.code) for f in d.findings)
+    order = {"error": 0, "warning": 1, "info": 2}
+    rows = [
+        [sev, code, n, CODES[code][1] if code in CODES else ""]
+        for (sev, code), n in sorted(counts.items(), key=lambda kv: (order[kv[0][0]], kv[0][1]))
+    ]
+    return num.table(
+        title="Validation findings by code",
+        population=f"All findings in the data as exported (data cutoff {d.cutoff.isoformat()}).",
+        header=[["Severity", "Code", "n", "Meaning"]],
+        rows=rows,
+        col_widths=[1.0, 2.6, 0.6, 5.5],
+        align=["L", "L", "R", "L"],
+        footnotes=["The appendix lists every finding with its sheet, Excel row and column."],
+    )
+
+
+def findings_listing(num: Numbering, d: OpenReportData) -> Table:
+    rows = [
+        [f.severity.value, f.code, f.sheet, f.excel_row, f.column, f.subject, f.visit, f.message]
+        for f in sorted(d.findings, key=Finding.sort_key)
+    ]
+    return num.table(
+        title="Validation findings with their locations",
+        population=f"All findings (N = {len(rows)}). Row = the Excel row (header = row 1).",
+        header=[["Severity", "Code", "Sheet", "Row", "Column", "Subject", "Visit", "Message"]],
+        rows=rows,
+        col_widths=[0.9, 2.2, 0.6, 0.6, 0.9, 0.9, 0.7, 5.6],
+        align=["L", "L", "L", "R", "L", "L", "L", "L"],
+        landscape=True,
+    )
+
+
+def compliance_table(num: Numbering, d: OpenReportData) -> Table:
+    c = d.compliance
+    rows = [
+        [
+            r["VISIT"],
+            r["due"],
+            fmt.n_pct(r["in_window"], r["due"]),
+            fmt.n_pct(r["out_of_window"], r["due"]),
+            fmt.n_pct(r["missed"], r["due"]),
+            r["not_yet_due"],
+            r["not_expected"],
+        ]
+        for r in c.to_dict("records")
+    ]
+    n = int(c["randomized"].max()) if len(c) else 0
+    return num.table(
+        title="Visit compliance by scheduled visit",
+        population=population("randomized subjects", n, d),
+        header=[
+            [
+                "Visit",
+                "Due",
+                "Done in window",
+                "Done out of window",
+                "Missed",
+                "Not yet due",
+                "Not expected",
+            ]
+        ],
+        rows=rows,
+        col_widths=[1.0, 0.7, 1.5, 1.6, 1.3, 1.0, 1.1],
+        align=["L", "R", "R", "R", "R", "R", "R"],
+        footnotes=[
+            "Due: the visit's window closed by the cutoff (or the visit was done). Not expected: the subject "
+            "left the study before the visit's target date. Percentages are of due visits."
+        ],
+    )
+
+
+def sections_text(text: str) -> Text:
+    from dmc_report.report.render import esc
+
+    return Text(esc(text))
+
+
+def ae_tables(num: Numbering, safety: dict[str, Any], pop: str, n: int) -> list[Table]:
+    soc_rows: list[list[Any]] = []
+    for soc in safety["by_soc"]:
+        soc_rows.append([soc["soc"], "", fmt.n_pct(soc["subjects"], n), soc["events"]])
+        for t in soc["terms"]:
+            soc_rows.append(["", t["term"], fmt.n_pct(t["subjects"], n), t["events"]])
+    sev = safety["by_worst_severity"]
+    sae = safety.get("sae_listing", [])
+    return [
+        num.table(
+            title="Adverse events by system organ class and term",
+            population=pop,
+            header=[["System organ class", "Term", "Subjects, n (%)", "Events"]],
+            rows=soc_rows,
+            col_widths=[3.2, 2.6, 1.5, 0.8],
+            align=["L", "L", "R", "R"],
+            footnotes=[
+                "AEs that started on or before the data cutoff. A subject counts once per row."
+            ],
+        ),
+        num.table(
+            title="Subjects by worst adverse-event severity",
+            population=pop,
+            header=[["Worst severity", "Subjects, n (%)"]],
+            rows=[[k.title(), fmt.n_pct(v, n)] for k, v in sev.items()],
+            col_widths=[3, 2],
+            align=["L", "R"],
+        ),
+        num.table(
+            title="Listing of serious adverse events",
+            population=pop,
+            header=[
+                [
+                    "Subject",
+                    "Term",
+                    "System organ class",
+                    "Start",
+                    "Study day",
+                    "Severity",
+                    "Related",
+                    "Action",
+                    "Outcome",
+                ]
+            ],
+            rows=[
+                [
+                    r["subject"],
+                    r["term"],
+                    r["soc"],
+                    r["start"],
+                    r["study_day"],
+                    r["severity"],
+                    r["related"],
+                    r["action"],
+                    r["outcome"],
+                ]
+                for r in sae
+            ],
+            col_widths=[1.2, 1.6, 2.4, 1.3, 0.8, 1.2, 0.9, 1.2, 1.5],
+        ),
+    ]
+
+
+def overview_rows(safety: dict[str, Any], n: int) -> list[list[Any]]:
+    return [
+        ["Subjects with at least one AE", fmt.n_pct(safety["subjects_with_ae"], n)],
+        ["Adverse events", safety["ae_events"]],
+        ["Subjects with at least one serious AE", fmt.n_pct(safety["subjects_with_sae"], n)],
+        ["Serious adverse events", safety["sae_events"]],
+        [
+            "AEs leading to withdrawal (subjects / events)",
+            f"{safety['subjects_ae_withdrawn']} / {safety['ae_withdrawn_events']}",
+        ],
+        ["Deaths", safety["deaths"]],
+    ]
+
+
+def section(title: str, *blocks: Any, subsections: list[Section] | None = None) -> Section:
+    return Section(title, list(blocks), subsections or [])

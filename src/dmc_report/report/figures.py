@@ -1,0 +1,388 @@
+"""The report figures: one function per figure, returning a matplotlib Figure.
+
+The same functions serve the PDF (rendered at 300 dpi) and the desktop app (a Qt canvas), so
+they create a bare :class:`matplotlib.figure.Figure` and never touch pyplot's global state.
+Colours are Okabe-Ito with distinct line styles and markers, so a greyscale print still reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import cache
+from typing import Any, Literal
+
+import numpy as np
+
+from dmc_report.report import style as st
+
+# use-pattern categories: code -> (label, colour)
+USE_CATEGORIES_CLOSED = {
+    0: ("Positive", "#B2182B"),
+    1: ("Negative", "#4393C3"),
+    2: ("Missing (counted positive)", "#F4A582"),
+    3: ("Not yet due", "#FFFFFF"),
+    4: ("Not expected (left study)", "#D9D9D9"),
+}
+USE_CATEGORIES_OPEN = {
+    0: ("Sample with result", "#4D4D4D"),
+    1: ("Sample with result", "#4D4D4D"),
+    2: ("Missing", "#F4A582"),
+    3: ("Not yet due", "#FFFFFF"),
+    4: ("Not expected (left study)", "#D9D9D9"),
+}
+MAX_ROWS_PER_SUBJECT_CHART = 300
+
+
+@cache
+def _font() -> str:
+    from matplotlib import font_manager
+
+    for f in ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"):
+        font_manager.fontManager.addfont(st.font_path(f))
+    return "Liberation Sans"
+
+
+def _fig(w_cm: float, h_cm: float, layout: Literal["constrained"] | None = "constrained") -> Any:
+    import matplotlib
+
+    matplotlib.rcParams.update(
+        {
+            "font.family": _font(),
+            "font.size": 8,
+            "axes.titlesize": 9,
+            "axes.labelsize": 8,
+            "legend.fontsize": 7.5,
+            "xtick.labelsize": 7.5,
+            "ytick.labelsize": 7.5,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "svg.hashsalt": "dmc-report",
+        }
+    )
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(w_cm / 2.54, h_cm / 2.54), layout=layout)
+
+
+def enrollment_figure(
+    by_month: Sequence[dict[str, Any]],
+    target: int,
+    planned_start: dt.date,
+    planned_end: dt.date,
+    cutoff: dt.date,
+) -> Any:
+    """Cumulative randomized subjects by month against the planned linear accrual."""
+    fig = _fig(16.5, 8.5)
+    ax = fig.add_subplot()
+    if by_month:
+        months = [dt.date.fromisoformat(r["month"] + "-01") for r in by_month]
+        ends = [
+            (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+            for m in months
+        ]
+        cum = [r["cumulative"] for r in by_month]
+        ax.step(
+            [months[0], *ends],
+            [0, *cum],
+            where="post",
+            color=st.PALETTE[0],
+            lw=1.8,
+            label="Randomized (actual)",
+        )
+        ax.annotate(
+            f"{cum[-1]}",
+            (ends[-1], cum[-1]),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+        )
+    ax.plot(
+        [planned_start, planned_end],
+        [0, target],
+        color=st.PALETTE[1],
+        ls="--",
+        lw=1.4,
+        label=f"Planned (target {target})",
+    )
+    ax.axvline(cutoff, color=st.MUTED, ls=":", lw=1, label=f"Data cutoff {cutoff.isoformat()}")
+    ax.set_ylabel("Subjects randomized (cumulative)")
+    ax.set_ylim(0, max(target, max((r["cumulative"] for r in by_month), default=0)) * 1.1 + 1)
+    ax.legend(loc="upper left", frameon=False)
+    ax.grid(axis="y", color="#E6E6E6", lw=0.6)
+    return fig
+
+
+def _km_steps(times: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(times, kind="stable")
+    t, e = times[order], events[order]
+    uniq = np.unique(t[e])
+    surv = [1.0]
+    at = [0.0]
+    s = 1.0
+    for u in uniq:
+        n = np.sum(t >= u)
+        d = np.sum((t == u) & e)
+        s *= 1 - d / n
+        at.append(float(u))
+        surv.append(s)
+    return np.array(at), np.array(surv)
+
+
+def km_figure(
+    groups: Sequence[tuple[str, Sequence[float], Sequence[bool]]],
+    ylabel: str,
+    xlabel: str = "Days since randomization",
+    xmax: float | None = None,
+) -> Any:
+    """Kaplan-Meier curves with censoring marks, median lines and a number-at-risk table."""
+    fig = _fig(16.5, 10.5)
+    ax, risk = fig.subplots(
+        2, 1, sharex=True, gridspec_kw={"height_ratios": [4.2, 0.35 + 0.3 * len(groups)]}
+    )
+    all_t = (
+        np.concatenate([np.asarray(t, float) for _, t, _ in groups]) if groups else np.array([0.0])
+    )
+    top = xmax if xmax is not None else max(float(all_t.max()) if all_t.size else 1.0, 1.0)
+    step = 7 if top <= 70 else 30
+    ticks = np.arange(0, top + step, step)
+    for i, (label, t, e) in enumerate(groups):
+        tt = np.asarray(t, float)
+        ee = np.asarray(e, bool)
+        colour = st.PALETTE[i % len(st.PALETTE)]
+        ls = st.LINESTYLES[i % len(st.LINESTYLES)]
+        x, y = _km_steps(tt, ee)
+        x = np.append(x, tt.max() if tt.size else 0)
+        y = np.append(y, y[-1])
+        ax.step(x, y, where="post", color=colour, ls=ls, lw=1.6, label=f"{label} (n = {tt.size})")
+        cens = tt[~ee]
+        if cens.size:
+            idx = np.searchsorted(x, cens, side="right") - 1
+            ax.plot(cens, y[np.clip(idx, 0, len(y) - 1)], "|", color=colour, ms=6, mew=1)
+        below = np.flatnonzero(y <= 0.5)
+        if below.size:
+            med = x[below[0]]
+            ax.plot([0, med, med], [0.5, 0.5, 0], color=colour, ls=":", lw=0.9)
+        at_risk = [int(np.sum(tt >= k)) for k in ticks]
+        for k, n in zip(ticks, at_risk, strict=True):
+            risk.text(
+                k, len(groups) - 1 - i, str(n), ha="center", va="center", fontsize=7, color=colour
+            )
+    ax.set_ylim(0, 1.03)
+    ax.set_xlim(0, top)
+    ax.set_xticks(ticks)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", color="#E6E6E6", lw=0.6)
+    ax.legend(loc="upper right", frameon=False)
+    ax.tick_params(labelbottom=True)
+    ax.set_xlabel(xlabel)
+    risk.set_ylim(-0.6, len(groups) - 0.4)
+    risk.set_yticks(range(len(groups)))
+    risk.set_yticklabels([g[0] for g in reversed(groups)], fontsize=7)
+    risk.tick_params(axis="x", labelbottom=False, length=0)
+    risk.set_title("Number at risk", fontsize=7.5, loc="left")
+    for side in ("top", "right", "bottom", "left"):
+        risk.spines[side].set_visible(False)
+    risk.tick_params(axis="y", length=0, pad=16)
+    return fig
+
+
+def craving_figure(series: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> Any:
+    """Mean craving (VAS 0-100) by visit with 95% confidence intervals."""
+    fig = _fig(16.5, 8.5)
+    ax = fig.add_subplot()
+    k = len(series)
+    for i, (label, rows) in enumerate(series):
+        x = np.arange(len(rows)) + (i - (k - 1) / 2) * 0.12
+        mean = np.array([np.nan if r["mean"] is None else r["mean"] for r in rows], float)
+        lo = np.array([np.nan if r.get("ci_lower") is None else r["ci_lower"] for r in rows], float)
+        hi = np.array([np.nan if r.get("ci_upper") is None else r["ci_upper"] for r in rows], float)
+        colour = st.PALETTE[i % len(st.PALETTE)]
+        ax.errorbar(
+            x, mean, yerr=[mean - lo, hi - mean], color=colour, ls=st.LINESTYLES[i % 4],
+            marker=st.MARKERS[i % 4], ms=3.5, lw=1.3, capsize=2, label=label,
+        )  # fmt: skip
+    if series:
+        ax.set_xticks(np.arange(len(series[0][1])))
+        ax.set_xticklabels([r["visit"] for r in series[0][1]], rotation=45, ha="right")
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("Craving, VAS 0-100 (mean, 95% CI)")
+    ax.grid(axis="y", color="#E6E6E6", lw=0.6)
+    ax.legend(loc="upper right", frameon=False)
+    return fig
+
+
+def use_pattern_figure(
+    codes: np.ndarray,
+    visits: Sequence[str],
+    groups: Sequence[tuple[str, int]],
+    closed: bool,
+) -> Any:
+    """Urine results per subject by visit (one row per subject), or proportions by visit
+    when there are too many subjects for one row each to read.
+
+    ``codes`` is subjects x visits with 0 POS, 1 NEG, 2 missing, 3 not yet due, 4 not expected;
+    ``groups`` gives consecutive row blocks (label, number of rows). The open version merges
+    POS and NEG into "sample with result": it shows completeness, never results.
+    """
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    cats = USE_CATEGORIES_CLOSED if closed else USE_CATEGORIES_OPEN
+    n = codes.shape[0]
+    if n > MAX_ROWS_PER_SUBJECT_CHART:
+        return _use_proportions(codes, visits, groups, cats)
+    height = min(22.0, 4.0 + 0.11 * n)
+    fig = _fig(16.5, height)
+    ax = fig.add_subplot()
+    cmap = ListedColormap([cats[i][1] for i in range(5)])
+    ax.imshow(codes, aspect="auto", cmap=cmap, vmin=-0.5, vmax=4.5, interpolation="nearest")
+    ax.set_xticks(range(len(visits)))
+    ax.set_xticklabels(visits, rotation=45, ha="right")
+    start = 0
+    yt, yl = [], []
+    for label, size in groups:
+        if start:
+            ax.axhline(start - 0.5, color="black", lw=1.2)
+        yt.append(start + size / 2 - 0.5)
+        yl.append(f"{label}\n(n = {size})")
+        start += size
+    ax.set_yticks(yt)
+    ax.set_yticklabels(yl)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlim(-0.5, len(visits) - 0.5)
+    seen: dict[str, str] = {}
+    for i in range(5):
+        seen.setdefault(cats[i][0], cats[i][1])
+    ax.legend(
+        handles=[Patch(facecolor=c, edgecolor="#999999", label=lab) for lab, c in seen.items()],
+        loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(seen), frameon=False,
+    )  # fmt: skip
+    return fig
+
+
+def _use_proportions(
+    codes: np.ndarray,
+    visits: Sequence[str],
+    groups: Sequence[tuple[str, int]],
+    cats: dict[int, tuple[str, str]],
+) -> Any:
+    from matplotlib.patches import Patch
+
+    fig = _fig(16.5, 5.5 + 4.0 * len(groups))
+    start = 0
+    merged: dict[str, list[int]] = {}
+    for code, (label, _) in cats.items():
+        merged.setdefault(label, []).append(code)
+    for gi, (label, size) in enumerate(groups):
+        ax = fig.add_subplot(len(groups), 1, gi + 1)
+        block = codes[start : start + size]
+        start += size
+        bottom = np.zeros(len(visits))
+        for lab, members in merged.items():
+            share = np.isin(block, members).mean(axis=0) if size else np.zeros(len(visits))
+            colour = cats[members[0]][1]
+            ax.bar(
+                range(len(visits)),
+                share,
+                bottom=bottom,
+                color=colour,
+                edgecolor="#999999",
+                lw=0.3,
+                label=lab,
+            )
+            bottom += share
+        ax.set_title(f"{label} (n = {size})", loc="left")
+        ax.set_ylim(0, 1)
+        ax.set_ylabel("Proportion of subjects")
+        ax.set_xticks(range(len(visits)))
+        ax.set_xticklabels(visits, rotation=45, ha="right")
+    handles = [
+        Patch(facecolor=cats[m[0]][1], edgecolor="#999999", label=lab) for lab, m in merged.items()
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+    return fig
+
+
+def compliance_heatmap(
+    sites: Sequence[str], visits: Sequence[str], percent: np.ndarray, due: np.ndarray
+) -> Any:
+    """Per site and visit: the percentage of due visits done in window (blank: none due)."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    fig = _fig(16.5, 3.2 + 0.75 * len(sites))
+    ax = fig.add_subplot()
+    cmap = LinearSegmentedColormap.from_list(
+        "compliance", ["#B2182B", "#FDDBC7", "#F7F7F7", "#D1E5F0", "#2166AC"]
+    )
+    shown = np.where(due > 0, percent, np.nan)
+    im = ax.imshow(shown, aspect="auto", cmap=cmap, vmin=0, vmax=100)
+    for i in range(len(sites)):
+        for j in range(len(visits)):
+            if due[i, j] > 0:
+                v = shown[i, j]
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="white" if v < 25 or v > 85 else "black",
+                )
+    ax.set_xticks(range(len(visits)))
+    ax.set_xticklabels(visits, rotation=45, ha="right")
+    ax.set_yticks(range(len(sites)))
+    ax.set_yticklabels([f"Site {s}" for s in sites])
+    fig.colorbar(im, ax=ax, label="% of due visits done in window", shrink=0.9)
+    return fig
+
+
+def consort_figure(counts: dict[str, Any]) -> Any:
+    """CONSORT-style flow: screened, randomized, then per arm completed/discontinued/ongoing."""
+    from matplotlib.patches import FancyBboxPatch
+
+    fig = _fig(16.5, 11.0, layout=None)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.axis("off")
+
+    def box(x: float, y: float, w: float, h: float, text: str) -> None:
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - w / 2, y - h / 2),
+                w,
+                h,
+                boxstyle="round,pad=0.4",
+                fc="white",
+                ec="#333333",
+                lw=0.8,
+            )
+        )
+        ax.text(x, y, text, ha="center", va="center", fontsize=7.5, linespacing=1.3)
+
+    def arrow(x1: float, y1: float, x2: float, y2: float) -> None:
+        ax.annotate(
+            "", (x2, y2), (x1, y1), arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 0.8}
+        )
+
+    box(50, 92, 34, 8, f"Screened (consented)\nn = {counts['screened']}")
+    box(84, 79, 26, 8, f"Not randomized\nn = {counts['not_randomized']}")
+    box(50, 68, 34, 8, f"Randomized\nn = {counts['randomized']}")
+    arrow(50, 87.5, 50, 72.5)
+    ax.plot([50, 70.5], [79, 79], color="#333333", lw=0.8)
+    arms = counts["arms"]
+    k = len(arms)
+    for i, arm in enumerate(arms):
+        x = 100 * (i + 0.5) / k
+        box(x, 46, 90 / k - 4, 10, f"{arm['label']}\nrandomized n = {arm['n']}")
+        arrow(50, 63.5, x, 51.5)
+        reasons = "\n".join(f"{r.capitalize()}: {n}" for r, n in arm["reasons"].items())
+        box(
+            x, 18, 90 / k - 4, 28,
+            f"Completed: {arm['completed']}\nDiscontinued: {arm['discontinued']}"
+            + (f"\n{reasons}" if reasons else "") + f"\nOngoing: {arm['ongoing']}",
+        )  # fmt: skip
+        arrow(x, 40.5, x, 32.5)
+    return fig

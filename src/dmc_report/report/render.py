@@ -1,0 +1,373 @@
+"""Render a :class:`~dmc_report.report.model.Report` to PDF bytes with reportlab platypus.
+
+Everything happens in memory: the caller decides what reaches the disk (the open report through
+an atomic rename, the closed report only after encryption).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from typing import Any
+
+from dmc_report.report import style as st
+from dmc_report.report.model import Block, Figure, PageBreak, Report, Section, Table, Text
+
+PAGE_MARGIN_CM = 1.8
+
+
+def esc(text: object) -> str:
+    """Escape text for reportlab's paragraph markup."""
+    return html.escape(str(text), quote=False)
+
+
+def figure_pdf(fig: Figure) -> bytes:
+    """The figure drawn by its function, as a one-page vector PDF (fonts embedded, no dates)."""
+    import matplotlib
+
+    mpl_fig = fig.draw(*fig.args)
+    buf = io.BytesIO()
+    with matplotlib.rc_context({"pdf.fonttype": 42}):
+        mpl_fig.savefig(
+            buf,
+            format="pdf",
+            metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
+        )
+    return buf.getvalue()
+
+
+def figure_png(fig: Figure, dpi: int = 150) -> bytes:
+    """The figure as a PNG (for previews and page thumbnails)."""
+    mpl_fig = fig.draw(*fig.args)
+    buf = io.BytesIO()
+    mpl_fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _figure_slot(fig: Figure, slots: dict[int, tuple[int, float, float, float, float]]) -> Any:
+    """A placeholder of the figure's size; after layout the vector figure is laid over it."""
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Flowable
+
+    class FigureSlot(Flowable):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.width = fig.width_cm * cm
+            self.height = fig.height_cm * cm
+
+        def wrap(self, aw: float, ah: float) -> tuple[float, float]:
+            return self.width, self.height
+
+        def draw(self) -> None:
+            x, y = self.canv.absolutePosition(0, 0)
+            slots[fig.number] = (self.canv.getPageNumber(), x, y, self.width, self.height)
+
+    return FigureSlot()
+
+
+class _Doc:
+    """A BaseDocTemplate with portrait and landscape pages, running header/footer, outline."""
+
+    def __init__(self, report: Report, buf: io.BytesIO) -> None:
+        from reportlab.lib.pagesizes import A4, landscape
+        from reportlab.lib.units import cm
+        from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+
+        self.report = report
+        m = PAGE_MARGIN_CM * cm
+        outer = self
+
+        class Doc(BaseDocTemplate):  # type: ignore[misc]
+            def beforeDocument(self) -> None:
+                outer.outline_seq = 0  # every pass numbers the outline alike, so the TOC settles
+
+            def afterFlowable(self, flowable: Any) -> None:
+                outer.after_flowable(self, flowable)
+
+        self.doc = Doc(
+            buf,
+            pagesize=A4,
+            leftMargin=m,
+            rightMargin=m,
+            topMargin=m + 0.4 * cm,
+            bottomMargin=m + 0.2 * cm,
+            title=report.metadata_title,
+            subject=report.metadata_subject,
+            author="dmc-report",
+            creator="dmc-report",
+            producer="dmc-report",
+            invariant=1,
+        )
+        pw, ph = A4
+        lw, lh = landscape(A4)
+        portrait_frame = Frame(m, m + 0.2 * cm, pw - 2 * m, ph - 2 * m - 0.6 * cm, id="p")
+        landscape_frame = Frame(m, m + 0.2 * cm, lw - 2 * m, lh - 2 * m - 0.6 * cm, id="l")
+        self.width_portrait = pw - 2 * m
+        self.width_landscape = lw - 2 * m
+        self.doc.addPageTemplates(
+            [
+                PageTemplate(
+                    id="title", frames=[portrait_frame], onPage=self.decorate_title, pagesize=A4
+                ),
+                PageTemplate(
+                    id="portrait", frames=[portrait_frame], onPage=self.decorate, pagesize=A4
+                ),
+                PageTemplate(
+                    id="landscape",
+                    frames=[landscape_frame],
+                    onPage=self.decorate,
+                    pagesize=landscape(A4),
+                ),
+            ]
+        )
+        self.outline_seq = 0
+        self.slots: dict[int, tuple[int, float, float, float, float]] = {}
+
+    def after_flowable(self, doc: Any, flowable: Any) -> None:
+        level = getattr(flowable, "_outline_level", None)
+        if level is None:
+            return
+        text = flowable._outline_text
+        self.outline_seq += 1
+        key = f"s{self.outline_seq}"
+        doc.canv.bookmarkPage(key)
+        doc.canv.addOutlineEntry(text, key, level=level, closed=level > 0)
+        doc.notify("TOCEntry", (level, text, doc.page, key))
+
+    def _watermark(self, canv: Any) -> None:
+        if not self.report.watermark:
+            return
+        from reportlab.lib.colors import Color
+
+        w, h = canv._pagesize
+        canv.saveState()
+        canv.setFillColor(Color(0.69, 0.0, 0.13, alpha=0.09))
+        canv.setFont(st.FONT_BOLD, 44)
+        canv.translate(w / 2, h / 2)
+        canv.rotate(40)
+        canv.drawCentredString(0, 0, self.report.watermark)
+        canv.restoreState()
+
+    def decorate_title(self, canv: Any, doc: Any) -> None:
+        self._watermark(canv)
+        self._footer(canv)
+
+    def decorate(self, canv: Any, doc: Any) -> None:
+        from reportlab.lib.colors import HexColor
+        from reportlab.lib.units import cm
+
+        self._watermark(canv)
+        w, h = canv._pagesize
+        m = PAGE_MARGIN_CM * cm
+        canv.saveState()
+        canv.setFont(st.FONT, 8)
+        canv.setFillColor(HexColor(st.MUTED))
+        canv.drawString(m, h - m + 0.1 * cm, self.report.study_id)
+        if self.report.kind == "closed":
+            canv.setFillColor(HexColor(st.CLOSED_MARK))
+            canv.setFont(st.FONT_BOLD, 8)
+        canv.drawRightString(w - m, h - m + 0.1 * cm, self.report.header)
+        canv.setStrokeColor(HexColor(st.RULE))
+        canv.setLineWidth(0.4)
+        canv.line(m, h - m - 0.05 * cm, w - m, h - m - 0.05 * cm)
+        canv.restoreState()
+        self._footer(canv)
+
+    def _footer(self, canv: Any) -> None:
+        from reportlab.lib.colors import HexColor
+        from reportlab.lib.units import cm
+
+        w, _ = canv._pagesize
+        m = PAGE_MARGIN_CM * cm
+        canv.saveState()
+        canv.setStrokeColor(HexColor(st.RULE))
+        canv.setLineWidth(0.4)
+        canv.line(m, m - 0.1 * cm, w - m, m - 0.1 * cm)
+        canv.setFont(st.FONT, 8)
+        canv.setFillColor(HexColor(st.MUTED))
+        canv.drawString(
+            m,
+            m - 0.5 * cm,
+            f"Data cutoff: {self.report.cutoff}    Report date: {self.report.report_date}",
+        )
+        canv.restoreState()
+
+
+def _numbered_canvas(kind: str) -> Any:
+    """A canvas that writes "Page x of y" once the page count is known."""
+    from reportlab.lib.colors import HexColor
+    from reportlab.lib.units import cm
+    from reportlab.pdfgen import canvas
+
+    class NumberedCanvas(canvas.Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._saved: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._saved.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved)
+            for state in self._saved:
+                self.__dict__.update(state)
+                w, _ = self._pagesize
+                m = PAGE_MARGIN_CM * cm
+                self.saveState()
+                self.setFont(st.FONT, 8)
+                self.setFillColor(HexColor(st.MUTED))
+                self.drawRightString(w - m, m - 0.5 * cm, f"Page {self._pageNumber} of {total}")
+                self.restoreState()
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def _heading(text: str, level: int) -> Any:
+    from reportlab.platypus import Paragraph
+
+    p = Paragraph(esc(text), st.paragraph_styles()["h1" if level == 0 else "h2"])
+    p._outline_level = level
+    p._outline_text = text
+    return p
+
+
+def _cell(value: object, head: bool) -> Any:
+    from reportlab.platypus import Paragraph
+
+    if value is None:
+        value = ""
+    styles = st.paragraph_styles()
+    return Paragraph(esc(value), styles["cellhead" if head else "cell"])
+
+
+def _table(t: Table, width: float) -> list[Any]:
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer
+    from reportlab.platypus import Table as RLTable
+
+    styles = st.paragraph_styles()
+    ncol = max(len(r) for r in [*t.header, *t.rows]) if (t.header or t.rows) else 1
+    rel = t.col_widths or [1.0] * ncol
+    widths = [width * r / sum(rel) for r in rel]
+    data = [[_cell(v, True) for v in row] for row in t.header]
+    data += [[_cell(v, False) for v in row] for row in t.rows]
+    if not t.rows:
+        data.append([_cell("No data at this cutoff.", False)] + [_cell("", False)] * (ncol - 1))
+    table = RLTable(data, colWidths=widths, repeatRows=len(t.header), hAlign="LEFT")
+    table.setStyle(st.table_style(len(t.header), max(len(t.rows), 1), t.align))
+    caption = [
+        Paragraph(f"Table {t.number}. {esc(t.title)}", styles["caption"]),
+        Paragraph(esc(t.population), styles["population"]),
+    ]
+    notes = [Paragraph(esc(n), styles["note"]) for n in t.footnotes]
+    head = KeepTogether([*caption, table]) if len(t.rows) <= 25 else None
+    body: list[Any] = [head] if head else [*caption, table]
+    return [*body, *notes, Spacer(1, 6)]
+
+
+def _figure(f: Figure, doc: _Doc) -> list[Any]:
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer
+
+    styles = st.paragraph_styles()
+    parts = [
+        Paragraph(f"Figure {f.number}. {esc(f.title)}", styles["caption"]),
+        Paragraph(esc(f.population), styles["population"]),
+        _figure_slot(f, doc.slots),
+        *[Paragraph(esc(n), styles["note"]) for n in f.footnotes],
+        Spacer(1, 6),
+    ]
+    return [KeepTogether(parts)]
+
+
+def _blocks(blocks: list[Block], doc: _Doc) -> list[Any]:
+    from reportlab.platypus import NextPageTemplate, Paragraph
+    from reportlab.platypus import PageBreak as RLPageBreak
+
+    styles = st.paragraph_styles()
+    out: list[Any] = []
+    for b in blocks:
+        if isinstance(b, Text):
+            out.append(Paragraph(b.text, styles[b.style]))
+        elif isinstance(b, PageBreak):
+            out.append(RLPageBreak())
+        elif isinstance(b, Table):
+            if b.landscape:
+                out += [NextPageTemplate("landscape"), RLPageBreak()]
+                out += _table(b, doc.width_landscape)
+                out += [NextPageTemplate("portrait"), RLPageBreak()]
+            else:
+                out += _table(b, doc.width_portrait)
+        elif isinstance(b, Figure):
+            out += _figure(b, doc)
+    return out
+
+
+def _section(s: Section, doc: _Doc, level: int) -> list[Any]:
+    out = [_heading(s.title, level), *_blocks(s.blocks, doc)]
+    for sub in s.subsections:
+        out += _section(sub, doc, level + 1)
+    return out
+
+
+def render_pdf(report: Report) -> bytes:
+    """The report as PDF bytes (deterministic for the same report)."""
+    from reportlab import rl_config
+    from reportlab.lib.units import cm
+    from reportlab.platypus import NextPageTemplate, PageBreak, Paragraph, Spacer
+    from reportlab.platypus.tableofcontents import TableOfContents
+
+    rl_config.invariant = 1
+    st.register_fonts()
+    styles = st.paragraph_styles()
+    buf = io.BytesIO()
+    doc = _Doc(report, buf)
+    tp = report.title_page
+    story: list[Any] = [
+        Spacer(1, 3.2 * cm),
+        Paragraph(esc(tp.heading), styles["banner"]),
+        Paragraph(esc(tp.study_title), styles["title"]),
+        Paragraph(esc(tp.study_id), styles["subtitle"]),
+        Spacer(1, 1.2 * cm),
+    ]
+    from reportlab.platypus import Table as RLTable
+
+    rows = [[_cell(k, True), _cell(v, False)] for k, v in tp.lines]
+    info = RLTable(rows, colWidths=[5 * cm, 9.5 * cm], hAlign="CENTER")
+    info.setStyle(st.table_style(0, len(rows), ["L", "L"]))
+    story += [info, Spacer(1, 1.5 * cm), Paragraph(esc(tp.notice), styles["notice"])]
+    story += [NextPageTemplate("portrait"), PageBreak()]
+    toc = TableOfContents()
+    toc.levelStyles = [styles["toc1"], styles["toc2"]]
+    story += [Paragraph("Contents", styles["h1"]), toc, PageBreak()]
+    for i, s in enumerate(report.sections):
+        if i:
+            story.append(PageBreak())
+        story += _section(s, doc, 0)
+    doc.doc.multiBuild(story, canvasmaker=_numbered_canvas(report.kind))
+    return _overlay_figures(buf.getvalue(), report, doc.slots)
+
+
+def _overlay_figures(
+    pdf: bytes, report: Report, slots: dict[int, tuple[int, float, float, float, float]]
+) -> bytes:
+    """Lay each figure, as vector graphics, over the place the layout kept for it."""
+    import pikepdf
+
+    figures = {f.number: f for f in report.figures()}
+    target = pikepdf.open(io.BytesIO(pdf))
+    with target:
+        for number, (page, x, y, w, h) in sorted(slots.items()):
+            source = pikepdf.open(io.BytesIO(figure_pdf(figures[number])))
+            # add_overlay would name the XObject at random; a fixed name keeps the bytes stable
+            formx = target.copy_foreign(source.pages[0].as_form_xobject())
+            pg = target.pages[page - 1]
+            name = pg.add_resource(formx, pikepdf.Name.XObject, pikepdf.Name(f"/Figure{number}"))
+            place = pg.calc_form_xobject_placement(
+                formx, name, pikepdf.Rectangle(x, y, x + w, y + h)
+            )
+            pg.contents_add(pikepdf.Stream(target, b"q\n" + bytes(place) + b"\nQ\n"), prepend=False)
+        out = io.BytesIO()
+        target.save(out, deterministic_id=True)
+    return out.getvalue()
