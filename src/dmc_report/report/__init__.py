@@ -24,16 +24,24 @@ def render_open_report(
     checkpoint(progress, 0.05, "Building the open report")
     report = build_open_report(data)
     checkpoint(progress, 0.2, "Rendering the open report")
-    pdf = render_pdf(report)
+    rendered = render_pdf(report)
     pdf = finalize(
-        pdf,
+        rendered.pdf,
         created=data.settings.report_date,
         title=report.metadata_title,
         subject=report.metadata_subject,
     )
     checkpoint(progress, 0.9, "Scanning the open report for arm information")
     p = data.protocol.study
-    assert_blinded(pdf, arm_labels, allowed_phrases=[p.design, *p.treatments])
+    # Page text is extracted from the laid-out pages; the figures' texts come from the figures
+    # themselves (parsing their vector paths back out of the PDF would only slow the scan).
+    assert_blinded(
+        rendered.layout_pdf,
+        arm_labels,
+        allowed_phrases=[p.design, *p.treatments],
+        extra_texts=rendered.figure_texts,
+        metadata_pdf=pdf,
+    )
     return pdf
 
 
@@ -48,10 +56,10 @@ def render_closed_report(
     checkpoint(progress, 0.1, "Building the closed report")
     report = build_closed_report(data)
     checkpoint(progress, 0.2, "Rendering the closed report")
-    pdf = render_pdf(report)
+    rendered = render_pdf(report)
     checkpoint(progress, 0.9, "Encrypting the closed report")
     return finalize(
-        pdf,
+        rendered.pdf,
         created=data.open.settings.report_date,
         title=report.metadata_title,
         subject=report.metadata_subject,

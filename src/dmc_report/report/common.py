@@ -89,18 +89,35 @@ def findings_summary(num: Numbering, d: OpenReportData) -> Table:
     )
 
 
+MAX_LISTED_FINDINGS = 500  # beyond errors; a 20,000-subject study has ~15,000 findings
+
+
 def findings_listing(num: Numbering, d: OpenReportData) -> Table:
+    """Every error, then warnings and info up to a readable length; the rest are counted and
+    point to the findings workbook (``dmc-report validate --findings F.xlsx``)."""
+    ordered = sorted(d.findings, key=Finding.sort_key)
+    errors = [f for f in ordered if f.severity.value == "error"]
+    others = [f for f in ordered if f.severity.value != "error"]
+    shown = errors + others[:MAX_LISTED_FINDINGS]
     rows = [
         [f.severity.value, f.code, f.sheet, f.excel_row, f.column, f.subject, f.visit, f.message]
-        for f in sorted(d.findings, key=Finding.sort_key)
+        for f in shown
     ]
+    notes = []
+    if len(shown) < len(ordered):
+        notes.append(
+            f"{len(ordered) - len(shown)} further warnings and info findings are not listed here; all "
+            f"{len(ordered)} findings, with their locations, are in the findings workbook "
+            "(dmc-report validate --findings findings.xlsx) and in the results JSON."
+        )
     return num.table(
         title="Validation findings with their locations",
-        population=f"All findings (N = {len(rows)}). Row = the Excel row (header = row 1).",
+        population=f"All findings (N = {len(ordered)}); listed: {len(shown)}. Row = the Excel row (header = row 1).",
         header=[["Severity", "Code", "Sheet", "Row", "Column", "Subject", "Visit", "Message"]],
         rows=rows,
         col_widths=[0.9, 2.2, 0.6, 0.6, 0.9, 0.9, 0.7, 5.6],
         align=["L", "L", "L", "R", "L", "L", "L", "L"],
+        footnotes=notes,
         landscape=True,
     )
 

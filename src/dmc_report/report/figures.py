@@ -155,7 +155,7 @@ def km_figure(
         x = np.append(x, tt.max() if tt.size else 0)
         y = np.append(y, y[-1])
         ax.step(x, y, where="post", color=colour, ls=ls, lw=1.6, label=f"{label} (n = {tt.size})")
-        cens = tt[~ee]
+        cens = np.unique(tt[~ee])  # one mark per censoring time: identical to the eye, and light
         if cens.size:
             idx = np.searchsorted(x, cens, side="right") - 1
             ax.plot(cens, y[np.clip(idx, 0, len(y) - 1)], "|", color=colour, ms=6, mew=1)
@@ -304,13 +304,18 @@ def _use_proportions(
     return fig
 
 
+def heatmap_height(n_sites: int) -> float:
+    """Height in cm of the compliance heat map for ``n_sites`` sites (at most a page's worth)."""
+    return min(21.0, 3.4 + 0.8 * max(n_sites, 1))
+
+
 def compliance_heatmap(
     sites: Sequence[str], visits: Sequence[str], percent: np.ndarray, due: np.ndarray
 ) -> Any:
     """Per site and visit: the percentage of due visits done in window (blank: none due)."""
     from matplotlib.colors import LinearSegmentedColormap
 
-    fig = _fig(16.5, 3.2 + 0.75 * len(sites))
+    fig = _fig(16.5, heatmap_height(len(sites)))
     ax = fig.add_subplot()
     cmap = LinearSegmentedColormap.from_list(
         "compliance", ["#B2182B", "#FDDBC7", "#F7F7F7", "#D1E5F0", "#2166AC"]

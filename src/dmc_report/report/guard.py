@@ -34,6 +34,8 @@ def scan_pdf(
     arm_labels: Mapping[str, str] | None,
     *,
     allowed_phrases: Sequence[str] = (),
+    extra_texts: Sequence[str] = (),
+    metadata_pdf: bytes | None = None,
 ) -> list[Leak]:
     """Every place the PDF names an arm label (whole phrase, any case) or an arm code in an
     arm-like context ("Arm A", "Group B", "Treatment 2", "randomized to A"); a label is joined to
@@ -41,14 +43,19 @@ def scan_pdf(
 
     ``allowed_phrases`` (the protocol's design text, which may name the treatments) are removed
     from each page's text before the scan: naming the study's treatments is not a leak, splitting
-    a number by them is. Without a key, codes are looked for as any letter or number.
+    a number by them is. ``extra_texts`` (the figures' texts) and the metadata of
+    ``metadata_pdf`` (default ``pdf``) are scanned too. Without a key, a code is any capital.
     """
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
-    pages = [(i + 1, _norm(p.extract_text() or "")) for i, p in enumerate(reader.pages)]
-    meta: dict[str, object] = dict(reader.metadata or {})
-    pages.append((None, _norm(" ".join(str(v) for v in meta.values()))))  # type: ignore[arg-type]
+    pages: list[tuple[int | None, str]] = [
+        (i + 1, _norm(p.extract_text() or "")) for i, p in enumerate(reader.pages)
+    ]
+    meta = dict(PdfReader(io.BytesIO(metadata_pdf or pdf)).metadata or {})
+    pages.append((None, _norm(" ".join(str(v) for v in meta.values()))))
+    if extra_texts:
+        pages.append((None, _norm(" | ".join(extra_texts))))
     allowed = [_norm(a) for a in allowed_phrases if a.strip()]
     labels = sorted(set((arm_labels or {}).values()), key=len, reverse=True)
     codes = sorted(set((arm_labels or {}).keys()), key=len, reverse=True)
@@ -76,12 +83,24 @@ def scan_pdf(
 
 
 def assert_blinded(
-    pdf: bytes, arm_labels: Mapping[str, str] | None, *, allowed_phrases: Sequence[str] = ()
+    pdf: bytes,
+    arm_labels: Mapping[str, str] | None,
+    *,
+    allowed_phrases: Sequence[str] = (),
+    extra_texts: Sequence[str] = (),
+    metadata_pdf: bytes | None = None,
 ) -> None:
-    leaks = scan_pdf(pdf, arm_labels, allowed_phrases=allowed_phrases)
+    """Raise :class:`BlindingLeakError` if the report names an arm anywhere it was scanned."""
+    leaks = scan_pdf(
+        pdf,
+        arm_labels,
+        allowed_phrases=allowed_phrases,
+        extra_texts=extra_texts,
+        metadata_pdf=metadata_pdf,
+    )
     if leaks:
         first = leaks[0]
-        where = f"page {first.page}" if first.page else "the PDF metadata"
+        where = f"page {first.page}" if first.page else "the metadata or a figure"
         raise BlindingLeakError(
             f"the open report would reveal an arm ({first.what} on {where}: ...{first.context}...); "
             f"{len(leaks)} hit(s) in all. Nothing was written."

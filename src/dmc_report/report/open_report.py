@@ -195,7 +195,7 @@ def build_open_report(d: OpenReportData) -> Report:
                 population=pop_rand,
                 draw=fg.compliance_heatmap,
                 args=(sites, visits, pct, due),
-                height_cm=3.4 + 0.8 * max(len(sites), 1),
+                height_cm=fg.heatmap_height(len(sites)),
             ),
             num.figure(
                 title="Urine sample completeness per subject and visit",

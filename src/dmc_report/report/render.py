@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import html
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from dmc_report.report import style as st
 from dmc_report.report.model import Block, Figure, PageBreak, Report, Section, Table, Text
 
 PAGE_MARGIN_CM = 1.8
+MAX_FIGURE_HEIGHT_CM = 21.0
 
 
 def esc(text: object) -> str:
@@ -21,9 +23,11 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
-def figure_pdf(fig: Figure) -> bytes:
-    """The figure drawn by its function, as a one-page vector PDF (fonts embedded, no dates)."""
+def figure_pdf(fig: Figure) -> tuple[bytes, list[str]]:
+    """The figure drawn by its function, as a one-page vector PDF (fonts embedded, no dates),
+    and every text it shows (titles, labels, ticks, legends), for the blinding scan."""
     import matplotlib
+    from matplotlib.text import Text as MplText
 
     mpl_fig = fig.draw(*fig.args)
     buf = io.BytesIO()
@@ -33,7 +37,18 @@ def figure_pdf(fig: Figure) -> bytes:
             format="pdf",
             metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
         )
-    return buf.getvalue()
+    texts = [t.get_text() for t in mpl_fig.findobj(MplText) if t.get_visible() and t.get_text()]
+    return buf.getvalue(), texts
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    """The finished PDF, the same pages before the figures were laid in (cheap to extract text
+    from), and the figures' own texts."""
+
+    pdf: bytes
+    layout_pdf: bytes
+    figure_texts: tuple[str, ...]
 
 
 def figure_png(fig: Figure, dpi: int = 150) -> bytes:
@@ -53,7 +68,7 @@ def _figure_slot(fig: Figure, slots: dict[int, tuple[int, float, float, float, f
         def __init__(self) -> None:
             super().__init__()
             self.width = fig.width_cm * cm
-            self.height = fig.height_cm * cm
+            self.height = min(fig.height_cm, MAX_FIGURE_HEIGHT_CM) * cm  # the figure shrinks to fit
 
         def wrap(self, aw: float, ah: float) -> tuple[float, float]:
             return self.width, self.height
@@ -234,13 +249,18 @@ def _heading(text: str, level: int) -> Any:
     return p
 
 
-def _cell(value: object, head: bool) -> Any:
+def _cell(value: object, head: bool, width: float | None = None) -> Any:
+    """A table cell: plain text when it fits its column on one line (fast to lay out), a
+    wrapping paragraph otherwise."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph
 
-    if value is None:
-        value = ""
+    text = "" if value is None else str(value)
+    font = st.FONT_BOLD if head else st.FONT
+    if width is not None and "\n" not in text and stringWidth(text, font, 8) <= width - 9:
+        return text
     styles = st.paragraph_styles()
-    return Paragraph(esc(value), styles["cellhead" if head else "cell"])
+    return Paragraph(esc(text), styles["cellhead" if head else "cell"])
 
 
 def _table(t: Table, width: float) -> list[Any]:
@@ -251,10 +271,10 @@ def _table(t: Table, width: float) -> list[Any]:
     ncol = max(len(r) for r in [*t.header, *t.rows]) if (t.header or t.rows) else 1
     rel = t.col_widths or [1.0] * ncol
     widths = [width * r / sum(rel) for r in rel]
-    data = [[_cell(v, True) for v in row] for row in t.header]
-    data += [[_cell(v, False) for v in row] for row in t.rows]
+    data = [[_cell(v, True, widths[j]) for j, v in enumerate(row)] for row in t.header]
+    data += [[_cell(v, False, widths[j]) for j, v in enumerate(row)] for row in t.rows]
     if not t.rows:
-        data.append([_cell("No data at this cutoff.", False)] + [_cell("", False)] * (ncol - 1))
+        data.append([_cell("No data at this cutoff.", False)] + [""] * (ncol - 1))
     table = RLTable(data, colWidths=widths, repeatRows=len(t.header), hAlign="LEFT")
     table.setStyle(st.table_style(len(t.header), max(len(t.rows), 1), t.align))
     caption = [
@@ -311,7 +331,7 @@ def _section(s: Section, doc: _Doc, level: int) -> list[Any]:
     return out
 
 
-def render_pdf(report: Report) -> bytes:
+def render_pdf(report: Report) -> RenderedPdf:
     """The report as PDF bytes (deterministic for the same report)."""
     from reportlab import rl_config
     from reportlab.lib.units import cm
@@ -346,20 +366,25 @@ def render_pdf(report: Report) -> bytes:
             story.append(PageBreak())
         story += _section(s, doc, 0)
     doc.doc.multiBuild(story, canvasmaker=_numbered_canvas(report.kind))
-    return _overlay_figures(buf.getvalue(), report, doc.slots)
+    layout = buf.getvalue()
+    pdf, texts = _overlay_figures(layout, report, doc.slots)
+    return RenderedPdf(pdf, layout, tuple(texts))
 
 
 def _overlay_figures(
     pdf: bytes, report: Report, slots: dict[int, tuple[int, float, float, float, float]]
-) -> bytes:
+) -> tuple[bytes, list[str]]:
     """Lay each figure, as vector graphics, over the place the layout kept for it."""
     import pikepdf
 
     figures = {f.number: f for f in report.figures()}
     target = pikepdf.open(io.BytesIO(pdf))
+    texts: list[str] = []
     with target:
         for number, (page, x, y, w, h) in sorted(slots.items()):
-            source = pikepdf.open(io.BytesIO(figure_pdf(figures[number])))
+            drawn, words = figure_pdf(figures[number])
+            texts += words
+            source = pikepdf.open(io.BytesIO(drawn))
             # add_overlay would name the XObject at random; a fixed name keeps the bytes stable
             formx = target.copy_foreign(source.pages[0].as_form_xobject())
             pg = target.pages[page - 1]
@@ -370,4 +395,4 @@ def _overlay_figures(
             pg.contents_add(pikepdf.Stream(target, b"q\n" + bytes(place) + b"\nQ\n"), prepend=False)
         out = io.BytesIO()
         target.save(out, deterministic_id=True)
-    return out.getvalue()
+    return out.getvalue(), texts

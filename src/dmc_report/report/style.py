@@ -150,6 +150,7 @@ def table_style(n_header: int, n_rows: int, align: list[str] | None) -> Any:
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("FONTSIZE", (0, 0), (-1, -1), 8),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TEXTCOLOR", (0, 0), (-1, -1), HexColor(INK)),
         ("BACKGROUND", (0, 0), (-1, n_header - 1), HexColor(HEADER_FILL)),
         ("LINEABOVE", (0, 0), (-1, 0), 0.8, HexColor(RULE)),
         ("LINEBELOW", (0, n_header - 1), (-1, n_header - 1), 0.6, HexColor(RULE)),
@@ -159,6 +160,8 @@ def table_style(n_header: int, n_rows: int, align: list[str] | None) -> Any:
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
     ]
+    if n_header:
+        cmds.append(("FONTNAME", (0, 0), (-1, n_header - 1), FONT_BOLD))
     for r in range(n_header, n_header + n_rows):
         if (r - n_header) % 2 == 1:
             cmds.append(("BACKGROUND", (0, r), (-1, r), HexColor(STRIPE_FILL)))
