@@ -218,3 +218,56 @@ def test_report_cli(demo: DemoFiles, tmp_path: Path, capsys: pytest.CaptureFixtu
     no_password = [a for a in args if a not in ("--closed-password-file", str(pw))]
     code = cli.main(no_password)
     assert code == 2 and "closed-password-file" in capsys.readouterr().err
+
+
+def test_a_leak_inside_a_figure_is_refused(
+    loaded: LoadedStudy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dmc_report.report as report_pkg
+    from dmc_report.report import figures as fg
+    from dmc_report.report import open_report
+    from dmc_report.report.model import Figure
+
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    data, _ = open_report_data(
+        loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
+        loaded.study.protocol_provenance, SETTINGS,
+    )  # fmt: skip
+    real = open_report.build_open_report
+    label = loaded.key.arms[0].label if loaded.key else ""
+
+    def leaky(d: Any) -> Any:
+        report = real(d)
+        series = [(label, d.blinded.payload["craving"]["by_visit"])]  # a legend naming an arm
+        report.sections[0].blocks.append(
+            Figure(
+                title="Craving", population="-", draw=fg.craving_figure, args=(series,), number=99
+            )
+        )
+        return report
+
+    monkeypatch.setattr(report_pkg, "build_open_report", leaky)
+    with pytest.raises(BlindingLeakError, match="metadata or a figure"):
+        render_open_report(data, arm_labels={a.code: a.label for a in loaded.key.arms})  # type: ignore[union-attr]
+
+
+def test_findings_listing_lists_every_error_and_counts_the_rest() -> None:
+    from dmc_report.domain.findings import finding
+    from dmc_report.report.common import MAX_LISTED_FINDINGS, Numbering, findings_listing
+
+    many = tuple(
+        finding("VISIT_MISSED", "m", subject=f"S{i}", visit="W2V1")
+        for i in range(MAX_LISTED_FINDINGS + 40)
+    )
+    errors = tuple(
+        finding("INVALID_DATE", "d", sheet="VAS", row=i + 2, column="VISDT") for i in range(3)
+    )
+
+    class D:
+        findings = many + errors
+
+    table = findings_listing(Numbering(), D())  # type: ignore[arg-type]
+    assert len(table.rows) == MAX_LISTED_FINDINGS + 3
+    assert [r[1] for r in table.rows[:3]] == ["INVALID_DATE"] * 3
+    assert "40 further warnings" in table.footnotes[0]
