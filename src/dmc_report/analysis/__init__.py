@@ -11,6 +11,7 @@ import pandas as pd
 from dmc_report import __version__
 from dmc_report.analysis import summaries as sm
 from dmc_report.analysis.derive import Derived, derive
+from dmc_report.analysis.monitoring import monitoring
 from dmc_report.analysis.results import BlindedResults, Results, UnblindedResults
 from dmc_report.analysis.stats import cox_hr, describe, logrank, odds_ratio, welch
 from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
@@ -45,11 +46,18 @@ def blinded_results(protocol: Protocol, schedule: Schedule, derived: Derived) ->
     """Pooled summaries. Takes no key: nothing here can be split by arm."""
     pooled = _summaries(derived, protocol)
     pooled["craving"] = {"by_visit": pooled["craving"]}
+    if protocol.interim is not None:  # the pooled information fraction only
+        evaluable = pooled["abstinence"]["evaluable"]
+        pooled["monitoring"] = {
+            "information": evaluable,
+            "planned_information": protocol.interim.planned_information,
+            "information_fraction": evaluable / protocol.interim.planned_information,
+        }
     return BlindedResults({"enrollment": sm.enrollment(schedule, protocol), **pooled})
 
 
 def unblinded_results(
-    protocol: Protocol, derived: Derived, key: RandomizationKey
+    protocol: Protocol, derived: Derived, key: RandomizationKey, cutoff: dt.date | None = None
 ) -> UnblindedResults:
     """The same summaries by arm, and the between-arm comparisons (experimental vs control)."""
     arm_of = key.assignments.drop_duplicates("SUBJID", keep="first").set_index("SUBJID")["ARMCD"]
@@ -119,8 +127,18 @@ def unblinded_results(
         "baseline",
     ):
         out[part] = per_arm(part)
-    out["monitoring"] = None
-    out["monitoring_note"] = "interim monitoring boundaries are not yet computed in this version"
+    if protocol.interim is None:
+        out["monitoring"] = None
+        out["monitoring_note"] = "the protocol defines no interim monitoring plan"
+    elif ev_e is None or ev_c is None:
+        out["monitoring"] = None
+        out["monitoring_note"] = "monitoring needs exactly one experimental arm"
+    else:
+        out["monitoring"] = monitoring(
+            protocol.interim,
+            int(ev_e["abstinent"].sum()), len(ev_e),
+            int(ev_c["abstinent"].sum()), len(ev_c), cutoff=cutoff,
+        )  # fmt: skip
     return UnblindedResults(out)
 
 
@@ -160,7 +178,7 @@ def analyze(
     unblinded = None
     if key is not None:
         checkpoint(progress, 0.7, "Summaries by arm")
-        unblinded = unblinded_results(protocol, derived, key)
+        unblinded = unblinded_results(protocol, derived, key, cutoff)
     progress.update(1.0, "Analysis done")
     return Results(
         study_id=protocol.study.id,

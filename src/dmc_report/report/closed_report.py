@@ -16,7 +16,6 @@ from dmc_report.report.common import (
     population,
     provenance_table,
     section,
-    sections_text,
     title_page,
 )
 from dmc_report.report.consistency import consistency_rows
@@ -101,7 +100,7 @@ def build_closed_report(c: ClosedReportData) -> Report:
                 align=align,
                 footnotes=[miss],
             ),
-            Text(_monitoring_sentence(u)),
+            Text(_monitoring_sentence(u, label)),
         ),
         section(
             "Subject flow",
@@ -406,15 +405,7 @@ def build_closed_report(c: ClosedReportData) -> Report:
     )
     sections.append(section("Safety by arm", *safety_blocks))
 
-    sections.append(
-        section(
-            "Interim monitoring",
-            sections_text(
-                "Monitoring plan: the group-sequential boundaries are not yet computed in this version; "
-                "the primary comparison is shown in the efficacy section."
-            ),
-        )
-    )
+    sections.append(section("Interim monitoring", *_monitoring_blocks(num, u, pop_rand)))
     sections.append(
         section(
             "Consistency with the open report",
@@ -492,15 +483,112 @@ def _consort(
     }
 
 
-def _monitoring_sentence(u: Mapping[str, Any]) -> str:
+def monitoring_sentence(m: Mapping[str, Any] | None) -> str:
+    """The plain-language statement of where the primary comparison stands."""
+    if not m or m.get("observed_z") is None or not m.get("looks"):
+        return "Interim monitoring: " + (
+            (m or {}).get("note") or "no monitoring plan or no data for it."
+        )
+    cur = m["looks"][m["current_look"] - 1]
+    z, frac = m["observed_z"], m["information_fraction"]
+    where = f"The observed Z of {z:.2f} at {100 * min(frac, 1.0):.0f}% information"
+    if m["crossed"] == "efficacy":
+        return f"{where} lies above the efficacy boundary of {cur['z_upper']:.2f}: the efficacy boundary is crossed."
+    if m["crossed"] == "harm":
+        return f"{where} lies below the harm boundary of {cur['z_lower']:.2f}: the harm boundary is crossed."
+    return (
+        f"{where} lies below the efficacy boundary of {cur['z_upper']:.2f}; no boundary is crossed."
+    )
+
+
+def _observed(look: Mapping[str, Any], m: Mapping[str, Any]) -> str:
+    if look["kind"] == "current":
+        return fmt.num(m["observed_z"], 2)
+    z = look.get("observed_z")
+    return "-" if z is None else fmt.num(z, 2)
+
+
+def _monitoring_blocks(num: Numbering, u: Mapping[str, Any], pop: str) -> list[Any]:
+    m = u.get("monitoring")
+    if not m or not m.get("looks"):
+        return [Text(monitoring_sentence(m))]
+    spending = {
+        "OBF": "Lan-DeMets O'Brien-Fleming type",
+        "POCOCK": "Lan-DeMets Pocock type",
+        "HSD": f"Hwang-Shih-DeCani (gamma {m.get('gamma')})",
+    }[m["spending"]]
+    rows = [
+        [
+            i + 1, lk["kind"], f"{lk['information']:.3f}", fmt.num(lk.get("z_lower"), 3), fmt.num(lk["z_upper"], 3),
+            f"{lk['nominal_p']:.4f}", f"{lk['alpha_spent_cumulative']:.4f}", f"{lk['alpha_spent_incremental']:.4f}",
+            _observed(lk, m),
+        ]
+        for i, lk in enumerate(m["looks"])
+    ]  # fmt: skip
+    cp = m["conditional_power"]
+    return [
+        Text(monitoring_sentence(m)),
+        num.figure(
+            title="Monitoring boundaries and the observed Z",
+            population=pop,
+            draw=fg.boundary_figure,
+            args=(m["looks"], m["observed_z"], m["information_fraction"], m["crossed"]),
+            footnotes=[
+                f"{spending} alpha spending, two-sided alpha {m['alpha']}, recomputed at the information actually "
+                f"accrued ({m['information']} of {m['planned_information']} planned evaluable subjects).",
+                "Z: pooled two-proportion statistic for abstinence, experimental - control (positive favours experimental).",
+            ],
+        ),
+        num.table(
+            title="Boundaries at the actual information",
+            population=pop,
+            header=[
+                [
+                    "Look",
+                    "",
+                    "Information",
+                    "Z lower",
+                    "Z upper",
+                    "Nominal p",
+                    "Alpha spent",
+                    "Alpha at look",
+                    "Observed Z",
+                ]
+            ],
+            rows=rows,
+            col_widths=[0.6, 0.9, 1.0, 0.9, 0.9, 1.0, 1.0, 1.1, 1.0],
+            align=["R", "L", "R", "R", "R", "R", "R", "R", "R"],
+            footnotes=[
+                "Critical values by recursive numerical integration (Armitage, McPherson and Rowe); they agree with rpact."
+            ],
+        ),
+        num.table(
+            title="Conditional power of crossing the final efficacy boundary",
+            population=pop,
+            header=[["Assumption about the remaining data", "Conditional power"]],
+            rows=[
+                ["Current trend continues", fmt.pct(cp["current_trend"])],
+                ["Design alternative (protocol's assumed proportions)", fmt.pct(cp["design"])],
+                ["No treatment effect (null)", fmt.pct(cp["null"])],
+            ],
+            col_widths=[3, 1.5],
+            align=["L", "R"],
+            footnotes=[
+                "Lan & Wittes B-value: CP = 1 - Phi((c_K - Z_t sqrt(t) - theta (1 - t)) / sqrt(1 - t))."
+            ],
+        ),
+    ]
+
+
+def _monitoring_sentence(u: Mapping[str, Any], label: Mapping[str, str]) -> str:
     ab = u["abstinence"]
     parts = [
-        f"{a['label'] if 'label' in a else a['code']}: {ab['by_arm'][a['code']]['abstinent']}/{ab['by_arm'][a['code']]['evaluable']}"
+        f"{label[a['code']]}: {ab['by_arm'][a['code']]['abstinent']}/{ab['by_arm'][a['code']]['evaluable']}"
         for a in u["arms"]
     ]
     return (
         "Primary endpoint (abstinent/evaluable): "
         + "; ".join(parts)
-        + ". Interim monitoring boundaries are "
-        "not yet computed in this version: the monitoring section says so."
+        + ". "
+        + monitoring_sentence(u.get("monitoring"))
     )

@@ -391,3 +391,52 @@ def consort_figure(counts: dict[str, Any]) -> Any:
         )  # fmt: skip
         arrow(x, 40.5, x, 32.5)
     return fig
+
+
+def boundary_figure(
+    looks: Sequence[dict[str, Any]], observed_z: float | None, fraction: float, crossed: str | None
+) -> Any:
+    """Z against information fraction: the spending boundaries with a point at each look, the
+    observed Z at the current look, and the Z of earlier looks where the protocol records it."""
+    fig = _fig(16.5, 9.5)
+    ax = fig.add_subplot()
+    t = [0.0, *[lk["information"] for lk in looks]]
+    up = [lk["z_upper"] for lk in looks]
+    ax.plot(t[1:], up, color=st.PALETTE[1], marker="o", ms=4, lw=1.4, label="Efficacy boundary")
+    if all(lk.get("z_lower") is not None for lk in looks):
+        ax.plot(
+            t[1:],
+            [lk["z_lower"] for lk in looks],
+            color=st.PALETTE[0],
+            marker="s",
+            ms=4,
+            lw=1.4,
+            ls="--",
+            label="Harm boundary",
+        )
+    ax.axhline(0, color=st.MUTED, lw=0.6)
+    past = [
+        (lk["information"], lk["observed_z"]) for lk in looks if lk.get("observed_z") is not None
+    ]
+    if past:
+        ax.plot(
+            [p[0] for p in past],
+            [p[1] for p in past],
+            "D",
+            color=st.MUTED,
+            ms=5,
+            label="Earlier looks (observed Z)",
+        )
+    if observed_z is not None:
+        label = f"Observed Z = {observed_z:.2f} at {100 * fraction:.0f}% information"
+        if crossed:
+            label += f" ({crossed} boundary crossed)"
+        ax.plot([min(fraction, 1.0)], [observed_z], "*", color=st.INK, ms=13, label=label)
+    ax.set_xlim(0, 1.05)
+    top = max([*up, abs(observed_z) if observed_z is not None else 0]) + 0.8
+    ax.set_ylim(-top, top)
+    ax.set_xlabel("Information fraction")
+    ax.set_ylabel("Z (experimental - control)")
+    ax.grid(color="#E6E6E6", lw=0.6)
+    ax.legend(loc="lower left", frameon=False)
+    return fig
