@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from dmc_report import __version__
 from dmc_report.domain.errors import CancelledError, UnusableInputError
 from dmc_report.domain.findings import Severity
+from dmc_report.io.logs import write_error_log
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--protocol", type=Path)
     gui.add_argument("--data", type=Path)
     gui.add_argument("--key", type=Path)
+    gui.add_argument("--demo", action="store_true", help="open with the demo study loaded")
     return parser
 
 
@@ -319,25 +320,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_gui(args: argparse.Namespace) -> int:
-    return _not_yet("the desktop application")
+    from dmc_report.gui.app import run_gui
 
-
-def _log_internal_error(exc: BaseException) -> Path | None:
-    try:
-        import platformdirs
-
-        folder = Path(platformdirs.user_log_dir("dmc-report", appauthor=False))
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = folder / f"error-{stamp}-{os.getpid()}.log"
-        path.write_text(
-            f"dmc-report {__version__}\nargs: {sys.argv}\n\n"
-            + "".join(traceback.format_exception(exc)),
-            encoding="utf-8",
-        )
-        return path
-    except OSError:
-        return None
+    protocol = getattr(args, "protocol", None)
+    return run_gui(
+        protocol,
+        getattr(args, "data", None),
+        getattr(args, "key", None),
+        demo=getattr(args, "demo", False),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -363,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("dmc-report: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        log = _log_internal_error(exc)
+        log = write_error_log(exc)
         where = f"; the details are in {log}" if log else ""
         print(f"dmc-report: internal error ({type(exc).__name__}: {exc}){where}", file=sys.stderr)
         return EXIT_INTERNAL

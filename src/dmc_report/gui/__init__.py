@@ -1,1 +1,1 @@
-"""gui"""
+"""The desktop application (the only package that imports Qt)."""

@@ -1,0 +1,114 @@
+"""The desktop app, driven through its real widgets (offscreen)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from dmc_report.gui.main_window import MainWindow  # noqa: E402
+
+TIMEOUT = 120_000
+
+
+@pytest.fixture
+def window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    w = MainWindow(demo_folder=tmp_path / "demo")
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def open_demo(qtbot: Any, w: MainWindow) -> None:
+    with qtbot.waitSignal(w.study_loaded, timeout=TIMEOUT):
+        qtbot.mouseClick(w.btn_demo, Qt.MouseButton.LeftButton)
+
+
+def test_whole_workflow_on_the_demo(qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = window
+    open_demo(qtbot, w)
+    # the key was read with its password; findings and compliance are on screen
+    assert w.session.loaded.key is not None
+    assert w.findings_model.rowCount() > 0 and w.compliance_model.rowCount() == 15
+    w.severity_box.setCurrentText("Error")
+    assert w.findings_proxy.rowCount() == w.session.validation.errors
+    assert "KETCOC-01" in w.statusBar().currentMessage() and "blinded" in w.statusBar().currentMessage()
+    # the unblinded view opens only after an explicit confirmation
+    w.steps.setCurrentRow(3)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    qtbot.mouseClick(w.btn_unblind, Qt.MouseButton.LeftButton)
+    assert w.unblinded_area.widget() is None and not w.session.unblinded_confirmed
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(w.btn_unblind, Qt.MouseButton.LeftButton)
+    assert w.unblinded_area.widget() is not None and "UNBLINDED" in w.statusBar().currentMessage()
+    # both reports
+    w.steps.setCurrentRow(4)
+    out = tmp_path / "reports"
+    out.mkdir()
+    w.out_dir.setText(str(out))
+    w.password1.setText("s3cret-pw")
+    w.password2.setText("s3cret-pw")
+    with qtbot.waitSignal(w.reports_written, timeout=TIMEOUT):
+        qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
+    pdfs = sorted(p.name for p in out.iterdir())
+    assert len(pdfs) == 2 and any("open-report" in p for p in pdfs) and any("closed-report" in p for p in pdfs)
+    assert (out / next(p for p in pdfs if "closed" in p)).read_bytes()[:5] == b"%PDF-"
+
+
+def test_mismatched_passwords_are_refused(qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    w = window
+    open_demo(qtbot, w)
+    w.out_dir.setText(str(tmp_path))
+    w.password1.setText("one")
+    w.password2.setText("two")
+    with qtbot.waitSignal(w.error_shown, timeout=5000) as sig:
+        qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
+    assert "twice" in sig.args[0] and w.job is None
+
+
+def test_cancel_during_generation_leaves_no_file(qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    w = window
+    open_demo(qtbot, w)
+    out = tmp_path / "reports"
+    out.mkdir()
+    w.out_dir.setText(str(out))
+    w.password1.setText("pw")
+    w.password2.setText("pw")
+    qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
+    w.cancel_job()
+    qtbot.waitUntil(lambda: w.job is None, timeout=TIMEOUT)
+    assert "Cancelled" in w.statusBar().currentMessage()
+    assert list(out.iterdir()) == []
+
+
+def test_a_bad_workbook_shows_an_error_and_the_app_stays_usable(qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+    w = window
+    open_demo(qtbot, w)
+    bad = tmp_path / "export.xlsx"
+    bad.write_text("SUBJID,SITEID\n101-0001,101\n")
+    w.data_edit.setText(str(bad))
+    w.key_edit.setText("")
+    with qtbot.waitSignal(w.error_shown, timeout=TIMEOUT) as sig:
+        qtbot.mouseClick(w.btn_load, Qt.MouseButton.LeftButton)
+    assert "CSV" in sig.args[0]
+    assert w._last_error_box.informativeText().startswith("Where:") and "export.xlsx" in w._last_error_box.informativeText()
+    assert w.btn_load.isEnabled() and w.job is None
+    open_demo(qtbot, w)  # still works
+    assert w.session.loaded is not None
+
+
+def test_the_gui_thread_keeps_ticking_while_a_job_runs(qtbot: Any, window: MainWindow) -> None:
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    open_demo(qtbot, window)
+    timer.stop()
+    assert len(ticks) >= 5  # the event loop ran throughout the read, validation and analysis
