@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from dmc_report import __version__
+from dmc_report.gui.figures import image_label, summary_images
 from dmc_report.gui.models import FindingsFilter, FindingsTableModel, RowsTableModel
 from dmc_report.gui.workers import Job, start
 
@@ -81,9 +82,8 @@ def _table(model: Any, stretch_last: bool = True) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setStretchLastSection(stretch_last)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setSortIndicator(
-        -1, Qt.SortOrder.AscendingOrder
-    )  # keep the given order
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the given order
+    view.horizontalHeader().setResizeContentsPrecision(60)  # size columns from a sample of rows
     view.resizeColumnsToContents()
     return view
 
@@ -115,12 +115,15 @@ class MainWindow(QMainWindow):
     # --- layout ----------------------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self.act_open = QAction("&Open protocol...", self, shortcut=QKeySequence.StandardKey.Open)
+        self.act_open = QAction("&Open protocol...", self)
+        self.act_open.setShortcut(QKeySequence.StandardKey.Open)
         self.act_open.triggered.connect(self.choose_protocol)
-        self.act_demo = QAction("Open &demo study", self, shortcut=QKeySequence("Ctrl+D"))
+        self.act_demo = QAction("Open &demo study", self)
+        self.act_demo.setShortcut(QKeySequence("Ctrl+D"))
         self.act_demo.triggered.connect(self.open_demo)
         self.recent_menu = file_menu.addMenu("Recent studies")
-        self.act_quit = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        self.act_quit = QAction("&Quit", self)
+        self.act_quit.setShortcut(QKeySequence.StandardKey.Quit)
         self.act_quit.triggered.connect(self.close)
         file_menu.addAction(self.act_open)
         file_menu.addAction(self.act_demo)
@@ -488,7 +491,9 @@ class MainWindow(QMainWindow):
         key = Path(self.key_edit.text()) if self.key_edit.text().strip() else None
         s = self.session
         s.data, s.key = data, key
-        cutoff = None if self.cutoff_default.isChecked() else self.cutoff_edit.date().toPython()
+        cutoff: dt.date | None = (
+            None if self.cutoff_default.isChecked() else _pydate(self.cutoff_edit.date())
+        )
         protocol = s.protocol
         assert protocol is not None
 
@@ -509,12 +514,15 @@ class MainWindow(QMainWindow):
                 loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
                 loaded.study.protocol_provenance, ReportSettings(report_date=loaded.cutoff),
             )  # fmt: skip
-            return loaded, validation, results, open_data
+            progress.update(0.9, "Drawing the figures")
+            images = summary_images(open_data, results)  # drawn here, off the GUI thread
+            return loaded, validation, results, open_data, images
 
         self._run(work, self._loaded, "Reading, validating and analysing")
 
     def _loaded(self, value: Any) -> None:
-        loaded, validation, results, open_data = value
+        loaded, validation, results, open_data, images = value
+        self.images = images
         s = self.session
         s.loaded, s.validation, s.results, s.open_data = loaded, validation, results, open_data
         s.cutoff = loaded.cutoff
@@ -558,11 +566,8 @@ class MainWindow(QMainWindow):
         self.study_loaded.emit()
 
     def _show_blinded(self) -> None:
-        from dmc_report.report import figures as fg
-
         d = self.session.open_data
         b = d.blinded.payload
-        p = d.protocol
         box = QWidget()
         grid = QGridLayout(box)
         facts = [
@@ -590,24 +595,9 @@ class MainWindow(QMainWindow):
             lab = QLabel(f"<b>{val}</b>")
             lab.setAccessibleName(k)
             grid.addWidget(lab, i, 1)
-        from dmc_report.gui.figures import figure_widget
-
-        en = b["enrollment"]
         row = len(facts)
-        for fig in (
-            fg.enrollment_figure(
-                en["by_month"],
-                p.study.target_enrollment,
-                p.study.planned_enrollment_start,
-                p.study.planned_enrollment_end,
-                d.cutoff,
-            ),
-            fg.km_figure(
-                [("All subjects", d.relapse.times, d.relapse.events)], "Proportion without relapse"
-            ),
-            fg.craving_figure([("All subjects", b["craving"]["by_visit"])]),
-        ):
-            grid.addWidget(figure_widget(fig), row, 0, 1, 2)
+        for name in ("enrollment", "relapse", "craving"):
+            grid.addWidget(image_label(self.images[name]), row, 0, 1, 2)
             row += 1
         self.blinded_area.setWidget(box)
 
@@ -627,8 +617,6 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _show_unblinded(self) -> None:
-        from dmc_report.gui.figures import figure_widget
-        from dmc_report.report import figures as fg
         from dmc_report.report import fmt
 
         u = self.session.results.unblinded.payload
@@ -687,13 +675,8 @@ class MainWindow(QMainWindow):
             lv = _table(looks)
             lv.setMinimumHeight(110)
             v.addWidget(lv)
-            v.addWidget(
-                figure_widget(
-                    fg.boundary_figure(
-                        m["looks"], m["observed_z"], m["information_fraction"], m["crossed"]
-                    )
-                )
-            )
+            if "monitoring" in self.images:
+                v.addWidget(image_label(self.images["monitoring"]))
         self.unblinded_area.setWidget(box)
         self.unblinded_note.setText("Showing results by arm.")
 
@@ -748,11 +731,11 @@ class MainWindow(QMainWindow):
         open_path = folder / f"{sid}-open-report-{stamp}.pdf"
         closed_path = folder / f"{sid}-closed-report-{stamp}.pdf" if want_closed else None
         password = self.password1.text() if want_closed else None
-        settings_args = {
-            "report_date": self.report_date.date().toPython(),
-            "meeting_date": self.meeting_date.date().toPython(),
-            "recipient": self.recipient.text() or None,
-        }
+        report_date, meeting_date = (
+            _pydate(self.report_date.date()),
+            _pydate(self.meeting_date.date()),
+        )
+        recipient = self.recipient.text() or None
         loaded, validation, results = s.loaded, s.validation, s.results
 
         def work(progress: Any) -> Any:
@@ -760,7 +743,7 @@ class MainWindow(QMainWindow):
             from dmc_report.report.data import ReportSettings
 
             return render_reports(
-                loaded, validation, results, ReportSettings(**settings_args),
+                loaded, validation, results, ReportSettings(report_date=report_date, meeting_date=meeting_date, recipient=recipient),
                 open_path=open_path, closed_path=closed_path, closed_password=password, progress=progress,
             )  # fmt: skip
 
@@ -787,7 +770,8 @@ class MainWindow(QMainWindow):
         except ImportError:
             return
         while self.preview_holder.count():
-            w = self.preview_holder.takeAt(0).widget()
+            item = self.preview_holder.takeAt(0)
+            w = item.widget() if item is not None else None
             if w is not None:
                 w.deleteLater()
         doc = QPdfDocument(self)
@@ -908,15 +892,21 @@ class MainWindow(QMainWindow):
         )
 
     def _remember(self, path: Path) -> None:
-        recent = [p for p in (self.settings.value("recent", []) or []) if p != str(path)]
+        recent = [p for p in self._recent() if p != str(path)]
         self.settings.setValue("recent", [str(path), *recent][:8])
         self._refresh_recent()
 
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
-        for p in self.settings.value("recent", []) or []:
+        for p in self._recent():
             act = self.recent_menu.addAction(p)
             act.triggered.connect(lambda _=False, p=p: self.set_protocol(Path(p)))
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            return [value]
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def show_about(self) -> None:
         from importlib import metadata
@@ -974,3 +964,7 @@ def _sev(name: str) -> Any:
     from dmc_report.domain.findings import Severity
 
     return Severity(name)
+
+
+def _pydate(d: QDate) -> dt.date:
+    return dt.date(d.year(), d.month(), d.day())
