@@ -9,10 +9,10 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QMessageBox
 
-from dmc_report.gui.main_window import MainWindow  # noqa: E402
+from dmc_report.gui.main_window import MainWindow
 
 TIMEOUT = 120_000
 
@@ -31,7 +31,9 @@ def open_demo(qtbot: Any, w: MainWindow) -> None:
         qtbot.mouseClick(w.btn_demo, Qt.MouseButton.LeftButton)
 
 
-def test_whole_workflow_on_the_demo(qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_whole_workflow_on_the_demo(
+    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     w = window
     open_demo(qtbot, w)
     # the key was read with its password; findings and compliance are on screen
@@ -39,7 +41,10 @@ def test_whole_workflow_on_the_demo(qtbot: Any, window: MainWindow, tmp_path: Pa
     assert w.findings_model.rowCount() > 0 and w.compliance_model.rowCount() == 15
     w.severity_box.setCurrentText("Error")
     assert w.findings_proxy.rowCount() == w.session.validation.errors
-    assert "KETCOC-01" in w.statusBar().currentMessage() and "blinded" in w.statusBar().currentMessage()
+    assert (
+        "KETCOC-01" in w.statusBar().currentMessage()
+        and "blinded" in w.statusBar().currentMessage()
+    )
     # the unblinded view opens only after an explicit confirmation
     w.steps.setCurrentRow(3)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
@@ -58,7 +63,11 @@ def test_whole_workflow_on_the_demo(qtbot: Any, window: MainWindow, tmp_path: Pa
     with qtbot.waitSignal(w.reports_written, timeout=TIMEOUT):
         qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
     pdfs = sorted(p.name for p in out.iterdir())
-    assert len(pdfs) == 2 and any("open-report" in p for p in pdfs) and any("closed-report" in p for p in pdfs)
+    assert (
+        len(pdfs) == 2
+        and any("open-report" in p for p in pdfs)
+        and any("closed-report" in p for p in pdfs)
+    )
     assert (out / next(p for p in pdfs if "closed" in p)).read_bytes()[:5] == b"%PDF-"
 
 
@@ -73,7 +82,9 @@ def test_mismatched_passwords_are_refused(qtbot: Any, window: MainWindow, tmp_pa
     assert "twice" in sig.args[0] and w.job is None
 
 
-def test_cancel_during_generation_leaves_no_file(qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+def test_cancel_during_generation_leaves_no_file(
+    qtbot: Any, window: MainWindow, tmp_path: Path
+) -> None:
     w = window
     open_demo(qtbot, w)
     out = tmp_path / "reports"
@@ -88,7 +99,9 @@ def test_cancel_during_generation_leaves_no_file(qtbot: Any, window: MainWindow,
     assert list(out.iterdir()) == []
 
 
-def test_a_bad_workbook_shows_an_error_and_the_app_stays_usable(qtbot: Any, window: MainWindow, tmp_path: Path) -> None:
+def test_a_bad_workbook_shows_an_error_and_the_app_stays_usable(
+    qtbot: Any, window: MainWindow, tmp_path: Path
+) -> None:
     w = window
     open_demo(qtbot, w)
     bad = tmp_path / "export.xlsx"
@@ -98,7 +111,10 @@ def test_a_bad_workbook_shows_an_error_and_the_app_stays_usable(qtbot: Any, wind
     with qtbot.waitSignal(w.error_shown, timeout=TIMEOUT) as sig:
         qtbot.mouseClick(w.btn_load, Qt.MouseButton.LeftButton)
     assert "CSV" in sig.args[0]
-    assert w._last_error_box.informativeText().startswith("Where:") and "export.xlsx" in w._last_error_box.informativeText()
+    assert (
+        w._last_error_box.informativeText().startswith("Where:")
+        and "export.xlsx" in w._last_error_box.informativeText()
+    )
     assert w.btn_load.isEnabled() and w.job is None
     open_demo(qtbot, w)  # still works
     assert w.session.loaded is not None

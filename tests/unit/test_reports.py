@@ -64,6 +64,16 @@ def rendered(loaded: LoadedStudy, tmp_path_factory: pytest.TempPathFactory) -> d
     }
 
 
+def _open_data(loaded: LoadedStudy) -> Any:
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    data, _ = open_report_data(
+        loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
+        loaded.study.protocol_provenance, SETTINGS,
+    )  # fmt: skip
+    return data
+
+
 def test_open_report_has_every_section_and_the_cutoff_on_every_page(
     rendered: dict[str, Any],
 ) -> None:
@@ -148,12 +158,7 @@ def test_a_forced_leak_is_refused(loaded: LoadedStudy, monkeypatch: pytest.Monke
     import dmc_report.report as report_pkg
     from dmc_report.report import open_report
 
-    validation = run_validation(loaded)
-    results = run_analysis(loaded, validation)
-    data, _ = open_report_data(
-        loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
-        loaded.study.protocol_provenance, SETTINGS,
-    )  # fmt: skip
+    data = _open_data(loaded)
     real = open_report.build_open_report
     label = loaded.key.arms[1].label if loaded.key else ""
 
@@ -228,12 +233,7 @@ def test_a_leak_inside_a_figure_is_refused(
     from dmc_report.report import open_report
     from dmc_report.report.model import Figure
 
-    validation = run_validation(loaded)
-    results = run_analysis(loaded, validation)
-    data, _ = open_report_data(
-        loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
-        loaded.study.protocol_provenance, SETTINGS,
-    )  # fmt: skip
+    data = _open_data(loaded)
     real = open_report.build_open_report
     label = loaded.key.arms[0].label if loaded.key else ""
 

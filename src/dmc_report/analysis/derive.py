@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from dmc_report.domain.contract import AE
 from dmc_report.domain.protocol import MissingRule, Protocol
 from dmc_report.domain.study import DataSet
 from dmc_report.validation.schedule import Schedule, day_offset
@@ -203,18 +204,7 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
 
 
 def _ae(data: DataSet, ids: pa.Array, c: pd.Timestamp) -> pd.DataFrame:
-    cols = [
-        "SUBJID",
-        "AETERM",
-        "AESOC",
-        "AESTDT",
-        "AEENDT",
-        "AESEV",
-        "AESER",
-        "AEREL",
-        "AEACN",
-        "AEOUT",
-    ]
+    cols = list(AE.column_names)
     if "AE" not in data:
         return pd.DataFrame(
             {**{k: pd.Series(dtype=object) for k in cols}, "sid": pd.Series(dtype=np.int64)}

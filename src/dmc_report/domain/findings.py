@@ -124,6 +124,13 @@ class Finding:
             self.code,
         )
 
+    def as_row(self) -> list[object]:
+        """Severity, code, file, sheet, Excel row, column, subject, visit, message."""
+        return [
+            self.severity.value, self.code, self.file, self.sheet, self.excel_row,
+            self.column, self.subject, self.visit, self.message,
+        ]  # fmt: skip
+
     def as_json(self) -> dict[str, object]:
         """The contract's ``validation.findings`` entry (``row`` is the Excel row)."""
         return {

@@ -81,20 +81,8 @@ class FindingsTableModel(RowsTableModel):
 
     def set_findings(self, findings: Any) -> None:
         self.set_rows(
-            [
-                [
-                    f.severity.value,
-                    f.code,
-                    f.sheet,
-                    f.excel_row,
-                    f.column,
-                    f.subject,
-                    f.visit,
-                    f.message,
-                ]
-                for f in findings
-            ]
-        )
+            [[r[0], r[1], *r[3:]] for r in (f.as_row() for f in findings)]
+        )  # without the file
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and index.column() == 0:

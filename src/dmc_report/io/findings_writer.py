@@ -16,20 +16,7 @@ WIDTHS = (9, 28, 16, 8, 7, 11, 11, 8, 90)
 
 
 def _rows(findings: Sequence[Finding]) -> list[list[object]]:
-    return [
-        [
-            f.severity.value,
-            f.code,
-            f.file,
-            f.sheet,
-            f.excel_row,
-            f.column,
-            f.subject,
-            f.visit,
-            f.message,
-        ]
-        for f in sorted(findings, key=Finding.sort_key)
-    ]
+    return [f.as_row() for f in sorted(findings, key=Finding.sort_key)]
 
 
 def findings_xlsx(findings: Sequence[Finding]) -> bytes:

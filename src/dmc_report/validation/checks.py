@@ -35,6 +35,20 @@ def _with_subject(table: SheetTable, schedule: Schedule) -> pd.DataFrame:
     return table.frame.merge(subj, on="SUBJID", how="left", validate="many_to_one")
 
 
+def _after_cutoff(t: SheetTable, col: str, c: pd.Timestamp, file: str, what: str) -> list[Finding]:
+    """One info finding per sheet and column: how many dates lie after the cutoff, and where."""
+    late = t.frame[col] > c
+    if not late.any():
+        return []
+    first = int(t.frame.loc[late, ROW].min())
+    return [
+        finding(
+            "RECORDS_AFTER_CUTOFF", f"{int(late.sum())} {what} (first in row {first})",
+            file=file, sheet=t.source_name, row=first, column=col,
+        )
+    ]  # fmt: skip
+
+
 def cross_sheet_checks(data: DataSet, protocol: Protocol, schedule: Schedule) -> list[Finding]:
     file = data.provenance.file
     c = schedule.cutoff
@@ -50,16 +64,10 @@ def cross_sheet_checks(data: DataSet, protocol: Protocol, schedule: Schedule) ->
         "RANDOMIZED_BEFORE_CONSENT", "RANDDT", "randomized {value} before consent", file=file,
         value_column="CONSDT",
     )  # fmt: skip
-    for col in ("CONSDT", "RANDDT"):
-        late = f[col] > c
-        if late.any():
-            first = int(f.loc[late, ROW].min())
-            out.append(finding(
-                "RECORDS_AFTER_CUTOFF",
-                f"{int(late.sum())} {col} dates after the cutoff {c.date()}; those subjects count "
-                f"as {'not screened' if col == 'CONSDT' else 'not randomized'} (first in row {first})",
-                file=file, sheet=dm.source_name, row=first, column=col,
-            ))  # fmt: skip
+    for col, what in (("CONSDT", "not screened"), ("RANDDT", "not randomized")):
+        out += _after_cutoff(
+            dm, col, c, file, f"dates after the cutoff {c.date()}; those subjects count as {what}"
+        )
     for spec in DATA_SHEETS:
         if spec.name == "DM" or spec.name not in data:
             continue
@@ -78,15 +86,9 @@ def cross_sheet_checks(data: DataSet, protocol: Protocol, schedule: Schedule) ->
         date_col = _DATED.get(spec.name)
         if date_col is None:
             continue
-        late = f[date_col] > c
-        if late.any():
-            first = int(f.loc[late, ROW].min())
-            out.append(finding(
-                "RECORDS_AFTER_CUTOFF",
-                f"{int(late.sum())} records dated after the cutoff {c.date()} are excluded "
-                f"(first in row {first})",
-                file=file, sheet=t.source_name, row=first, column=date_col,
-            ))  # fmt: skip
+        out += _after_cutoff(
+            t, date_col, c, file, f"records dated after the cutoff {c.date()} are excluded"
+        )
         m = _with_subject(t, schedule)
         date = m[date_col]
         in_cut = date.notna() & (date <= c) & isin(m["SUBJID"], known)
