@@ -132,3 +132,4 @@ def test_final_demo_crosses_and_says_so(
     assert "(efficacy boundary crossed)" in text  # the figure's legend
     page = next(p for p in pages if "Boundaries at the actual information" in p)
     assert "current" in page and "previous" in page and "1.84" in page  # the recorded earlier look
+    assert re.search(r"current .* efficacy", page)  # the table's "Crossed" column

@@ -521,7 +521,7 @@ def _monitoring_blocks(num: Numbering, u: Mapping[str, Any], pop: str) -> list[A
         [
             i + 1, lk["kind"], f"{lk['information']:.3f}", fmt.num(lk.get("z_lower"), 3), fmt.num(lk["z_upper"], 3),
             f"{lk['nominal_p']:.4f}", f"{lk['alpha_spent_cumulative']:.4f}", f"{lk['alpha_spent_incremental']:.4f}",
-            _observed(lk, m),
+            _observed(lk, m), (m["crossed"] or "no") if lk["kind"] == "current" else "",
         ]
         for i, lk in enumerate(m["looks"])
     ]  # fmt: skip
@@ -553,11 +553,12 @@ def _monitoring_blocks(num: Numbering, u: Mapping[str, Any], pop: str) -> list[A
                     "Alpha spent",
                     "Alpha at look",
                     "Observed Z",
+                    "Crossed",
                 ]
             ],
             rows=rows,
-            col_widths=[0.6, 0.9, 1.0, 0.9, 0.9, 1.0, 1.0, 1.1, 1.0],
-            align=["R", "L", "R", "R", "R", "R", "R", "R", "R"],
+            col_widths=[0.5, 0.8, 0.9, 0.8, 0.8, 0.9, 0.9, 1.0, 0.9, 0.8],
+            align=["R", "L", "R", "R", "R", "R", "R", "R", "R", "L"],
             footnotes=[
                 "Critical values by recursive numerical integration (Armitage, McPherson and Rowe); they agree with rpact."
             ],
