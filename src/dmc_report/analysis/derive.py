@@ -101,7 +101,7 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     at = pd.Index(keys).get_indexer(g_key[uds_rows])
     src = first[np.maximum(at, 0)]
     has = at >= 0
-    is_pos = np.asarray(uds["COCAINE"].to_numpy(object)[src] == POS, dtype=bool)
+    is_pos = (uds["COCAINE"] == POS).fillna(False).to_numpy(bool)[src]
     sample_date = np.where(has, uds["VISDT"].to_numpy()[src], np.datetime64("NaT"))
     gu = g.loc[uds_rows]
     expected, due = gu["expected"].to_numpy(bool), gu["due"].to_numpy(bool)
@@ -176,14 +176,19 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     crav = pd.DataFrame(
         {
             "sid": v_sid[rows],
-            "VISIT": vas["VISIT"].to_numpy(object)[rows],
+            "VISIT": np.array(visits, dtype=object)[v_vid[rows]],  # codes, not 260,000 new strings
+            "vid": v_vid[rows],
             "CRAVING": vas["CRAVING"].to_numpy(float)[rows],
         }
     )
-    post = crav[crav["VISIT"].isin(ep.craving_visits)]
+    post = crav[np.isin(crav["vid"].to_numpy(), [visits.index(v) for v in ep.craving_visits])]
     s["craving_mean"] = post.groupby("sid")["CRAVING"].mean().reindex(range(n)).to_numpy()
     if ep.craving_baseline_visit:
-        base = crav[crav["VISIT"] == ep.craving_baseline_visit].groupby("sid")["CRAVING"].first()
+        base = (
+            crav[crav["vid"].to_numpy() == visits.index(ep.craving_baseline_visit)]
+            .groupby("sid")["CRAVING"]
+            .first()
+        )
         s["craving_baseline"] = base.reindex(range(n)).to_numpy()
     else:
         s["craving_baseline"] = np.nan

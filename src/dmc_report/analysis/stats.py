@@ -6,6 +6,7 @@ work; this module only fixes the conventions (R's median rule, zero cells, nulls
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -22,9 +23,15 @@ def _f(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
+@functools.cache
+def _t975(df: int) -> float:
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, df))
+
+
 def describe(values: pd.Series | Sequence[float]) -> Json:
     """n, mean, SD (n-1), median and the t-based 95% CI of the mean; nulls where undefined."""
-    from scipy import stats
 
     v = pd.Series(values, dtype=float).dropna().to_numpy()
     n = len(v)
@@ -43,7 +50,7 @@ def describe(values: pd.Series | Sequence[float]) -> Json:
     out["median"] = float(np.median(v))
     if n > 1:
         sd = float(v.std(ddof=1))
-        half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+        half = _t975(n - 1) * sd / math.sqrt(n)
         out.update(sd=sd, ci_lower=mean - half, ci_upper=mean + half)
     return out
 
