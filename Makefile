@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 OUT ?= dmc-demo
 
-.PHONY: setup system-deps run test lint typecheck layers pytest bench clean
+.PHONY: setup system-deps run test lint typecheck layers pytest bench package clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,13 @@ test: lint typecheck layers pytest
 
 bench: setup
 	$(PY) bench/bench_read.py
+
+# The one-folder application for this platform (dist/dmc-report); see packaging/dmc-report.spec.
+package: setup
+	$(PY) -m pip install --quiet "pyinstaller>=6.10"
+	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build packaging/dmc-report.spec
+	@du -sh dist/dmc-report
+	dist/dmc-report/dmc-report --version
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
