@@ -41,12 +41,6 @@ class Sheet:
     rows_required: bool = True  # a sheet with no data rows is unusable
     description: str = ""
 
-    def column(self, name: str) -> Column:
-        for c in self.columns:
-            if c.name == name:
-                return c
-        raise KeyError(name)
-
     @property
     def required_columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.required)

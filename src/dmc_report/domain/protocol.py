@@ -242,6 +242,3 @@ class Protocol(_Frozen):
     @property
     def visit_codes(self) -> tuple[str, ...]:
         return tuple(v.code for v in self.visits)
-
-    def visits_with(self, assessment: str) -> tuple[Visit, ...]:
-        return tuple(v for v in self.visits if assessment in v.assessments)

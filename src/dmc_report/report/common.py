@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from dmc_report.domain.findings import CODES, Finding
@@ -53,7 +54,9 @@ def title_page(
     )
 
 
-def provenance_table(num: Numbering, d: OpenReportData, extra: list[tuple[str, Any]] = ()) -> Table:  # type: ignore[assignment]
+def provenance_table(
+    num: Numbering, d: OpenReportData, extra: Sequence[tuple[str, Any]] = ()
+) -> Table:
     rows: list[list[Any]] = []
     for role, prov in [*d.inputs.items(), *extra]:
         rows.append([role, prov.file, f"{prov.size:,}", prov.sha256])

@@ -29,14 +29,11 @@ def _survival(s: pd.DataFrame, time: str, event: str) -> Survival:
 
 def _use_codes(d: Derived, visits: list[str]) -> np.ndarray:
     """Subjects (in ``d.subjects`` order) x UDS visits, coded 0-4."""
-    sids = d.subjects["sid"].to_numpy()
-    pos = {s: i for i, s in enumerate(sids)}
-    out = np.full((len(sids), len(visits)), 3, dtype=np.int8)
-    col = {v: j for j, v in enumerate(visits)}
     u = d.urine
-    rows = np.array([pos.get(s, -1) for s in u["sid"].to_numpy()])
-    cols = np.array([col.get(v, -1) for v in u["VISIT"].to_numpy(object)])
-    vals = np.array([_CODE[r] for r in u["result"].to_numpy(object)], dtype=np.int8)
+    rows = pd.Index(d.subjects["sid"]).get_indexer(pd.Index(u["sid"]))
+    cols = pd.Index(visits).get_indexer(pd.Index(u["VISIT"]))
+    vals = u["result"].map(_CODE).to_numpy(np.int8)
+    out = np.full((len(d.subjects), len(visits)), 3, dtype=np.int8)
     ok = (rows >= 0) & (cols >= 0)
     out[rows[ok], cols[ok]] = vals[ok]
     return out

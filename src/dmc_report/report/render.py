@@ -51,14 +51,6 @@ class RenderedPdf:
     figure_texts: tuple[str, ...]
 
 
-def figure_png(fig: Figure, dpi: int = 150) -> bytes:
-    """The figure as a PNG (for previews and page thumbnails)."""
-    mpl_fig = fig.draw(*fig.args)
-    buf = io.BytesIO()
-    mpl_fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-    return buf.getvalue()
-
-
 def _figure_slot(fig: Figure, slots: dict[int, tuple[int, float, float, float, float]]) -> Any:
     """A placeholder of the figure's size; after layout the vector figure is laid over it."""
     from reportlab.lib.units import cm
