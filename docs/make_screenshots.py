@@ -52,6 +52,9 @@ def main() -> None:
         w.out_dir.setText(tmp)
         w.generate_reports()
         wait(w.reports_written)
+        loop = QEventLoop()
+        QTimer.singleShot(2000, loop.quit)  # the preview renders its pages in the background
+        loop.exec()
         settle()
         w.grab().save(str(OUT / "gui-5-reports.png"))
         w.close()

@@ -16,7 +16,7 @@ from dmc_report.analysis.results import Results
 from dmc_report.demo.generator import apply_cutoff, generate
 from dmc_report.demo.writer import DemoFiles, write_demo
 from dmc_report.domain.contract import DATA_SHEETS, Kind
-from dmc_report.domain.errors import UnusableInputError
+from dmc_report.domain.errors import CancelledError, UnusableInputError
 from dmc_report.domain.progress import NO_PROGRESS, Progress
 from dmc_report.domain.study import DataSet, RandomizationKey, Study
 from dmc_report.io.engines import Engine
@@ -136,7 +136,56 @@ def render_reports(
     is written; the closed report is encrypted in memory and only its encrypted bytes are written.
     Each file goes to a temporary name beside its target and is renamed when complete.
     """
+    rendered = render_report_bytes(
+        loaded,
+        validation,
+        results,
+        settings,
+        closed=closed_path is not None,
+        closed_password=closed_password,
+        progress=progress,
+    )
+    return write_reports(rendered, open_path=open_path, closed_path=closed_path, progress=progress)
+
+
+@dataclass(frozen=True)
+class RenderedReports:
+    """The reports as bytes: the open report, and the closed report already encrypted."""
+
+    open: bytes
+    closed: bytes | None
+
+
+def write_reports(
+    rendered: RenderedReports,
+    *,
+    open_path: str | Path,
+    closed_path: str | Path | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> WrittenReports:
+    """Write rendered reports, each to a temporary name beside its target, then renamed."""
     from dmc_report.io.output import write_bytes_atomic
+
+    if progress.cancelled():
+        raise CancelledError("Reports not written")
+    write_bytes_atomic(open_path, rendered.open)
+    if rendered.closed is not None and closed_path is not None:
+        write_bytes_atomic(closed_path, rendered.closed)
+    progress.update(1.0, "Reports written")
+    return WrittenReports(Path(open_path), Path(closed_path) if closed_path is not None else None)
+
+
+def render_report_bytes(
+    loaded: LoadedStudy,
+    validation: ValidationResult,
+    results: Results,
+    settings: ReportSettings,
+    *,
+    closed: bool,
+    closed_password: str | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> RenderedReports:
+    """Render the open report (and the closed one, encrypted) in memory; write nothing."""
     from dmc_report.report import render_closed_report, render_open_report
     from dmc_report.report.prepare import closed_report_data, open_report_data
 
@@ -155,7 +204,7 @@ def render_reports(
         open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
     )
     closed_pdf = None
-    if closed_path is not None:
+    if closed:
         if loaded.key is None or results.unblinded is None:
             raise UnusableInputError("the closed report needs the randomization key (--key)")
         if not closed_password:
@@ -164,11 +213,7 @@ def render_reports(
         closed_pdf = render_closed_report(
             closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5)
         )
-    write_bytes_atomic(open_path, open_pdf)
-    if closed_pdf is not None and closed_path is not None:
-        write_bytes_atomic(closed_path, closed_pdf)
-    progress.update(1.0, "Reports written")
-    return WrittenReports(Path(open_path), Path(closed_path) if closed_path is not None else None)
+    return RenderedReports(open_pdf, closed_pdf)
 
 
 class _Scaled:

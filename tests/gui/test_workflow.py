@@ -39,8 +39,21 @@ def test_whole_workflow_on_the_demo(
     # the key was read with its password; findings and compliance are on screen
     assert w.session.loaded.key is not None
     assert w.findings_model.rowCount() > 0 and w.compliance_model.rowCount() == 15
+    everything = w.findings_model.rowCount()
     w.severity_box.setCurrentText("Error")
-    assert w.findings_proxy.rowCount() == w.session.validation.errors
+    assert w.findings_model.rowCount() == w.session.validation.errors < everything
+    w.severity_box.setCurrentText("All")
+    w.filter_edit.setText("VIS")  # text in code, sheet, subject or visit
+    shown = [w.findings_model.rows[i] for i in range(w.findings_model.rowCount())]
+    assert shown and all(
+        "vis" in " ".join(map(str, (r[1], r[2], r[5], r[6]))).lower() for r in shown
+    )
+    w.filter_edit.setText("")
+    w.findings_view.sortByColumn(5, Qt.SortOrder.DescendingOrder)  # by subject
+    subjects = [r[5] or "" for r in w.findings_model.rows if r[5]]
+    assert subjects == sorted(subjects, key=str.lower, reverse=True)
+    w.findings_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # errors first
+    assert w.findings_model.rows[0][0] == "error"
     assert (
         "KETCOC-01" in w.statusBar().currentMessage()
         and "blinded" in w.statusBar().currentMessage()
@@ -69,6 +82,14 @@ def test_whole_workflow_on_the_demo(
         and any("closed-report" in p for p in pdfs)
     )
     assert (out / next(p for p in pdfs if "closed" in p)).read_bytes()[:5] == b"%PDF-"
+    # the open report is previewed in the window (QtPdf), every page of it
+    from PySide6.QtPdf import QPdfDocument
+    from PySide6.QtPdfWidgets import QPdfView
+
+    view = w.preview_holder.itemAt(0).widget()
+    assert isinstance(view, QPdfView)
+    qtbot.waitUntil(lambda: view.document().status() == QPdfDocument.Status.Ready, timeout=TIMEOUT)
+    assert view.document().pageCount() >= 10
 
 
 def test_mismatched_passwords_are_refused(qtbot: Any, window: MainWindow, tmp_path: Path) -> None:

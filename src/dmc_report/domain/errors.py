@@ -51,6 +51,10 @@ class UnusableInputError(Exception):
         self.location = location or Location()
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type[UnusableInputError], tuple[str, Location]]:
+        # keeps the location when the error crosses a process boundary (reports render in a child)
+        return (type(self), (self.message, self.location))
+
     def __str__(self) -> str:
         where = self.location.describe()
         return f"{where}: {self.message}" if where else self.message

@@ -6,7 +6,8 @@ view asks for it; everything blinded is built from :class:`DataSet` alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copyreg
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -17,6 +18,20 @@ if TYPE_CHECKING:
     import pandas as pd
 
 ROW = "_ROW"  # column holding each record's Excel row number (header = row 1)
+
+
+def _mapping_proxy(d: dict[str, object]) -> MappingProxyType[str, object]:
+    return MappingProxyType(d)
+
+
+def _reduce_mapping_proxy(
+    m: MappingProxyType[str, object],
+) -> tuple[Callable[[dict[str, object]], MappingProxyType[str, object]], tuple[dict[str, object]]]:
+    return (_mapping_proxy, (dict(m),))
+
+
+# The read-only mappings below travel to the report-rendering child process by pickle.
+copyreg.pickle(MappingProxyType, _reduce_mapping_proxy)
 
 
 @dataclass(frozen=True)

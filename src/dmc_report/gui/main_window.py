@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,8 +42,8 @@ from PySide6.QtWidgets import (
 )
 
 from dmc_report import __version__
-from dmc_report.gui.figures import image_label, summary_images
-from dmc_report.gui.models import FindingsFilter, FindingsTableModel, RowsTableModel
+from dmc_report.gui.figures import image_label
+from dmc_report.gui.models import FindingsTableModel, RowsTableModel
 from dmc_report.gui.workers import Job, start
 
 STEPS = ["1  Study", "2  Data", "3  Validation", "4  Summaries", "5  Reports"]
@@ -276,11 +276,9 @@ class MainWindow(QMainWindow):
         filters.addWidget(self.btn_export)
         v.addLayout(filters)
         self.findings_model = FindingsTableModel()
-        self.findings_proxy = FindingsFilter()
-        self.findings_proxy.setSourceModel(self.findings_model)
-        self.severity_box.currentTextChanged.connect(self.findings_proxy.set_severity)
-        self.filter_edit.textChanged.connect(self.findings_proxy.set_text)
-        self.findings_view = _table(self.findings_proxy)
+        self.severity_box.currentTextChanged.connect(self.findings_model.set_severity)
+        self.filter_edit.textChanged.connect(self.findings_model.set_text)
+        self.findings_view = _table(self.findings_model)
         self.compliance_model = RowsTableModel(
             [
                 "Visit",
@@ -515,13 +513,26 @@ class MainWindow(QMainWindow):
                 loaded.study.protocol_provenance, ReportSettings(report_date=loaded.cutoff),
             )  # fmt: skip
             progress.update(0.9, "Drawing the figures")
-            images = summary_images(open_data, results)  # drawn here, off the GUI thread
-            return loaded, validation, results, open_data, images
+            from dmc_report.isolated import call_in_child
+            from dmc_report.report.figures import summary_images
+
+            # matplotlib holds the interpreter lock while it draws: a child process draws
+            images = call_in_child(summary_images, open_data, results, progress=progress)
+            # the tables' rows and counts are made here too, so the GUI thread only shows them
+            shown = {
+                "findings": FindingsTableModel.rows_for(validation.findings),
+                "counts": {v: validation.count(_sev(v)) for v in ("error", "warning", "info")},
+                "compliance": [
+                    [r["VISIT"], r["randomized"], r["due"], r["in_window"], r["out_of_window"], r["missed"], r["not_yet_due"], r["not_expected"]]
+                    for r in validation.compliance.to_dict("records")
+                ],
+            }  # fmt: skip
+            return loaded, validation, results, open_data, images, shown
 
         self._run(work, self._loaded, "Reading, validating and analysing")
 
     def _loaded(self, value: Any) -> None:
-        loaded, validation, results, open_data, images = value
+        loaded, validation, results, open_data, images, shown = value
         self.images = images
         s = self.session
         s.loaded, s.validation, s.results, s.open_data = loaded, validation, results, open_data
@@ -538,18 +549,25 @@ class MainWindow(QMainWindow):
                 else ". No key: blinded only."
             )
         )
-        self.findings_model.set_findings(validation.findings)
-        self.findings_view.resizeColumnsToContents()
+        counts = shown["counts"]
         self.validation_counts.setText(
-            f"<b>{validation.errors}</b> errors, <b>{validation.count(_sev('warning'))}</b> warnings, "
-            f"<b>{validation.count(_sev('info'))}</b> info"
+            f"<b>{counts['error']}</b> errors, <b>{counts['warning']}</b> warnings, "
+            f"<b>{counts['info']}</b> info"
         )
-        self.compliance_model.set_rows(
-            [[r["VISIT"], r["randomized"], r["due"], r["in_window"], r["out_of_window"], r["missed"], r["not_yet_due"], r["not_expected"]]
-             for r in validation.compliance.to_dict("records")]
-        )  # fmt: skip
+        self.compliance_model.set_rows(shown["compliance"])
         self.compliance_view.resizeColumnsToContents()
+        # the findings table and the summaries are filled on later turns of the event loop, so
+        # that each turn of the GUI thread stays short even for a 20,000-subject study
+        QTimer.singleShot(0, lambda: self._loaded_findings(shown["findings"]))
+
+    def _loaded_findings(self, rows: list[list[Any]]) -> None:
+        self.findings_model.set_rows(rows)
+        self.findings_view.resizeColumnsToContents()
+        QTimer.singleShot(0, self._loaded_summaries)
+
+    def _loaded_summaries(self) -> None:
         self._show_blinded()
+        loaded = self.session.loaded
         has_key = loaded.key is not None
         self.btn_unblind.setEnabled(has_key)
         self.chk_closed.setEnabled(has_key)
@@ -739,10 +757,12 @@ class MainWindow(QMainWindow):
         loaded, validation, results = s.loaded, s.validation, s.results
 
         def work(progress: Any) -> Any:
-            from dmc_report.pipeline import render_reports
+            # rendered in a child process: reportlab, matplotlib and pikepdf hold the
+            # interpreter lock for long stretches, which would freeze this window
+            from dmc_report.isolated import render_reports_in_child
             from dmc_report.report.data import ReportSettings
 
-            return render_reports(
+            return render_reports_in_child(
                 loaded, validation, results, ReportSettings(report_date=report_date, meeting_date=meeting_date, recipient=recipient),
                 open_path=open_path, closed_path=closed_path, closed_password=password, progress=progress,
             )  # fmt: skip
@@ -805,7 +825,9 @@ class MainWindow(QMainWindow):
         self.progress_label.setText(label)
         for b in (self.btn_load, self.btn_generate, self.btn_demo, self.btn_protocol):
             b.setEnabled(False)
-        start(self.job)
+        # started once the window has repainted with its progress bar: painting calls into
+        # Python, and while a job runs each of those calls would wait for the interpreter lock
+        QTimer.singleShot(50, lambda job=self.job: start(job))
         self.job_started.emit()
 
     def _job_finished(self, result: Any) -> None:
@@ -858,6 +880,7 @@ class MainWindow(QMainWindow):
         from dmc_report.io.logs import write_error_log  # the same log as the command line
 
         log = write_error_log(exc)
+        tb = getattr(exc, "child_traceback", None) or tb  # where it failed in the renderer
         self.show_error(
             f"Internal error: {type(exc).__name__}: {exc}",
             "",

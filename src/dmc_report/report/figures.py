@@ -8,6 +8,7 @@ Colours are Okabe-Ito with distinct line styles and markers, so a greyscale prin
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, Literal
@@ -440,3 +441,44 @@ def boundary_figure(
     ax.grid(color="#E6E6E6", lw=0.6)
     ax.legend(loc="lower left", frameon=False)
     return fig
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def summary_images(open_data: Any, results: Any) -> dict[str, bytes]:
+    """PNG images of the figures the desktop app shows (no Qt here: the app draws them in a child
+    process and shows the images)."""
+    d = open_data
+    b = d.blinded.payload
+    p = d.protocol
+    en = b["enrollment"]
+    out = {
+        "enrollment": _png(
+            enrollment_figure(
+                en["by_month"],
+                p.study.target_enrollment,
+                p.study.planned_enrollment_start,
+                p.study.planned_enrollment_end,
+                d.cutoff,
+            )
+        ),
+        "relapse": _png(
+            km_figure(
+                [("All subjects", d.relapse.times, d.relapse.events)], "Proportion without relapse"
+            )
+        ),
+        "craving": _png(craving_figure([("All subjects", b["craving"]["by_visit"])])),
+    }
+    if results.unblinded is not None:  # drawn now, shown only after the user confirms
+        m = results.unblinded.payload.get("monitoring")
+        if m and m.get("looks"):
+            out["monitoring"] = _png(
+                boundary_figure(
+                    m["looks"], m["observed_z"], m["information_fraction"], m["crossed"]
+                )
+            )
+    return out

@@ -10,7 +10,7 @@ from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS
 from dmc_report.domain.findings import Finding, finding
 from dmc_report.domain.protocol import Protocol, Visit
 from dmc_report.domain.study import ROW, DataSet, RandomizationKey, SheetTable
-from dmc_report.validation.schedule import Schedule, day_offset
+from dmc_report.validation.schedule import Schedule, day_offset, days
 from dmc_report.validation.schema import flagged, isin
 
 _DATED = {
@@ -168,10 +168,9 @@ def _window_checks(
     known = day.notna()
     wb = mv["_wb"].fillna(0)
     wa = mv["_wa"].fillna(0)
-    off = pd.to_timedelta(pd.Series(day_offset(day.fillna(1).astype(int)), index=m.index), unit="D")
-    target = m["_RANDDT"] + off
-    lo = target - pd.to_timedelta(wb, unit="D")
-    hi = target + pd.to_timedelta(wa, unit="D")
+    target = m["_RANDDT"] + days(day_offset(day.fillna(1).astype(int)))
+    lo = target - days(wb)
+    hi = target + days(wa)
     date = m[col]
     base = in_cut & known & m["_RANDDT"].notna()
     post = day >= 1

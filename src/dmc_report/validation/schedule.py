@@ -26,6 +26,12 @@ def day_offset(day: int | np.ndarray | pd.Series) -> np.ndarray:
     return np.where(d > 0, d - 1, d)
 
 
+def days(n: object) -> np.ndarray:
+    """Whole days as ``timedelta64[ns]`` (NaN -> NaT): ``pd.to_timedelta(n, unit="D")`` without
+    its per-element rounding, which held the interpreter lock for ~0.1 s on a 300,000-row grid."""
+    return np.asarray(n, dtype="float64").astype("timedelta64[D]").astype("timedelta64[ns]")
+
+
 def visit_table(protocol: Protocol) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -134,10 +140,9 @@ def build_schedule(data: DataSet, protocol: Protocol, cutoff: dt.date) -> Schedu
     rand = rand.assign(sid=np.arange(len(rand)))  # the subject's number among the randomized
     visits = visit_table(protocol)
     grid = rand.merge(visits, how="cross")
-    offset = pd.to_timedelta(day_offset(grid["day"]), unit="D")
-    grid["target"] = grid["RANDDT"] + offset
-    grid["lo"] = grid["target"] - pd.to_timedelta(grid["window_before"], unit="D")
-    grid["hi"] = grid["target"] + pd.to_timedelta(grid["window_after"], unit="D")
+    grid["target"] = grid["RANDDT"] + days(day_offset(grid["day"]))
+    grid["lo"] = grid["target"] - days(grid["window_before"])
+    grid["hi"] = grid["target"] + days(grid["window_after"])
     grid["due"] = grid["hi"] <= c
     grid["expected"] = ~(grid["DSDT"].notna() & (grid["target"] > grid["DSDT"]))
     recs = _records(data, protocol, c)
