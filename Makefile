@@ -46,8 +46,8 @@ run: setup
 	fi
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench packaging
+	$(VENV)/bin/ruff format --check src tests bench packaging
 
 typecheck: setup
 	$(VENV)/bin/mypy

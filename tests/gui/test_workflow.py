@@ -149,3 +149,16 @@ def test_the_gui_thread_keeps_ticking_while_a_job_runs(qtbot: Any, window: MainW
     open_demo(qtbot, window)
     timer.stop()
     assert len(ticks) >= 5  # the event loop ran throughout the read, validation and analysis
+
+
+def test_about_lists_every_bundled_component(qtbot: Any, window: MainWindow) -> None:
+    from PySide6.QtWidgets import QTableWidget
+
+    window.show_about()
+    table = window._about.findChild(QTableWidget)
+    names = [table.item(i, 0).text() for i in range(table.rowCount())]
+    licences = [table.item(i, 2).text() for i in range(table.rowCount())]
+    assert {"pandas", "reportlab"} <= set(names) and any(n.startswith("Qt 6") for n in names)
+    assert all(licences)
+    assert not window.windowIcon().isNull()
+    window._about.close()

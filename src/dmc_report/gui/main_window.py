@@ -69,8 +69,17 @@ class Session:
 def _resource_icon() -> QIcon:
     from importlib import resources
 
-    ref = resources.files("dmc_report._resources").joinpath("icons", "dmc-report.svg")
-    return QIcon(str(ref)) if ref.is_file() else QIcon()
+    icons = resources.files("dmc_report._resources").joinpath("icons")
+    icon = QIcon()
+    # every size drawn from the SVG by packaging/make_icons.py (sharp at any scale, and no need
+    # for Qt's SVG image plugin in the bundle); the SVG itself as the fallback
+    for size in (16, 32, 48, 64, 128, 256, 512):
+        ref = icons.joinpath(f"dmc-report-{size}.png")
+        if ref.is_file():
+            icon.addFile(str(ref))
+    if icon.isNull() and icons.joinpath("dmc-report.svg").is_file():
+        icon.addFile(str(icons.joinpath("dmc-report.svg")))
+    return icon
 
 
 def _table(model: Any, stretch_last: bool = True) -> QTableView:
@@ -391,8 +400,7 @@ class MainWindow(QMainWindow):
         self.reports_info.setWordWrap(True)
         v.addWidget(self.reports_info)
         self.preview_holder = QVBoxLayout()
-        v.addLayout(self.preview_holder)
-        v.addStretch(1)
+        v.addLayout(self.preview_holder, 1)  # the preview takes the rest of the page
         return page
 
     # --- actions -------------------------------------------------------------------------
@@ -797,6 +805,9 @@ class MainWindow(QMainWindow):
         doc = QPdfDocument(self)
         doc.load(str(path))
         view = QPdfView()
+        view.setAccessibleName("Preview of the open report")
+        view.setPageMode(QPdfView.PageMode.MultiPage)
+        view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         view.setDocument(doc)
         self.preview_holder.addWidget(view)
 
@@ -932,25 +943,42 @@ class MainWindow(QMainWindow):
         return [str(v) for v in value] if isinstance(value, list) else []
 
     def show_about(self) -> None:
-        from importlib import metadata
+        """Version, and every bundled component with its licence (read from the packages)."""
+        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem
 
-        names = ["PySide6-Essentials", "pandas", "numpy", "fastexcel", "openpyxl", "msoffcrypto-tool", "pydantic", "lifelines",
-                 "statsmodels", "scipy", "matplotlib", "reportlab", "pikepdf", "pypdf", "pyarrow", "platformdirs"]  # fmt: skip
-        lines = []
-        for n in names:
-            try:
-                md = metadata.metadata(n)
-                licence = md["License-Expression"] or md["License"] or "see the package's metadata"
-                lines.append(f"{n} {md['Version']} - {str(licence).splitlines()[0][:60]}")
-            except metadata.PackageNotFoundError:
-                continue
-        QMessageBox.about(
-            self,
-            "About dmc-report",
-            f"<b>dmc-report {__version__}</b><br>Interim reports for Data Monitoring Committees.<br>"
-            "Fonts: Liberation Sans (SIL Open Font License 1.1).<br>Qt for Python (LGPL-3.0).<br><br>"
-            + "<br>".join(lines[:20]),
+        from dmc_report.licences import components
+
+        comps = components()
+        dlg = QDialog(self)
+        dlg.setWindowTitle("About dmc-report")
+        v = QVBoxLayout(dlg)
+        v.addWidget(
+            QLabel(
+                f"<b>dmc-report {__version__}</b><br>Interim reports for Data Monitoring "
+                "Committees: validated, blinded and unblinded, from Excel exports to PDF.<br><br>"
+                "It bundles the components below. Qt is used under the LGPL-3.0, dynamically "
+                "linked; its source is at download.qt.io and on request from the distributor. "
+                "The licence texts are in THIRD_PARTY_NOTICES.txt in the application folder."
+            )
         )
+        v.itemAt(0).widget().setWordWrap(True)
+        table = QTableWidget(len(comps), 3)
+        table.setAccessibleName("Bundled components and their licences")
+        table.setHorizontalHeaderLabels(["Component", "Version", "Licence"])
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for i, c in enumerate(comps):
+            for j, text in enumerate((c.name, c.version, c.licence)):
+                table.setItem(i, j, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+        table.horizontalHeader().setStretchLastSection(True)
+        v.addWidget(table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(dlg.reject)
+        v.addWidget(buttons)
+        dlg.resize(720, 560)
+        self._about = dlg  # reachable from tests
+        dlg.open()
 
     def dragEnterEvent(self, event: Any) -> None:
         if event.mimeData().hasUrls():
