@@ -59,16 +59,21 @@ layers: setup
 pytest: setup
 	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q
 
-test: lint typecheck layers pytest
+# With DMC_PACKAGE_TEST=1 (.ci/run sets it) the frozen app is built first and tests/package runs
+# it: --version, demo/validate/analyze/report with the network blocked, the GUI for 10 s.
+test: lint typecheck layers $(if $(filter 1,$(DMC_PACKAGE_TEST)),package) pytest
 
 bench: setup
 	$(PY) bench/bench_read.py
 
 # The one-folder application for this platform (dist/dmc-report); see packaging/dmc-report.spec.
+# THIRD_PARTY_NOTICES.txt is generated from the installed packages first, and shipped in it.
 package: setup
 	$(PY) -m pip install --quiet "pyinstaller>=6.10"
+	$(PY) packaging/make_notices.py build/THIRD_PARTY_NOTICES.txt
 	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build packaging/dmc-report.spec
-	@du -sh dist/dmc-report
+	cp build/THIRD_PARTY_NOTICES.txt dist/dmc-report/
+	$(PY) packaging/bundle_size.py dist/dmc-report
 	dist/dmc-report/dmc-report --version
 
 clean:

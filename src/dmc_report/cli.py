@@ -121,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--data", type=Path)
     gui.add_argument("--key", type=Path)
     gui.add_argument("--demo", action="store_true", help="open with the demo study loaded")
+    gui.add_argument(
+        "--self-test",
+        type=Path,
+        metavar="DIR",
+        help="run the whole workflow on the demo study, write both reports into DIR, and quit "
+        "(exit 0 when both are written): a smoke test of an installed or frozen app",
+    )
     return parser
 
 
@@ -328,6 +335,7 @@ def _cmd_gui(args: argparse.Namespace) -> int:
         getattr(args, "data", None),
         getattr(args, "key", None),
         demo=getattr(args, "demo", False),
+        self_test=getattr(args, "self_test", None),
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def run_gui(
@@ -12,6 +14,7 @@ def run_gui(
     key: Path | None = None,
     *,
     demo: bool = False,
+    self_test: Path | None = None,
 ) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -22,6 +25,8 @@ def run_gui(
     app.setApplicationName("dmc-report")
     app.setOrganizationName("dmc-report")
     window = MainWindow()
+    if os.environ.get("DMC_REPORT_STARTUP_PROBE") == "1":
+        _quit_after_first_paint(app, window)
     window.show()
     if protocol:
         window.set_protocol(protocol)
@@ -30,6 +35,53 @@ def run_gui(
             if key:
                 window.key_edit.setText(str(key))
             QTimer.singleShot(0, window.load_data)
-    elif demo:
+    elif demo or self_test is not None:
         QTimer.singleShot(0, window.open_demo)
+    if self_test is not None:
+        _self_test(app, window, self_test)
     return int(app.exec())
+
+
+def _self_test(app: Any, window: Any, folder: Path) -> None:
+    """Drive the whole workflow on the demo study through the window, write both reports into
+    ``folder`` and quit: exit 0 when both are written, 1 on any error. Used to smoke-test a
+    frozen build on each platform (the report rendering runs in the app's child process)."""
+
+    def generate() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        window.out_dir.setText(str(folder))
+        window.password1.setText("self-test")
+        window.password2.setText("self-test")
+        window.generate_reports()
+
+    def written() -> None:
+        if sys.stdout is not None:  # a windowed executable has no standard output
+            sys.stdout.write("".join(f"written: {p}\n" for p in window.session.reports.values()))
+            sys.stdout.flush()
+        app.exit(0)
+
+    def failed(cause: str) -> None:
+        if sys.stderr is not None:
+            sys.stderr.write(f"self-test failed: {cause}\n")
+        app.exit(1)
+
+    window.study_loaded.connect(generate)
+    window.reports_written.connect(written)
+    window.error_shown.connect(failed)
+
+
+def _quit_after_first_paint(app: Any, window: Any) -> None:
+    """For bench/bench_frozen.py: say "painted" once the window has drawn itself, and quit."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Probe(QObject):
+        def eventFilter(self, obj: Any, event: Any) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                if sys.stdout is not None:
+                    sys.stdout.write("painted\n")
+                    sys.stdout.flush()
+                app.quit()
+            return False
+
+    window._startup_probe = probe = Probe(window)
+    window.installEventFilter(probe)

@@ -952,16 +952,15 @@ class MainWindow(QMainWindow):
         dlg = QDialog(self)
         dlg.setWindowTitle("About dmc-report")
         v = QVBoxLayout(dlg)
-        v.addWidget(
-            QLabel(
-                f"<b>dmc-report {__version__}</b><br>Interim reports for Data Monitoring "
-                "Committees: validated, blinded and unblinded, from Excel exports to PDF.<br><br>"
-                "It bundles the components below. Qt is used under the LGPL-3.0, dynamically "
-                "linked; its source is at download.qt.io and on request from the distributor. "
-                "The licence texts are in THIRD_PARTY_NOTICES.txt in the application folder."
-            )
+        intro = QLabel(
+            f"<b>dmc-report {__version__}</b><br>Interim reports for Data Monitoring "
+            "Committees: validated, blinded and unblinded, from Excel exports to PDF.<br><br>"
+            "It bundles the components below. Qt is used under the LGPL-3.0, dynamically "
+            "linked; its source is at download.qt.io and on request from the distributor. "
+            "The licence texts are in THIRD_PARTY_NOTICES.txt in the application folder."
         )
-        v.itemAt(0).widget().setWordWrap(True)
+        intro.setWordWrap(True)
+        v.addWidget(intro)
         table = QTableWidget(len(comps), 3)
         table.setAccessibleName("Bundled components and their licences")
         table.setHorizontalHeaderLabels(["Component", "Version", "Licence"])

@@ -1,0 +1,43 @@
+; Inno Setup script: a Windows installer for the one-folder app in dist\dmc-report.
+;   iscc /DAppVersion=0.1.0 packaging\dmc-report.iss      (the workflow passes the version)
+; Installs per user by default (no administrator rights: DMC laptops are often locked down);
+; an administrator may choose an install for all users.
+
+#ifndef AppVersion
+  #define AppVersion "0.0.0"
+#endif
+
+[Setup]
+AppId={{6E1F3C2A-5B7D-4C1E-9A2F-0D4B8E7C9A31}
+AppName=dmc-report
+AppVersion={#AppVersion}
+AppPublisher=dmc-report developers
+DefaultDirName={autopf}\dmc-report
+DefaultGroupName=dmc-report
+PrivilegesRequired=lowest
+PrivilegesRequiredOverridesAllowed=dialog
+OutputDir=..\dist\installer
+OutputBaseFilename=dmc-report-{#AppVersion}-setup
+SetupIconFile=..\resources\icons\dmc-report.ico
+UninstallDisplayIcon={app}\dmc-report.exe
+Compression=lzma2/max
+SolidCompression=yes
+WizardStyle=modern
+ArchitecturesAllowed=x64compatible
+ArchitecturesInstallIn64BitMode=x64compatible
+InfoBeforeFile=..\dist\dmc-report\THIRD_PARTY_NOTICES.txt
+
+[Files]
+Source: "..\dist\dmc-report\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+
+[Icons]
+Name: "{group}\dmc-report"; Filename: "{app}\dmc-report.exe"
+Name: "{group}\Third-party notices"; Filename: "{app}\THIRD_PARTY_NOTICES.txt"
+Name: "{group}\Uninstall dmc-report"; Filename: "{uninstallexe}"
+Name: "{autodesktop}\dmc-report"; Filename: "{app}\dmc-report.exe"; Tasks: desktopicon
+
+[Tasks]
+Name: "desktopicon"; Description: "Create a desktop shortcut"; Flags: unchecked
+
+[Run]
+Filename: "{app}\dmc-report.exe"; Description: "Start dmc-report"; Flags: nowait postinstall skipifsilent
