@@ -11,6 +11,7 @@ metadata PyInstaller does not keep, reads the notices file bundled beside it.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -126,13 +127,11 @@ def licence_file_texts(name: str) -> list[tuple[str, str]]:
 def components() -> list[Component]:
     """What the running application bundles: from package metadata, or, when frozen (no
     metadata), from the notices file generated at build time."""
-    found = installed_components()
-    if len(found) > len(NATIVE) + 5:
-        return found
-    ref = resources.files("dmc_report._resources").joinpath(NOTICES)
-    if ref.is_file():
-        return parse_notices_index(ref.read_text(encoding="utf-8"))
-    return found
+    if getattr(sys, "frozen", False):  # PyInstaller keeps almost no package metadata
+        ref = resources.files("dmc_report._resources").joinpath(NOTICES)
+        if ref.is_file():
+            return parse_notices_index(ref.read_text(encoding="utf-8"))
+    return installed_components()
 
 
 def parse_notices_index(text: str) -> list[Component]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from importlib import resources
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
+from dmc_report import licences
 from dmc_report.licences import (
     installed_components,
     notices_text,
@@ -54,3 +58,16 @@ def test_the_icons_are_generated_at_every_size() -> None:
     assert icns.size == (1024, 1024)
     for size in (16, 32, 256, 512):
         assert Image.open(ICONS / f"dmc-report-{size}.png").size == (size, size)
+
+
+def test_a_frozen_app_reads_the_bundled_notices(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "res"
+    folder.mkdir()
+    (folder / licences.NOTICES).write_text(notices_text("1.0"), encoding="utf-8")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(resources, "files", lambda _pkg: folder)
+    monkeypatch.setattr(licences, "installed_components", list)  # no metadata when frozen
+    names = [c.name for c in licences.components()]
+    assert "pandas" in names and any(n.startswith("Qt 6") for n in names)

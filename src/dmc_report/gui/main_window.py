@@ -965,6 +965,7 @@ class MainWindow(QMainWindow):
         table.setAccessibleName("Bundled components and their licences")
         table.setHorizontalHeaderLabels(["Component", "Version", "Licence"])
         table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for i, c in enumerate(comps):
             for j, text in enumerate((c.name, c.version, c.licence)):
