@@ -36,8 +36,8 @@ POLL_SECONDS = 0.05
 T = TypeVar("T")
 
 
-class ChildProcessError(RuntimeError):
-    """The rendering process failed in a way that did not come back as an exception."""
+class ChildStopped(RuntimeError):
+    """The child process ended without an answer (killed, crashed, or an unpicklable error)."""
 
 
 class _PipeProgress:
@@ -63,7 +63,7 @@ def _child_main(conn: Connection) -> None:
         try:
             payload = pickle.dumps(exc)
         except Exception:
-            payload = pickle.dumps(ChildProcessError(f"{type(exc).__name__}: {exc}"))
+            payload = pickle.dumps(ChildStopped(f"{type(exc).__name__}: {exc}"))
         conn.send(("error", payload, tb))
     finally:
         conn.close()
@@ -153,8 +153,7 @@ def _render_with_schedule(
 
 def _wait(proc: Any, conn: Connection, progress: Progress) -> Any:
     while True:
-        if progress.cancelled():
-            proc.terminate()
+        if progress.cancelled():  # the caller terminates the child
             raise CancelledError("Cancelled")
         if conn.poll(POLL_SECONDS):
             try:
@@ -175,6 +174,6 @@ def _wait(proc: Any, conn: Connection, progress: Progress) -> Any:
         elif not proc.is_alive():
             break
     proc.join(5)
-    raise ChildProcessError(
+    raise ChildStopped(
         f"the background process stopped unexpectedly (exit code {proc.exitcode}); nothing was written"
     )

@@ -27,6 +27,7 @@ class RowsTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.header = header
         self.rows = rows or []
+        self._order: tuple[int, Qt.SortOrder] | None = None
 
     def set_rows(self, rows: list[list[Any]]) -> None:
         self.beginResetModel()
@@ -46,15 +47,19 @@ class RowsTableModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting in the model (a stable Python sort): no proxy calling back into Python."""
-        if column < 0:
-            return
+        self._order = (column, order) if column >= 0 else None
         self.layoutAboutToBeChanged.emit()
-        self.rows = sorted(
-            self.rows,
-            key=self.sort_key(column),
-            reverse=order == Qt.SortOrder.DescendingOrder,
-        )
+        self.rows = self._ordered(self.rows)
         self.layoutChanged.emit()
+
+    def _ordered(self, rows: list[list[Any]]) -> list[list[Any]]:
+        """``rows`` in the order last asked for (as given when none was)."""
+        if self._order is None:
+            return rows
+        column, order = self._order
+        return sorted(
+            rows, key=self.sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder
+        )
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
@@ -104,15 +109,11 @@ class FindingsTableModel(RowsTableModel):
         self.severity = ""
         self.text = ""
         self._haystack: list[str] | None = None
-        self._sorted: tuple[int, Qt.SortOrder] | None = None
 
     @staticmethod
     def rows_for(findings: Any) -> list[list[Any]]:
         """The table's rows (without the file); made in the worker, shown by the GUI thread."""
         return [[r[0], r[1], *r[3:]] for r in (f.as_row() for f in findings)]
-
-    def set_findings(self, findings: Any) -> None:
-        self.set_rows(self.rows_for(findings))
 
     def set_rows(self, rows: list[list[Any]]) -> None:
         self.all_rows, self._haystack = rows, None
@@ -126,36 +127,26 @@ class FindingsTableModel(RowsTableModel):
         self.text = text.strip().lower()
         self._apply()
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        self._sorted = (column, order) if column >= 0 else None
-        super().sort(column, order)
-
     def sort_key(self, column: int) -> Callable[[list[Any]], tuple[int, float, str]]:
         if column == 0:  # errors first
             return lambda row: (SEVERITY_RANK.get(row[0], 9), 0.0, "")
         return super().sort_key(column)
 
     def _apply(self) -> None:
-        rows = self.all_rows
-        if self.severity:
-            rows = [r for r in rows if r[0] == self.severity]
-        if self.text:
-            if self._haystack is None:
-                self._haystack = [
-                    " ".join(str(v) for v in (r[1], r[2], r[5], r[6]) if v is not None).lower()
-                    for r in self.all_rows
-                ]
-            keep = {
-                id(r) for r, h in zip(self.all_rows, self._haystack, strict=True) if self.text in h
-            }
-            rows = [r for r in rows if id(r) in keep]
-        if self._sorted is not None:
-            column, order = self._sorted
-            rows = sorted(
-                rows, key=self.sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder
-            )
+        severity, text = self.severity, self.text
+        if text and self._haystack is None:  # code, sheet, subject and visit, made once
+            self._haystack = [
+                " ".join(str(v) for v in (r[1], r[2], r[5], r[6]) if v is not None).lower()
+                for r in self.all_rows
+            ]
+        hay = self._haystack if text else None
+        rows = [
+            r
+            for i, r in enumerate(self.all_rows)
+            if (not severity or r[0] == severity) and (hay is None or text in hay[i])
+        ]
         self.beginResetModel()
-        self.rows = rows
+        self.rows = self._ordered(rows)
         self.endResetModel()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
