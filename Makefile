@@ -71,6 +71,7 @@ bench: setup
 package: setup
 	$(PY) -m pip install --quiet "pyinstaller>=6.10"
 	$(PY) packaging/make_notices.py build/THIRD_PARTY_NOTICES.txt
+	rm -rf dist/dmc-report
 	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build packaging/dmc-report.spec
 	cp build/THIRD_PARTY_NOTICES.txt dist/dmc-report/
 	$(PY) packaging/bundle_size.py dist/dmc-report
