@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--arms-by-code", action="store_true", help="closed report: show arms by code only"
     )
+    rep.add_argument(
+        "--previous",
+        type=Path,
+        metavar="RESULTS.json",
+        help="the previous report's results (analyze --json): the open synopsis shows the changes",
+    )
 
     gui = sub.add_parser("gui", help="open the desktop application")
     gui.add_argument("--protocol", type=Path)
@@ -291,6 +297,7 @@ def _settings(args: argparse.Namespace, loaded: Any) -> Any:
         version=args.report_version,
         recipient=args.recipient,
         arms_by_code_only=args.arms_by_code,
+        previous_results=args.previous,
     )
 
 
@@ -309,6 +316,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         else None
     )
     loaded = _load(args)
+    if args.previous:  # a wrong file is told now, not after the analysis
+        from dmc_report.io.previous import read_previous_results
+
+        read_previous_results(
+            args.previous, study_id=loaded.study.protocol.study.id, cutoff=loaded.cutoff
+        )
     validation = run_validation(loaded)
     results = run_analysis(loaded, validation)
     written = render_reports(

@@ -110,9 +110,11 @@ def render_reports_in_child(
     open_path: str | Path,
     closed_path: str | Path | None = None,
     closed_password: str | None = None,
+    pooled_results_path: str | Path | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> WrittenReports:
-    """:func:`dmc_report.pipeline.render_reports`, with the rendering done in a child process.
+    """:func:`dmc_report.pipeline.render_reports`, with the rendering done in a child process;
+    with ``pooled_results_path``, the pooled results JSON is written there too.
 
     Only the written files touch the disk, and only once the child has returned every byte: a
     cancelled or failed render leaves nothing behind.
@@ -124,9 +126,12 @@ def render_reports_in_child(
     rendered = call_in_child(
         _render_with_schedule, loaded, findings, results, settings,
         closed=closed_path is not None, closed_password=closed_password,
-        progress=progress, pass_progress=True,
+        pooled_results=pooled_results_path is not None, progress=progress, pass_progress=True,
     )  # fmt: skip
-    return write_reports(rendered, open_path=open_path, closed_path=closed_path, progress=progress)
+    return write_reports(
+        rendered, open_path=open_path, closed_path=closed_path,
+        pooled_results_path=pooled_results_path, progress=progress,
+    )  # fmt: skip
 
 
 def _render_with_schedule(
@@ -137,6 +142,7 @@ def _render_with_schedule(
     *,
     closed: bool,
     closed_password: str | None,
+    pooled_results: bool,
     progress: Progress,
 ) -> RenderedReports:
     from dmc_report.validation import ValidationResult
@@ -147,7 +153,8 @@ def _render_with_schedule(
     validation = ValidationResult(findings[0], schedule, findings[1], findings[2])
     return render_report_bytes(
         loaded, validation, results, settings,
-        closed=closed, closed_password=closed_password, progress=progress,
+        closed=closed, closed_password=closed_password, pooled_results=pooled_results,
+        progress=progress,
     )  # fmt: skip
 
 

@@ -117,6 +117,7 @@ def run_analysis(
 class WrittenReports:
     open: Path
     closed: Path | None
+    pooled_results: Path | None = None  # the pooled results JSON, for the next comparison
 
 
 def render_reports(
@@ -150,10 +151,12 @@ def render_reports(
 
 @dataclass(frozen=True)
 class RenderedReports:
-    """The reports as bytes: the open report, and the closed report already encrypted."""
+    """The reports as bytes: the open report, and the closed report already encrypted; and, when
+    asked for, the pooled results JSON (no unblinded section) that goes beside the open report."""
 
     open: bytes
     closed: bytes | None
+    pooled_results: bytes | None = None
 
 
 def write_reports(
@@ -161,6 +164,7 @@ def write_reports(
     *,
     open_path: str | Path,
     closed_path: str | Path | None = None,
+    pooled_results_path: str | Path | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> WrittenReports:
     """Write rendered reports, each to a temporary name beside its target, then renamed."""
@@ -171,8 +175,14 @@ def write_reports(
     write_bytes_atomic(open_path, rendered.open)
     if rendered.closed is not None and closed_path is not None:
         write_bytes_atomic(closed_path, rendered.closed)
+    pooled = None
+    if rendered.pooled_results is not None and pooled_results_path is not None:
+        write_bytes_atomic(pooled_results_path, rendered.pooled_results)
+        pooled = Path(pooled_results_path)
     progress.update(1.0, "Reports written")
-    return WrittenReports(Path(open_path), Path(closed_path) if closed_path is not None else None)
+    return WrittenReports(
+        Path(open_path), Path(closed_path) if closed_path is not None else None, pooled
+    )
 
 
 def render_report_bytes(
@@ -183,13 +193,22 @@ def render_report_bytes(
     *,
     closed: bool,
     closed_password: str | None = None,
+    pooled_results: bool = False,
     progress: Progress = NO_PROGRESS,
 ) -> RenderedReports:
-    """Render the open report (and the closed one, encrypted) in memory; write nothing."""
+    """Render the open report (and the closed one, encrypted) in memory; write nothing.
+    With ``pooled_results``, also the pooled results JSON (:meth:`Results.pooled`)."""
     from dmc_report.report import render_closed_report, render_open_report
     from dmc_report.report.prepare import closed_report_data, open_report_data
 
     study = loaded.study
+    previous = None
+    if settings.previous_results is not None:
+        from dmc_report.io.previous import read_previous_results
+
+        previous = read_previous_results(
+            settings.previous_results, study_id=study.protocol.study.id, cutoff=loaded.cutoff
+        )
     open_data, derived = open_report_data(
         study.data,
         study.protocol,
@@ -198,6 +217,7 @@ def render_report_bytes(
         results,
         study.protocol_provenance,
         settings,
+        previous,
     )
     labels = {a.code: a.label for a in loaded.key.arms} if loaded.key else None
     open_pdf = render_open_report(
@@ -213,7 +233,8 @@ def render_report_bytes(
         closed_pdf = render_closed_report(
             closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5)
         )
-    return RenderedReports(open_pdf, closed_pdf)
+    pooled = results.pooled().to_json().encode("utf-8") if pooled_results else None
+    return RenderedReports(open_pdf, closed_pdf, pooled)
 
 
 class _Scaled:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +76,18 @@ def test_whole_workflow_on_the_demo(
     w.password2.setText("s3cret-pw")
     with qtbot.waitSignal(w.reports_written, timeout=TIMEOUT):
         qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
-    pdfs = sorted(p.name for p in out.iterdir())
+    pdfs = sorted(p.name for p in out.iterdir() if p.suffix == ".pdf")
     assert (
         len(pdfs) == 2
         and any("open-report" in p for p in pdfs)
         and any("closed-report" in p for p in pdfs)
     )
     assert (out / next(p for p in pdfs if "closed" in p)).read_bytes()[:5] == b"%PDF-"
+    # beside them, the pooled results for the next report's comparison: nothing by arm
+    (pooled,) = out.glob("KETCOC-01-open-results-*.json")
+    doc = json.loads(pooled.read_text())
+    assert doc["unblinded"] is None and doc["inputs"]["key"] is None
+    assert doc["blinded"]["enrollment"]["randomized"] == 55
     # the open report is previewed in the window (QtPdf), every page of it
     from PySide6.QtPdf import QPdfDocument
     from PySide6.QtPdfWidgets import QPdfView
@@ -162,3 +168,38 @@ def test_about_lists_every_bundled_component(qtbot: Any, window: MainWindow) -> 
     assert all(licences)
     assert not window.windowIcon().isNull()
     window._about.close()
+
+
+def test_the_open_report_shows_the_changes_since_a_previous_report(
+    qtbot: Any, window: MainWindow, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    w = window
+    open_demo(qtbot, w)
+    w.steps.setCurrentRow(4)
+    w.out_dir.setText(str(tmp_path))
+    w.chk_closed.setChecked(False)
+    # a previous report's pooled results, from this very cutoff: refused, with the reason
+    same = tmp_path / "same.json"
+    same.write_text(w.session.results.pooled().to_json())
+    w.previous_edit.setText(str(same))
+    with qtbot.waitSignal(w.error_shown, timeout=TIMEOUT) as sig:
+        qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
+    assert "is not before" in " ".join(map(str, sig.args))
+    assert not list(tmp_path.glob("*.pdf"))
+    # an earlier one: the synopsis compares
+    doc = json.loads(same.read_text())
+    doc["data_cutoff"] = "2015-06-30"
+    doc["blinded"]["enrollment"]["randomized"] = 40
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps(doc))
+    w.previous_edit.setText(str(earlier))
+    qtbot.waitUntil(lambda: w.job is None, timeout=TIMEOUT)
+    with qtbot.waitSignal(w.reports_written, timeout=TIMEOUT):
+        qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
+    (pdf,) = tmp_path.glob("*-open-report-*.pdf")
+    text = " ".join((page.extract_text() or "") for page in PdfReader(pdf).pages[:4])
+    text = " ".join(text.split())
+    assert "Changes since the previous report (data cutoff 2015-06-30)" in text
+    assert "Randomized 40 55 +15" in text

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 SCHEMA = "dmc-report/results/1"
@@ -54,6 +54,11 @@ class Results:
 
     def to_json(self) -> str:
         return dumps(self.as_json())
+
+    def pooled(self) -> Results:
+        """The results as if computed without the key: no unblinded section and no key input.
+        What the app saves beside an open report, for the next report's comparison."""
+        return replace(self, inputs={**self.inputs, "key": None}, unblinded=None)
 
 
 def _clean(o: Any) -> Any:

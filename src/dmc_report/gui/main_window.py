@@ -367,6 +367,22 @@ class MainWindow(QMainWindow):
         orow = QHBoxLayout()
         orow.addWidget(self.out_dir, 1)
         orow.addWidget(pick)
+        self.previous_edit = QLineEdit()
+        self.previous_edit.setPlaceholderText("optional: the previous report's results (.json)")
+        self.previous_edit.setAccessibleName("Previous results file")
+        self.previous_edit.setToolTip(
+            "The results file saved with the previous report. The open report's synopsis then "
+            "shows what changed since that report's data cutoff."
+        )
+        pick_previous = QPushButton("Browse...")
+        pick_previous.clicked.connect(self.choose_previous)
+        prow = QHBoxLayout()
+        prow.addWidget(self.previous_edit, 1)
+        prow.addWidget(pick_previous)
+        self.chk_save_results = QCheckBox(
+            "Save the pooled results beside the open report (for the next report's comparison)"
+        )
+        self.chk_save_results.setChecked(True)
         which = QHBoxLayout()
         which.addWidget(self.chk_open)
         which.addWidget(self.chk_closed)
@@ -378,6 +394,8 @@ class MainWindow(QMainWindow):
         form.addRow("Password again", self.password2)
         form.addRow("Recipient (optional)", self.recipient)
         form.addRow("Output folder", orow)
+        form.addRow("Previous results", prow)
+        form.addRow("", self.chk_save_results)
         v.addLayout(form)
         buttons = QHBoxLayout()
         self.btn_generate = QPushButton("Generate")
@@ -424,6 +442,13 @@ class MainWindow(QMainWindow):
         )
         if path:
             self.key_edit.setText(path)
+
+    def choose_previous(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Previous results", self.out_dir.text(), "Results (*.json)"
+        )
+        if path:
+            self.previous_edit.setText(path)
 
     def choose_out_dir(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Output folder", self.out_dir.text())
@@ -762,17 +787,31 @@ class MainWindow(QMainWindow):
             _pydate(self.meeting_date.date()),
         )
         recipient = self.recipient.text() or None
+        previous = Path(self.previous_edit.text()) if self.previous_edit.text().strip() else None
+        pooled_path = (
+            folder / f"{sid}-open-results-{stamp}.json"
+            if self.chk_save_results.isChecked()
+            else None
+        )
+        from dmc_report.report.data import ReportSettings
+
+        settings = ReportSettings(
+            report_date=report_date,
+            meeting_date=meeting_date,
+            recipient=recipient,
+            previous_results=previous,
+        )
         loaded, validation, results = s.loaded, s.validation, s.results
 
         def work(progress: Any) -> Any:
             # rendered in a child process: reportlab, matplotlib and pikepdf hold the
             # interpreter lock for long stretches, which would freeze this window
             from dmc_report.isolated import render_reports_in_child
-            from dmc_report.report.data import ReportSettings
 
             return render_reports_in_child(
-                loaded, validation, results, ReportSettings(report_date=report_date, meeting_date=meeting_date, recipient=recipient),
-                open_path=open_path, closed_path=closed_path, closed_password=password, progress=progress,
+                loaded, validation, results, settings, open_path=open_path,
+                closed_path=closed_path, closed_password=password,
+                pooled_results_path=pooled_path, progress=progress,
             )  # fmt: skip
 
         self._run(work, self._reports_done, "Generating reports")
@@ -784,6 +823,11 @@ class MainWindow(QMainWindow):
         self.reports_info.setText(
             f"Open report: {written.open}"
             + (f"<br>Closed report (encrypted): {written.closed}" if written.closed else "")
+            + (
+                f"<br>Pooled results (for the next report): {written.pooled_results}"
+                if written.pooled_results
+                else ""
+            )
         )
         self.btn_show.setEnabled(True)
         self.btn_view_open.setEnabled(True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import pandas as pd
 
 from dmc_report.analysis.results import BlindedResults, UnblindedResults
 from dmc_report.domain.findings import Finding
+from dmc_report.domain.previous import PreviousResults
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.study import Provenance
 
@@ -25,6 +27,8 @@ class ReportSettings:
     recipient: str | None = None  # closed report: the named recipient
     copy_number: int | None = None
     arms_by_code_only: bool = False  # closed report: show arms as A/B, decode kept off the report
+    # the previous report's results JSON: the open synopsis shows the changes since then
+    previous_results: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class OpenReportData:
     uds_visits: tuple[str, ...]
     last_data_date_by_site: Mapping[str, str]
     exposure_note: str = ""
+    previous: PreviousResults | None = None  # pooled results of the previous report
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -6,6 +6,7 @@ built without the randomization key and has no field that could hold an arm.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,7 @@ def build_open_report(d: OpenReportData) -> Report:
                 f"Primary endpoint: abstinence by urine toxicology at visits {', '.join(p.endpoints.abstinence_visits)}."
             ),
             status,
-            Text("Changes since the previous report: no previous results file was given.", "small"),
+            *_changes(num, d, pop_rand),
         )
     )
 
@@ -339,6 +340,87 @@ def build_open_report(d: OpenReportData) -> Report:
         metadata_title=f"{p.study.id} DMC open session report, data cutoff {d.cutoff.isoformat()}",
         metadata_subject="Data Monitoring Committee open session report (pooled data)",
     )
+
+
+# The pooled counts compared with the previous report: (label, section, key, outcome,
+# cumulative). An outcome row shows only where the protocol shows pooled outcomes; a cumulative
+# count that goes down is flagged.
+_CHANGE_ROWS = (
+    ("Screened", "enrollment", "screened", False, True),
+    ("Randomized", "enrollment", "randomized", False, True),
+    ("Completed", "disposition", "completed", False, True),
+    ("Discontinued", "disposition", "discontinued", False, True),
+    ("Ongoing", "disposition", "ongoing", False, False),
+    ("Abstinence window evaluable", "abstinence", "evaluable", True, True),
+    ("Abstinent over the window", "abstinence", "abstinent", True, True),
+    ("Dropouts before the end of treatment", "dropout", "dropouts", False, True),
+    ("Relapses", "relapse", "events", True, True),
+    ("Subjects with an AE", "safety", "subjects_with_ae", False, True),
+    ("AE events", "safety", "ae_events", False, True),
+    ("Subjects with a serious AE", "safety", "subjects_with_sae", False, True),
+    ("Deaths", "safety", "deaths", False, True),
+)
+DAGGER = "\u2020"
+
+
+def _changes(num: Numbering, d: OpenReportData, population: str) -> list[Any]:
+    """Synopsis: the pooled counts now against the previous report's (report-contents.md §2)."""
+    prev = d.previous
+    if prev is None:
+        return [
+            Text("Changes since the previous report: no previous results file was given.", "small")
+        ]
+    b = d.blinded.payload
+    triples: list[tuple[str, int, int, bool]] = [
+        (label, int(prev.blinded[sec][key]), int(b[sec][key]), cumulative)
+        for label, sec, key, outcome, cumulative in _CHANGE_ROWS
+        if d.protocol.show_pooled_outcomes or not outcome
+    ]
+    now_findings = Counter(f.severity.value for f in d.findings)
+    triples += [
+        (f"Validation {key}", prev.findings[key], now_findings.get(sev, 0), False)
+        for sev, key in (("error", "errors"), ("warning", "warnings"))
+        if key in prev.findings
+    ]
+    fell = [label for label, before, now, cumulative in triples if cumulative and now < before]
+    rows = [
+        [
+            label,
+            before,
+            now,
+            (f"{now - before:+d}" if now != before else "0")
+            + (f" {DAGGER}" if label in fell else ""),
+        ]
+        for label, before, now, _ in triples
+    ]
+    footnotes = [
+        f"Previous report: data cutoff {prev.cutoff.isoformat()}, results file "
+        f"{prev.provenance.file} (SHA-256 in the appendix), dmc-report {prev.software_version}.",
+        "Change is now minus then. Counts are cumulative except ongoing subjects and findings.",
+    ]
+    if fell:
+        footnotes.append(
+            f"{DAGGER} Fewer than at the previous cutoff, although the count is cumulative: "
+            "check the export for removed or recoded subjects or events."
+        )
+    return [
+        num.table(
+            title=f"Changes since the previous report (data cutoff {prev.cutoff.isoformat()})",
+            population=population,
+            header=[
+                [
+                    "Item",
+                    f"Then ({prev.cutoff.isoformat()})",
+                    f"Now ({d.cutoff.isoformat()})",
+                    "Change",
+                ]
+            ],
+            rows=rows,
+            col_widths=[3, 1.5, 1.5, 1],
+            align=["L", "R", "R", "R"],
+            footnotes=footnotes,
+        )
+    ]
 
 
 def _finding_counts(d: OpenReportData) -> str:

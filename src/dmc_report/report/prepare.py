@@ -9,6 +9,7 @@ import pandas as pd
 
 from dmc_report.analysis.derive import MISSING, NEG, NOTDUE, NOTEXP, POS, Derived, derive
 from dmc_report.analysis.results import Results
+from dmc_report.domain.previous import PreviousResults
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.study import DataSet, Provenance, RandomizationKey
 from dmc_report.report.data import (
@@ -47,6 +48,7 @@ def open_report_data(
     results: Results,
     protocol_input: Provenance,
     settings: ReportSettings,
+    previous: PreviousResults | None = None,
 ) -> tuple[OpenReportData, Derived]:
     """The open report's data (and the derivations, reused by the closed report)."""
     derived = derive(data, protocol, validation.schedule)
@@ -61,7 +63,11 @@ def open_report_data(
             cutoff=cutoff,
             software_version=str(results.software["version"]),
             settings=settings,
-            inputs={"protocol": protocol_input, "data": data.provenance},
+            inputs={
+                "protocol": protocol_input,
+                "data": data.provenance,
+                **({"previous results": previous.provenance} if previous else {}),
+            },
             blinded=results.blinded,
             findings=validation.findings,
             compliance=validation.compliance,
@@ -73,6 +79,7 @@ def open_report_data(
             last_data_date_by_site={
                 str(k): v.date().isoformat() for k, v in last.items() if pd.notna(v)
             },
+            previous=previous,
         ),
         derived,
     )
