@@ -418,6 +418,7 @@ class MainWindow(QMainWindow):
         self.reports_info.setWordWrap(True)
         v.addWidget(self.reports_info)
         self.preview_holder = QVBoxLayout()
+        self.preview_holder.addStretch(1)  # until there is a preview: keeps the page top-aligned
         v.addLayout(self.preview_holder, 1)  # the preview takes the rest of the page
         return page
 
