@@ -229,42 +229,60 @@ derive_case <- function(folder) {
   arms <- sheet(key, "ARMS", codes = "ROLE")
   s$ARMCD <- rk$ARMCD[match(s$SUBJID, rk$SUBJID)]
   ctl <- arms$ARMCD[arms$ROLE == "CONTROL"]
-  exper <- arms$ARMCD[arms$ROLE == "EXPERIMENTAL"][1]
+  exps <- arms$ARMCD[arms$ROLE == "EXPERIMENTAL"]
   by <- lapply(arms$ARMCD, function(a) summaries(s[!is.na(s$ARMCD) & s$ARMCD == a, ]))
   names(by) <- arms$ARMCD
-  two <- s[!is.na(s$ARMCD) & s$ARMCD %in% c(exper, ctl), ]
-  two$x <- as.numeric(two$ARMCD == exper)
-  ev2 <- two[two$evaluable, ]
   pick <- function(part) lapply(by, function(b) b[[part]])
-  cox <- coxph(Surv(relapse_time, relapse_event) ~ x, data = two, ties = "efron")
-  cs <- summary(cox)$coefficients
-  lr <- survdiff(Surv(relapse_time, relapse_event) ~ x, data = two)
-  xe <- two$craving_mean[two$x == 1]
-  xc <- two$craving_mean[two$x == 0]
-  tt <- t.test(xe, xc, var.equal = FALSE)
-  diff <- mean(xe, na.rm = TRUE) - mean(xc, na.rm = TRUE)
+  baseline <- lapply(split(s$craving_baseline, s$ARMCD), describe)
+  # each experimental arm against the control, on those two arms' subjects alone
+  compare_pair <- function(exper) {
+    two <- s[!is.na(s$ARMCD) & s$ARMCD %in% c(exper, ctl), ]
+    two$x <- as.numeric(two$ARMCD == exper)
+    ev2 <- two[two$evaluable, ]
+    cox <- coxph(Surv(relapse_time, relapse_event) ~ x, data = two, ties = "efron")
+    cs <- summary(cox)$coefficients
+    lr <- survdiff(Surv(relapse_time, relapse_event) ~ x, data = two)
+    xe <- two$craving_mean[two$x == 1]
+    xc <- two$craving_mean[two$x == 0]
+    tt <- t.test(xe, xc, var.equal = FALSE)
+    diff <- mean(xe, na.rm = TRUE) - mean(xc, na.rm = TRUE)
+    list(
+      experimental = exper, control = ctl,
+      abstinence = compare_binary(ev2$abstinent, ev2$x),
+      abstinence_missing_ignored = compare_binary(ev2$abstinent_ignore, ev2$x),
+      dropout = compare_binary(two$dropout, two$x),
+      relapse = list(logrank = list(chi2 = lr$chisq, p = 1 - pchisq(lr$chisq, 1)),
+                     hazard_ratio = list(estimate = unname(exp(coef(cox))),
+                                         ci_lower = unname(exp(cs[, "coef"] - qnorm(0.975) * cs[, "se(coef)"])),
+                                         ci_upper = unname(exp(cs[, "coef"] + qnorm(0.975) * cs[, "se(coef)"])),
+                                         p = unname(cs[, "Pr(>|z|)"]))),
+      craving = list(difference = list(estimate = diff, ci_lower = tt$conf.int[1],
+                                       ci_upper = tt$conf.int[2], p = tt$p.value,
+                                       percent = 100 * diff / mean(xc, na.rm = TRUE),
+                                       baseline = baseline))
+    )
+  }
+  comparisons <- lapply(exps, compare_pair)
+  # the single comparison is also given at the top level; with several, none is
+  one <- if (length(exps) == 1) comparisons[[1]] else NULL
+  several <- list(odds_ratio = NULL, odds_ratio_note = "more than one experimental arm: see comparisons",
+                  fisher_p = NULL)
+  top <- function(part) if (is.null(one)) several else one[[part]]
   crav_by <- lapply(seq_along(by[[1]]$craving), function(i) list(
     visit = by[[1]]$craving[[i]]$visit,
     by_arm = lapply(by, function(b) b$craving[[i]][-1])))
   unblinded <- list(
     arms = lapply(seq_len(nrow(arms)), function(i) list(code = arms$ARMCD[i], label = arms$ARM[i],
       role = tolower(arms$ROLE[i]), n = sum(s$ARMCD %in% arms$ARMCD[i]))),
-    abstinence = c(list(by_arm = pick("abstinence")), compare_binary(ev2$abstinent, ev2$x)),
+    abstinence = c(list(by_arm = pick("abstinence")), top("abstinence")),
     abstinence_missing_ignored = c(list(by_arm = pick("abstinence_missing_ignored")),
-                                   compare_binary(ev2$abstinent_ignore, ev2$x)),
-    dropout = c(list(by_arm = pick("dropout")), compare_binary(two$dropout, two$x)),
-    relapse = list(by_arm = pick("relapse"),
-                   logrank = list(chi2 = lr$chisq, p = 1 - pchisq(lr$chisq, 1)),
-                   hazard_ratio = list(estimate = unname(exp(coef(cox))),
-                                       ci_lower = unname(exp(cs[, "coef"] - qnorm(0.975) * cs[, "se(coef)"])),
-                                       ci_upper = unname(exp(cs[, "coef"] + qnorm(0.975) * cs[, "se(coef)"])),
-                                       p = unname(cs[, "Pr(>|z|)"]))),
-    craving = list(by_visit = crav_by,
-                   difference = list(estimate = diff, ci_lower = tt$conf.int[1], ci_upper = tt$conf.int[2],
-                                     p = tt$p.value, percent = 100 * diff / mean(xc, na.rm = TRUE),
-                                     baseline = lapply(split(s$craving_baseline, s$ARMCD), describe))),
+                                   top("abstinence_missing_ignored")),
+    dropout = c(list(by_arm = pick("dropout")), top("dropout")),
+    relapse = c(list(by_arm = pick("relapse")), if (is.null(one)) list() else one$relapse),
+    craving = c(list(by_visit = crav_by), if (is.null(one)) list() else one$craving),
     safety = list(by_arm = pick("safety")),
-    use_or_dropout = pick("use_or_dropout")
+    use_or_dropout = pick("use_or_dropout"),
+    comparisons = comparisons
   )
   out <- list(data_cutoff = format(C), R = R.version.string,
               survival = as.character(packageVersion("survival")),

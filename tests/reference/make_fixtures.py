@@ -9,15 +9,18 @@ encrypted: R reads it with readxl) and case.json holding the cutoff):
   demo-late-cut   the final export analysed at 2014-09-30 (records after the cutoff excluded)
   zero-cell       20 subjects; no control subject abstinent (odds ratio not estimable)
   ties            36 subjects; relapse events piled on a few visit days (Efron ties)
+  three-arm       90 subjects, two experimental arms and a control (each compared with control)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from dmc_report.demo.generator import CONTROL, DemoTables, apply_cutoff, generate
 from dmc_report.demo.writer import workbook_bytes
@@ -41,6 +44,22 @@ def _set_results(tables: DemoTables, subjects: set[str], visits: list[str], valu
     uds = tables.data["UDS"]
     hit = uds["SUBJID"].isin(subjects) & uds["VISIT"].isin(visits) & uds["VISDT"].notna()
     uds.loc[hit, "COCAINE"] = value
+
+
+def three_arm() -> DemoTables:
+    """A second experimental arm ("C", a lower dose): half of the demo's experimental subjects,
+    a third of whom use cocaine through the abstinence window; analysed at an interim cutoff."""
+    tables = generate(PROTOCOL, subjects=90, seed=23)
+    rand = tables.rand
+    exp_ids = rand.loc[rand["ARMCD"] == "A", "SUBJID"].to_list()
+    low = exp_ids[1::2]
+    rand.loc[rand["SUBJID"].isin(low), "ARMCD"] = "C"
+    _set_results(tables, set(low[::3]), list(PROTOCOL.endpoints.abstinence_visits), "POS")
+    low_dose = pd.DataFrame(
+        {"ARMCD": ["C"], "ARM": ["Ketamine 0.25 mg/kg"], "ROLE": ["EXPERIMENTAL"]}
+    )
+    arms = pd.concat([tables.arms, low_dose], ignore_index=True).astype(object)
+    return dataclasses.replace(tables, arms=arms)
 
 
 def main() -> None:
@@ -70,6 +89,8 @@ def main() -> None:
             j = rel.index(uds.at[i, "VISIT"])
             uds.at[i, "COCAINE"] = "NEG" if j < k else ("POS" if j == k else uds.at[i, "COCAINE"])
     write("ties", ties, ties.last_date)
+
+    write("three-arm", three_arm(), dt.date(2015, 3, 31))
     print("written:", ", ".join(sorted(p.name for p in OUT.iterdir())))
 
 

@@ -101,6 +101,12 @@ def test_fixture_cases_exercise_what_they_are_for() -> None:
     assert interim["pending"] > 0
     ties = load("ties")["unblinded"]["relapse"]["by_arm"]
     assert max(r["events"] for arm in ties.values() for r in arm["km"]) >= 5
+    three = load("three-arm")["unblinded"]
+    assert [c["experimental"] for c in three["comparisons"]] == ["A", "C"]
+    assert {c["control"] for c in three["comparisons"]} == {"B"}
+    assert three["abstinence"]["odds_ratio"] is None and "hazard_ratio" not in three["relapse"]
+    two = load("demo-final")["unblinded"]
+    assert two["comparisons"][0]["abstinence"]["odds_ratio"] == two["abstinence"]["odds_ratio"]
     late = load("demo-late-cut")
     assert (
         late["blinded"]["enrollment"]["randomized"]

@@ -68,7 +68,6 @@ def unblinded_results(
     by = {code: d.subjects for code, d in parts.items()}
     ctl = key.control
     exps = key.experimental
-    exp = exps[0] if len(exps) == 1 else None
     out: Json = {
         "arms": [
             {"code": a.code, "label": a.label, "role": a.role, "n": len(by[a.code])}
@@ -81,24 +80,26 @@ def unblinded_results(
     def per_arm(part: str) -> Json:
         return {code: summary[part] for code, summary in each.items()}
 
-    e, c = (by[exp.code], by[ctl.code]) if exp else (None, None)
-    ev_e = e[e["evaluable"]] if e is not None else None
-    ev_c = c[c["evaluable"]] if c is not None else None
-    out["abstinence"] = {"by_arm": per_arm("abstinence")} | _compare(ev_e, ev_c, "abstinent")
-    out["abstinence_missing_ignored"] = {
-        "by_arm": per_arm("abstinence_missing_ignored")
-    } | _compare(ev_e, ev_c, "abstinent_ignore")
-    drop: Json = {"by_arm": per_arm("dropout")} | _compare(e, c, "dropout")
+    # every experimental arm against the control, each on those two arms' subjects alone
+    comparisons = [_comparison(by[x.code], by[ctl.code], x.code, ctl.code) for x in exps]
+    only = comparisons[0] if len(comparisons) == 1 else None
+    several = {
+        "odds_ratio": None,
+        "odds_ratio_note": "more than one experimental arm: see comparisons",
+        "fisher_p": None,
+    }
+    out["abstinence"] = {"by_arm": per_arm("abstinence")} | (
+        only["abstinence"] if only else several
+    )
+    out["abstinence_missing_ignored"] = {"by_arm": per_arm("abstinence_missing_ignored")} | (
+        only["abstinence_missing_ignored"] if only else several
+    )
+    drop: Json = {"by_arm": per_arm("dropout")} | (only["dropout"] if only else several)
     drop["km_note"] = (
         "KM of time to dropout, censored at the end of treatment, the cutoff or completion"
     )
     out["dropout"] = drop
-    rel: Json = {"by_arm": per_arm("relapse")}
-    if e is not None and c is not None:
-        args = (e["relapse_time"], e["relapse_event"], c["relapse_time"], c["relapse_event"])
-        rel["logrank"] = logrank(*args)
-        rel["hazard_ratio"] = cox_hr(*args)
-    out["relapse"] = rel
+    out["relapse"] = {"by_arm": per_arm("relapse")} | (only["relapse"] if only else {})
     crav = per_arm("craving")
     visits = [r["visit"] for r in next(iter(crav.values()))] if crav else []
     out["craving"] = {
@@ -113,10 +114,11 @@ def unblinded_results(
             for i, v in enumerate(visits)
         ]
     }
-    if e is not None and c is not None:
-        diff = welch(e["craving_mean"], c["craving_mean"])
-        diff["baseline"] = {code: describe(s["craving_baseline"]) for code, s in by.items()}
-        out["craving"]["difference"] = diff
+    if only:
+        out["craving"]["difference"] = only["craving"]["difference"]
+    baseline = {code: describe(s["craving_baseline"]) for code, s in by.items()}
+    for c in comparisons:
+        c["craving"]["difference"]["baseline"] = baseline
     out["safety"] = {"by_arm": per_arm("safety")}
     for part in (
         "use_or_dropout",
@@ -130,27 +132,40 @@ def unblinded_results(
     if protocol.interim is None:
         out["monitoring"] = None
         out["monitoring_note"] = "the protocol defines no interim monitoring plan"
-    elif ev_e is None or ev_c is None:
+    elif len(exps) != 1:
         out["monitoring"] = None
-        out["monitoring_note"] = "monitoring needs exactly one experimental arm"
+        out["monitoring_note"] = (
+            "monitoring needs exactly one experimental arm (a multi-arm boundary needs a "
+            "multiplicity adjustment the protocol does not define)"
+        )
     else:
+        ev_e, ev_c = (d[d["evaluable"]] for d in (by[exps[0].code], by[ctl.code]))
         out["monitoring"] = monitoring(
             protocol.interim,
             int(ev_e["abstinent"].sum()), len(ev_e),
             int(ev_c["abstinent"].sum()), len(ev_c), cutoff=cutoff,
         )  # fmt: skip
+    out["comparisons"] = comparisons
     return UnblindedResults(out)
 
 
-def _compare(e: pd.DataFrame | None, c: pd.DataFrame | None, col: str) -> Json:
-    """Odds ratio and Fisher p of ``col`` experimental vs control (two-arm studies)."""
-    if e is None or c is None:
-        return {
-            "odds_ratio": None,
-            "odds_ratio_note": "more than one experimental arm",
-            "fisher_p": None,
-        }
-    return odds_ratio(e[col].to_numpy(bool), c[col].to_numpy(bool))
+def _comparison(e: pd.DataFrame, c: pd.DataFrame, exp_code: str, ctl_code: str) -> Json:
+    """One experimental arm against the control: the SAP's between-arm statistics."""
+    ev_e, ev_c = e[e["evaluable"]], c[c["evaluable"]]
+
+    def binary(x: pd.DataFrame, y: pd.DataFrame, col: str) -> Json:
+        return odds_ratio(x[col].to_numpy(bool), y[col].to_numpy(bool))
+
+    times = (e["relapse_time"], e["relapse_event"], c["relapse_time"], c["relapse_event"])
+    return {
+        "experimental": exp_code,
+        "control": ctl_code,
+        "abstinence": binary(ev_e, ev_c, "abstinent"),
+        "abstinence_missing_ignored": binary(ev_e, ev_c, "abstinent_ignore"),
+        "dropout": binary(e, c, "dropout"),
+        "relapse": {"logrank": logrank(*times), "hazard_ratio": cox_hr(*times)},
+        "craving": {"difference": welch(e["craving_mean"], c["craving_mean"])},
+    }
 
 
 def _input(p: Provenance | None) -> Json | None:

@@ -707,13 +707,17 @@ class MainWindow(QMainWindow):
         view = _table(model)
         view.setMinimumHeight(90)
         v.addWidget(view)
-        hr = u["relapse"].get("hazard_ratio") or {}
-        v.addWidget(
-            QLabel(
-                f"Odds ratio (abstinence): {fmt.ratio_ci(u['abstinence'].get('odds_ratio'), u['abstinence'].get('odds_ratio_note'))}; "
-                f"Fisher p {fmt.p_value(u['abstinence'].get('fisher_p'))}. Relapse hazard ratio: {fmt.ratio_ci(hr, hr.get('note'))}."
+        labels = {a["code"]: a["label"] for a in u["arms"]}
+        for c in u.get("comparisons", []):  # each experimental arm against the control
+            ab, hr = c["abstinence"], c["relapse"]["hazard_ratio"]
+            v.addWidget(
+                QLabel(
+                    f"{labels[c['experimental']]} vs {labels[c['control']]}: odds ratio "
+                    f"(abstinence) {fmt.ratio_ci(ab.get('odds_ratio'), ab.get('odds_ratio_note'))}; "
+                    f"Fisher p {fmt.p_value(ab.get('fisher_p'))}. Relapse hazard ratio "
+                    f"{fmt.ratio_ci(hr, hr.get('note'))}."
+                )
             )
-        )
         m = u.get("monitoring")
         if m and m.get("looks"):
             from dmc_report.report.closed_report import monitoring_sentence

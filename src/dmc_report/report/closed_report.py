@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dmc_report.report import figures as fg
@@ -38,7 +38,6 @@ def build_closed_report(c: ClosedReportData) -> Report:
     arms = c.arms
     label = {a.code: a.label for a in arms}
     order = [a.code for a in arms]
-    exp = [a for a in arms if a.role == "experimental"]
     ctl = next(a for a in arms if a.role == "control")
     n_arm = {a["code"]: a["n"] for a in u["arms"]}
     n = b["enrollment"]["randomized"]
@@ -47,11 +46,26 @@ def build_closed_report(c: ClosedReportData) -> Report:
     widths = [3.0, *[2.0] * len(order)]
     align = ["L", *["R"] * len(order)]
     miss = f"Missing urine samples counted as {d.protocol.endpoints.missing.value}."
-    comparison = f"{' / '.join(label[a.code] for a in exp)} vs {label[ctl.code]}"
+    vs_ctl = f"vs {label[ctl.code]}"
+    # one comparison per experimental arm, against the control; the statistic sits in the
+    # experimental arm's column, "reference" in the control's
+    cmp = {c["experimental"]: c for c in u.get("comparisons", [])}
 
+    def per_exp(cell: Callable[[Mapping[str, Any]], str], ref: str = "reference") -> list[str]:
+        return [cell(cmp[k]) if k in cmp else (ref if k == ctl.code else "") for k in order]
+
+    def odds(part: str) -> Callable[[Mapping[str, Any]], str]:
+        return lambda c: fmt.ratio_ci(c[part].get("odds_ratio"), c[part].get("odds_ratio_note"))
+
+    def fisher(part: str) -> Callable[[Mapping[str, Any]], str]:
+        return lambda c: fmt.p_value(c[part].get("fisher_p"))
+
+    def hazard(c: Mapping[str, Any]) -> str:
+        hr = c["relapse"]["hazard_ratio"]
+        return f"{fmt.ratio_ci(hr, hr.get('note'))}; {fmt.p_value(hr.get('p'))}"
+
+    pairs = [(label[k], cmp[k]) for k in order if k in cmp]
     ab = u["abstinence"]
-    hr = u["relapse"].get("hazard_ratio") or {}
-    lr = u["relapse"].get("logrank") or {}
     summary_rows = [
         [
             "Abstinent, last 2 weeks: n/evaluable (%)",
@@ -60,12 +74,8 @@ def build_closed_report(c: ClosedReportData) -> Report:
                 for k in order
             ],
         ],
-        [
-            f"Odds ratio (95% CI), {comparison}",
-            fmt.ratio_ci(ab.get("odds_ratio"), ab.get("odds_ratio_note")),
-            *[""] * (len(order) - 1),
-        ],
-        ["Fisher exact p", fmt.p_value(ab.get("fisher_p")), *[""] * (len(order) - 1)],
+        [f"Odds ratio {vs_ctl} (95% CI)", *per_exp(odds("abstinence"))],
+        ["Fisher exact p", *per_exp(fisher("abstinence"), "")],
         [
             "Relapse: events / median days (95% CI)",
             *[
@@ -73,11 +83,7 @@ def build_closed_report(c: ClosedReportData) -> Report:
                 for k in order
             ],
         ],
-        [
-            "Relapse hazard ratio (95% CI); p",
-            f"{fmt.ratio_ci(hr, hr.get('note'))}; {fmt.p_value(hr.get('p'))}",
-            *[""] * (len(order) - 1),
-        ],
+        [f"Relapse hazard ratio {vs_ctl} (95% CI); p", *per_exp(hazard)],
         [
             "Dropouts before the end of treatment, n (%)",
             *[fmt.n_pct(u["dropout"]["by_arm"][k]["dropouts"], n_arm[k]) for k in order],
@@ -164,7 +170,6 @@ def build_closed_report(c: ClosedReportData) -> Report:
 
     sens = u["abstinence_missing_ignored"]
     crav = u["craving"]
-    diff = crav.get("difference") or {}
     fu = u["follow_up"]
     eff = section(
         "Efficacy",
@@ -182,16 +187,8 @@ def build_closed_report(c: ClosedReportData) -> Report:
                         for k in order
                     ],
                 ],
-                [
-                    f"Odds ratio (95% CI), {comparison}",
-                    fmt.ratio_ci(ab.get("odds_ratio"), ab.get("odds_ratio_note")),
-                    *[""] * (len(order) - 1),
-                ],
-                [
-                    "Fisher exact p (two-sided)",
-                    fmt.p_value(ab.get("fisher_p")),
-                    *[""] * (len(order) - 1),
-                ],
+                [f"Odds ratio {vs_ctl} (95% CI)", *per_exp(odds("abstinence"))],
+                ["Fisher exact p (two-sided)", *per_exp(fisher("abstinence"), "")],
                 [
                     "Sensitivity, missing ignored: abstinent, n (%)",
                     *[
@@ -200,9 +197,13 @@ def build_closed_report(c: ClosedReportData) -> Report:
                     ],
                 ],
                 [
-                    "Sensitivity odds ratio (95% CI); Fisher p",
-                    f"{fmt.ratio_ci(sens.get('odds_ratio'), sens.get('odds_ratio_note'))}; {fmt.p_value(sens.get('fisher_p'))}",
-                    *[""] * (len(order) - 1),
+                    f"Sensitivity odds ratio {vs_ctl} (95% CI); Fisher p",
+                    *per_exp(
+                        lambda c: (
+                            f"{odds('abstinence_missing_ignored')(c)}; "
+                            f"{fisher('abstinence_missing_ignored')(c)}"
+                        )
+                    ),
                 ],
             ],
             col_widths=widths,
@@ -238,7 +239,13 @@ def build_closed_report(c: ClosedReportData) -> Report:
             ),
             footnotes=[
                 miss,
-                f"Log-rank chi-square {fmt.num(lr.get('chi2'), 2)}, p = {fmt.p_value(lr.get('p'))}; Cox hazard ratio {fmt.ratio_ci(hr, hr.get('note'))}, Efron ties.",
+                *[
+                    f"{name} {vs_ctl}: log-rank chi-square "
+                    f"{fmt.num(c['relapse']['logrank'].get('chi2'), 2)}, p = "
+                    f"{fmt.p_value(c['relapse']['logrank'].get('p'))}; Cox hazard ratio "
+                    f"{fmt.ratio_ci(c['relapse']['hazard_ratio'], c['relapse']['hazard_ratio'].get('note'))}, Efron ties."
+                    for name, c in pairs
+                ],
             ],
         ),
         num.table(
@@ -256,14 +263,22 @@ def build_closed_report(c: ClosedReportData) -> Report:
                     *[fmt.n_pct(u["use_or_dropout"][k]["subjects"], n_arm[k]) for k in order],
                 ],
                 [
-                    f"Hazard ratio (95% CI), {comparison}",
-                    fmt.ratio_ci(hr, hr.get("note")),
-                    *[""] * (len(order) - 1),
+                    f"Hazard ratio {vs_ctl} (95% CI)",
+                    *per_exp(
+                        lambda c: fmt.ratio_ci(
+                            c["relapse"]["hazard_ratio"], c["relapse"]["hazard_ratio"].get("note")
+                        )
+                    ),
                 ],
                 [
                     "Cox Wald p / log-rank p",
-                    f"{fmt.p_value(hr.get('p'))} / {fmt.p_value(lr.get('p'))}",
-                    *[""] * (len(order) - 1),
+                    *per_exp(
+                        lambda c: (
+                            f"{fmt.p_value(c['relapse']['hazard_ratio'].get('p'))} / "
+                            f"{fmt.p_value(c['relapse']['logrank'].get('p'))}"
+                        ),
+                        "",
+                    ),
                 ],
             ],
             col_widths=widths,
@@ -292,25 +307,13 @@ def build_closed_report(c: ClosedReportData) -> Report:
         num.table(
             title="Post-discharge craving: difference of subject means",
             population=pop_rand,
-            header=[["Estimate", "Value"]],
+            header=[["Estimate", *[f"{name} {vs_ctl}" for name, _ in pairs]]],
             rows=[
-                [
-                    "Experimental mean / control mean",
-                    f"{fmt.num(diff.get('experimental_mean'))} / {fmt.num(diff.get('control_mean'))}",
-                ],
-                [
-                    "Subjects (experimental / control)",
-                    f"{diff.get('n_experimental', 0)} / {diff.get('n_control', 0)}",
-                ],
-                [
-                    "Difference (95% CI), Welch",
-                    f"{fmt.num(diff.get('estimate'))} ({fmt.num(diff.get('ci_lower'))}, {fmt.num(diff.get('ci_upper'))})",
-                ],
-                ["p", fmt.p_value(diff.get("p"))],
-                ["Percent difference vs control", f"{fmt.num(diff.get('percent'))}%"],
+                [label_, *[cell(c["craving"]["difference"]) for _, c in pairs]]
+                for label_, cell in _CRAVING_ROWS
             ],
-            col_widths=[3, 2],
-            align=["L", "R"],
+            col_widths=[3, *[2.0] * len(pairs)],
+            align=["L", *["R"] * len(pairs)],
         ),
         num.table(
             title="Abstinence at the 6-month follow-up by arm",
@@ -342,12 +345,8 @@ def build_closed_report(c: ClosedReportData) -> Report:
                         "Dropouts, n (%)",
                         *[fmt.n_pct(drop["by_arm"][k]["dropouts"], n_arm[k]) for k in order],
                     ],
-                    [
-                        f"Odds ratio (95% CI), {comparison}",
-                        fmt.ratio_ci(drop.get("odds_ratio"), drop.get("odds_ratio_note")),
-                        *[""] * (len(order) - 1),
-                    ],
-                    ["Fisher exact p", fmt.p_value(drop.get("fisher_p")), *[""] * (len(order) - 1)],
+                    [f"Odds ratio {vs_ctl} (95% CI)", *per_exp(odds("dropout"))],
+                    ["Fisher exact p", *per_exp(fisher("dropout"), "")],
                 ],
                 col_widths=widths,
                 align=align,
@@ -509,7 +508,7 @@ def _observed(look: Mapping[str, Any], m: Mapping[str, Any]) -> str:
 
 
 def _monitoring_blocks(num: Numbering, u: Mapping[str, Any], pop: str) -> list[Any]:
-    m = u.get("monitoring")
+    m = _monitoring_or_note(u)
     if not m or not m.get("looks"):
         return [Text(monitoring_sentence(m))]
     spending = {
@@ -581,6 +580,27 @@ def _monitoring_blocks(num: Numbering, u: Mapping[str, Any], pop: str) -> list[A
     ]
 
 
+# the craving comparison's rows: (label, cell from one comparison's "difference")
+_CRAVING_ROWS: tuple[tuple[str, Callable[[Mapping[str, Any]], str]], ...] = (
+    (
+        "Experimental mean / control mean",
+        lambda d: f"{fmt.num(d.get('experimental_mean'))} / {fmt.num(d.get('control_mean'))}",
+    ),
+    (
+        "Subjects (experimental / control)",
+        lambda d: f"{d.get('n_experimental', 0)} / {d.get('n_control', 0)}",
+    ),
+    (
+        "Difference (95% CI), Welch",
+        lambda d: (
+            f"{fmt.num(d.get('estimate'))} ({fmt.num(d.get('ci_lower'))}, {fmt.num(d.get('ci_upper'))})"
+        ),
+    ),
+    ("p", lambda d: fmt.p_value(d.get("p"))),
+    ("Percent difference vs control", lambda d: f"{fmt.num(d.get('percent'))}%"),
+)
+
+
 def _monitoring_sentence(u: Mapping[str, Any], label: Mapping[str, str]) -> str:
     ab = u["abstinence"]
     parts = [
@@ -591,5 +611,13 @@ def _monitoring_sentence(u: Mapping[str, Any], label: Mapping[str, str]) -> str:
         "Primary endpoint (abstinent/evaluable): "
         + "; ".join(parts)
         + ". "
-        + monitoring_sentence(u.get("monitoring"))
+        + monitoring_sentence(_monitoring_or_note(u))
     )
+
+
+def _monitoring_or_note(u: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The monitoring block, or where there is none, the reason the analysis gave."""
+    m: Mapping[str, Any] | None = u.get("monitoring")
+    if m:
+        return m
+    return {"note": f"{u['monitoring_note']}."} if u.get("monitoring_note") else None
