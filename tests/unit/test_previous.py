@@ -181,3 +181,12 @@ def test_the_cli_refuses_a_wrong_previous_file_before_the_analysis(
     errors = [line for line in err.splitlines() if line.startswith("dmc-report:")]
     assert len(errors) == 1 and str(demo.protocol) in errors[0] and "invalid JSON" in errors[0]
     assert "Traceback" not in err and not out.exists()
+
+
+def test_the_reader_checks_every_count_the_synopsis_compares() -> None:
+    # a count the table reads but the reader did not check would fail as a KeyError, not a message
+    from dmc_report.io.previous import COUNTS
+    from dmc_report.report.open_report import _CHANGE_ROWS
+
+    compared = {(sec, key) for _, sec, key, _, _ in _CHANGE_ROWS}
+    assert compared == {(sec, key) for sec, keys in COUNTS.items() for key in keys}
