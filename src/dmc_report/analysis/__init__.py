@@ -81,7 +81,8 @@ def unblinded_results(
         return {code: summary[part] for code, summary in each.items()}
 
     # every experimental arm against the control, each on those two arms' subjects alone
-    comparisons = [_comparison(by[x.code], by[ctl.code], x.code, ctl.code) for x in exps]
+    baseline = {code: describe(s["craving_baseline"]) for code, s in by.items()}
+    comparisons = [_comparison(by[x.code], by[ctl.code], x.code, ctl.code, baseline) for x in exps]
     only = comparisons[0] if len(comparisons) == 1 else None
     several = {
         "odds_ratio": None,
@@ -116,9 +117,6 @@ def unblinded_results(
     }
     if only:
         out["craving"]["difference"] = only["craving"]["difference"]
-    baseline = {code: describe(s["craving_baseline"]) for code, s in by.items()}
-    for c in comparisons:
-        c["craving"]["difference"]["baseline"] = baseline
     out["safety"] = {"by_arm": per_arm("safety")}
     for part in (
         "use_or_dropout",
@@ -149,8 +147,11 @@ def unblinded_results(
     return UnblindedResults(out)
 
 
-def _comparison(e: pd.DataFrame, c: pd.DataFrame, exp_code: str, ctl_code: str) -> Json:
-    """One experimental arm against the control: the SAP's between-arm statistics."""
+def _comparison(
+    e: pd.DataFrame, c: pd.DataFrame, exp_code: str, ctl_code: str, baseline: Json
+) -> Json:
+    """One experimental arm against the control: the SAP's between-arm statistics (the
+    craving difference carries every arm's baseline craving, as the data contract has it)."""
     ev_e, ev_c = e[e["evaluable"]], c[c["evaluable"]]
 
     def binary(x: pd.DataFrame, y: pd.DataFrame, col: str) -> Json:
@@ -164,7 +165,9 @@ def _comparison(e: pd.DataFrame, c: pd.DataFrame, exp_code: str, ctl_code: str) 
         "abstinence_missing_ignored": binary(ev_e, ev_c, "abstinent_ignore"),
         "dropout": binary(e, c, "dropout"),
         "relapse": {"logrank": logrank(*times), "hazard_ratio": cox_hr(*times)},
-        "craving": {"difference": welch(e["craving_mean"], c["craving_mean"])},
+        "craving": {
+            "difference": welch(e["craving_mean"], c["craving_mean"]) | {"baseline": baseline}
+        },
     }
 
 
