@@ -67,6 +67,13 @@ def test_whole_workflow_on_the_demo(
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     qtbot.mouseClick(w.btn_unblind, Qt.MouseButton.LeftButton)
     assert w.unblinded_area.widget() is not None and "UNBLINDED" in w.statusBar().currentMessage()
+    # its tables keep the given order until a header is clicked: arms as in the key, looks 1..n
+    from PySide6.QtWidgets import QTableView
+
+    models = {v.model().header[0]: v.model() for v in w.unblinded_area.findChildren(QTableView)}
+    arm_rows = [r[0] for r in models["Arm"].rows]
+    assert [r.split(" (")[0] for r in arm_rows] == [a.label for a in w.session.loaded.key.arms]
+    assert [r[0] for r in models["Look"].rows] == [1, 2, 3]
     # both reports
     w.steps.setCurrentRow(4)
     out = tmp_path / "reports"

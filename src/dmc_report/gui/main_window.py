@@ -85,13 +85,15 @@ def _resource_icon() -> QIcon:
 def _table(model: Any, stretch_last: bool = True) -> QTableView:
     view = QTableView()
     view.setModel(model)
+    # no sort column before sorting is enabled: enabling it sorts at once by the indicator,
+    # which Qt starts at the first column, descending (looks 3, 2, 1; arms in reverse)
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the given order
     view.setSortingEnabled(True)
     view.setAlternatingRowColors(True)
     view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setStretchLastSection(stretch_last)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the given order
     view.horizontalHeader().setResizeContentsPrecision(60)  # size columns from a sample of rows
     view.resizeColumnsToContents()
     return view
