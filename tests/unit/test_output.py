@@ -33,3 +33,16 @@ def test_an_existing_output_is_replaced_whole_or_not_at_all(tmp_path: Path) -> N
     assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == [target.name]
     write_bytes_atomic(target, b"new")
     assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_a_password_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    from dmc_report.pipeline import make_demo
+
+    old = os.umask(0o022)
+    try:
+        demo = make_demo(tmp_path / "demo")
+    finally:
+        os.umask(old)
+    assert demo.key_password_file.stat().st_mode & 0o777 == 0o600
+    assert demo.data.stat().st_mode & 0o777 == 0o644

@@ -76,5 +76,5 @@ def write_demo(folder: str | Path, tables: DemoTables, protocol_text: str) -> De
     write_bytes_atomic(files.data, workbook_bytes(tables.data))
     key = workbook_bytes({"RAND": tables.rand, "ARMS": tables.arms})
     write_bytes_atomic(files.key, encrypt_xlsx(key, DEMO_PASSWORD))
-    write_text_atomic(files.key_password_file, DEMO_PASSWORD + "\n")
+    write_text_atomic(files.key_password_file, DEMO_PASSWORD + "\n", private=True)
     return files
