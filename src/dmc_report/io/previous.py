@@ -3,13 +3,15 @@ saves beside its reports) for "changes since the previous report".
 
 Every problem is one :class:`UnusableInputError` naming the file and the JSON key: a file that is
 not JSON, not a dmc-report results file, from another study, or from a cutoff that is not before
-this report's. Only the pooled part is kept (see :mod:`dmc_report.domain.previous`).
+this report's. Only the pooled counts the comparison uses are kept (see
+:mod:`dmc_report.domain.previous`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ SCHEMA = "dmc-report/results/1"  # the results schema this version reads (data-c
 MAX_BYTES = 256 * 1024 * 1024
 WHAT = "previous results file"
 
-# the pooled counts the comparison uses: section -> keys
+# the pooled counts the comparison uses, section -> keys (the open synopsis's table rows)
 COUNTS = {
     "enrollment": ("screened", "randomized"),
     "disposition": ("completed", "discontinued", "ongoing"),
@@ -76,9 +78,10 @@ def read_previous_results(path: str | Path, *, study_id: str, cutoff: dt.date) -
     blinded = doc.get("blinded")
     if not isinstance(blinded, dict):
         raise bad("has no pooled results (the 'blinded' section)", "blinded")
-    for section, keys in COUNTS.items():
-        for k in keys:
-            _count(blinded, section, k, bad)
+    counts = {
+        section: {key: _count(blinded, section, key, bad) for key in keys}
+        for section, keys in COUNTS.items()
+    }
     validation = _section(doc, "validation")
     findings = {
         k: int(v)
@@ -91,13 +94,14 @@ def read_previous_results(path: str | Path, *, study_id: str, cutoff: dt.date) -
         study_id=study_id,
         cutoff=previous_cutoff,
         software_version=str(software.get("version", "unknown")),
-        # only the pooled part is kept (a copy, detached from the parsed document)
-        blinded=json.loads(json.dumps(blinded)),
+        counts=counts,
         findings=findings,
     )
 
 
-def _count(blinded: dict[str, Any], section: str, key: str, bad: Any) -> int:
+def _count(
+    blinded: dict[str, Any], section: str, key: str, bad: Callable[..., UnusableInputError]
+) -> int:
     value = blinded.get(section, {}).get(key) if isinstance(blinded.get(section), dict) else None
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise bad(

@@ -372,7 +372,7 @@ def _changes(num: Numbering, d: OpenReportData, population: str) -> list[Any]:
         ]
     b = d.blinded.payload
     triples: list[tuple[str, int, int, bool]] = [
-        (label, int(prev.blinded[sec][key]), int(b[sec][key]), cumulative)
+        (label, prev.counts[sec][key], int(b[sec][key]), cumulative)
         for label, sec, key, outcome, cumulative in _CHANGE_ROWS
         if d.protocol.show_pooled_outcomes or not outcome
     ]
