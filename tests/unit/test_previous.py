@@ -194,3 +194,15 @@ def test_the_reader_checks_every_count_the_synopsis_compares() -> None:
 
     compared = {(sec, key) for _, sec, key, _, _ in _CHANGE_ROWS}
     assert compared == {(sec, key) for sec, keys in COUNTS.items() for key in keys}
+
+
+def test_the_changes_table_gives_the_blinding_scan_no_false_alarm(
+    loaded: LoadedStudy, previous_doc: dict[str, Any], tmp_path: Path
+) -> None:
+    # a key whose arm codes are numbers: "end of treatment 7" would read as "Treatment 7"
+    from dmc_report.report.guard import scan_pdf
+
+    pdf, _ = open_pages(loaded, write(tmp_path / "prev.json", previous_doc))
+    dropouts = str(previous_doc["blinded"]["dropout"]["dropouts"])
+    leaks = scan_pdf(pdf, {dropouts: "Arm seven", "99": "Arm ninety-nine"})
+    assert [leak for leak in leaks if "treatment" in leak.what.lower()] == []

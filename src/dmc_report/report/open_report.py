@@ -353,7 +353,8 @@ _CHANGE_ROWS = (
     ("Ongoing", "disposition", "ongoing", False, False),
     ("Abstinence window evaluable", "abstinence", "evaluable", True, True),
     ("Abstinent over the window", "abstinence", "abstinent", True, True),
-    ("Dropouts before the end of treatment", "dropout", "dropouts", False, True),
+    # joined to its numbers by ", n": a count after "treatment" must not read as an arm code
+    ("Dropouts before the end of treatment, n", "dropout", "dropouts", False, True),
     ("Relapses", "relapse", "events", True, True),
     ("Subjects with an AE", "safety", "subjects_with_ae", False, True),
     ("AE events", "safety", "ae_events", False, True),
