@@ -271,3 +271,23 @@ def test_findings_listing_lists_every_error_and_counts_the_rest() -> None:
     assert len(table.rows) == MAX_LISTED_FINDINGS + 3
     assert [r[1] for r in table.rows[:3]] == ["INVALID_DATE"] * 3
     assert "40 further warnings" in table.footnotes[0]
+
+
+def test_a_column_is_widened_to_its_longest_word_when_the_others_have_room() -> None:
+    from dmc_report.report.model import Table as ModelTable
+    from dmc_report.report.render import _fit_widths, _min_widths
+
+    widths = _fit_widths([10.0, 100.0, 20.0], [30.0, 10.0, 10.0])
+    assert widths[0] == 30.0 and sum(widths) == pytest.approx(130.0)
+    assert all(w >= m for w, m in zip(widths, [30.0, 10.0, 10.0], strict=True))
+    # no room: as given (the words wrap as before rather than overflowing the page)
+    assert _fit_widths([10.0, 12.0], [30.0, 11.0]) == [10.0, 12.0]
+    table = ModelTable(
+        number=1, title="t", population="p", header=[["Outcome", "n"]],
+        rows=[["NOT RECOVERED", 1], ["RECOVERED", 2]],
+    )  # fmt: skip
+    from dmc_report.report.style import register_fonts
+
+    register_fonts()
+    mins = _min_widths(table, 2)
+    assert mins[0] > mins[1] > 0  # "RECOVERED" is the widest word of the first column

@@ -255,6 +255,44 @@ def _cell(value: object, head: bool, width: float | None = None) -> Any:
     return Paragraph(esc(text), styles["cellhead" if head else "cell"])
 
 
+CELL_PADDING = 9.0  # points of a cell's width that text cannot use (the table style's padding)
+
+
+def _min_widths(t: Table, ncol: int) -> list[float]:
+    """Per column, the width its longest word needs, so that no word is broken mid-word
+    ("RECOVERE/D"). Each distinct longest word is measured once (the findings listing has
+    thousands of rows but few distinct words)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    mins = [0.0] * ncol
+    for rows, font in ((t.header, st.FONT_BOLD), (t.rows, st.FONT)):
+        longest: list[set[str]] = [set() for _ in range(ncol)]
+        for row in rows:
+            for j, v in enumerate(row):
+                words = str(v).split() if v is not None else []
+                if words:
+                    longest[j].add(max(words, key=len))
+        for j, candidates in enumerate(longest):
+            for word in candidates:
+                mins[j] = max(mins[j], stringWidth(word, font, 8) + CELL_PADDING)
+    return mins
+
+
+def _fit_widths(widths: list[float], mins: list[float]) -> list[float]:
+    """The given column widths, with each column widened to its minimum where the others have
+    room to give (taken from them in proportion to their slack); as given when they have not."""
+    short = [j for j, w in enumerate(widths) if w < mins[j]]
+    need = sum(mins[j] - widths[j] for j in short)
+    slack = {j: w - mins[j] for j, w in enumerate(widths) if j not in short and w > mins[j]}
+    spare = sum(slack.values())
+    if not short or spare < need:
+        return widths
+    return [
+        mins[j] if j in short else w - need * slack.get(j, 0.0) / spare
+        for j, w in enumerate(widths)
+    ]
+
+
 def _table(t: Table, width: float) -> list[Any]:
     from reportlab.platypus import KeepTogether, Paragraph, Spacer
     from reportlab.platypus import Table as RLTable
@@ -262,7 +300,7 @@ def _table(t: Table, width: float) -> list[Any]:
     styles = st.paragraph_styles()
     ncol = max(len(r) for r in [*t.header, *t.rows]) if (t.header or t.rows) else 1
     rel = t.col_widths or [1.0] * ncol
-    widths = [width * r / sum(rel) for r in rel]
+    widths = _fit_widths([width * r / sum(rel) for r in rel], _min_widths(t, ncol))
     data = [[_cell(v, True, widths[j]) for j, v in enumerate(row)] for row in t.header]
     data += [[_cell(v, False, widths[j]) for j, v in enumerate(row)] for row in t.rows]
     if not t.rows:
