@@ -7,6 +7,7 @@ import copy
 import dataclasses
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,15 @@ def test_the_open_synopsis_shows_the_changes_and_the_appendix_the_file(
     sha = read_previous_results(path, study_id=STUDY, cutoff=dt.date(2016, 12, 14)).provenance
     assert sha.sha256 in text.replace(" ", "") and "previous results" in text
     assert "\u2020" not in text  # nothing went down
+    # the serious AEs the previous report did not list are marked new
+    before = {(r["subject"], r["start"]) for r in previous_doc["blinded"]["safety"]["sae_listing"]}
+    final = run_analysis(loaded, run_validation(loaded)).as_json()["blinded"]["safety"]
+    fresh = [r for r in final["sae_listing"] if (r["subject"], r["start"]) not in before]
+    assert fresh and len(fresh) < len(final["sae_listing"])
+    assert f"Serious adverse events not listed in the previous report: {len(fresh)}" in text
+    assert f"{len(fresh)} of {len(final['sae_listing'])}." in text
+    for r in fresh:
+        assert re.search(rf"{r['subject']} .*? {r['outcome']} new", text)
     # the same inputs give the same bytes
     assert open_pages(loaded, path)[0] == pdf
 
@@ -147,6 +157,17 @@ def test_arm_data_in_the_previous_file_cannot_reach_the_open_report(
             lambda d: {**d, "blinded": {**d["blinded"], "relapse": {"events": True}}},
             "blinded.relapse.events",
             "expected a count",
+        ),
+        (
+            lambda d: {
+                **d,
+                "blinded": {
+                    **d["blinded"],
+                    "safety": {**d["blinded"]["safety"], "sae_listing": "two SAEs"},
+                },
+            },
+            "blinded.safety.sae_listing",
+            "expected a list of serious adverse events",
         ),
     ],
 )

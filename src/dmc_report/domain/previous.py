@@ -1,7 +1,7 @@
 """The pooled results of the previous report, for "changes since the previous report".
 
-Only what the OPEN synopsis compares is kept: pooled counts from the ``blinded`` section, the
-data cutoff and the validation counts. A previous results file written with the key also holds an
+Only what the OPEN report compares is kept: pooled counts from the ``blinded`` section, the
+serious AEs it listed (pooled, no arm), the data cutoff and the validation counts. A previous results file written with the key also holds an
 ``unblinded`` section; the loader never copies it, so nothing by arm can reach the open report
 through this path.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from dmc_report.domain.study import Provenance
 
@@ -23,3 +24,11 @@ class PreviousResults:
     software_version: str
     counts: Mapping[str, Mapping[str, int]]  # pooled counts: section -> key -> n
     findings: Mapping[str, int]  # "errors", "warnings", "info"
+    # the serious AEs the previous report listed, as (subject, term, start date or ""): an SAE
+    # not among them is new to the DMC; None when the file has no listing
+    sae_listed: frozenset[tuple[str, str, str]] | None = None
+
+
+def sae_key(row: Mapping[str, Any]) -> tuple[str, str, str]:
+    """How a listed serious AE is recognised across reports: subject, term and start date."""
+    return (str(row.get("subject") or ""), str(row.get("term") or ""), str(row.get("start") or ""))

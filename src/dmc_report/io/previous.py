@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dmc_report.domain.errors import Location, UnusableInputError
-from dmc_report.domain.previous import PreviousResults
+from dmc_report.domain.previous import PreviousResults, sae_key
 from dmc_report.domain.study import Provenance
 from dmc_report.io.files import read_input
 
@@ -89,12 +89,14 @@ def read_previous_results(path: str | Path, *, study_id: str, cutoff: dt.date) -
         if isinstance(v := validation.get(k), int) and not isinstance(v, bool)
     }
     software = _section(doc, "software")
+    listing = blinded["safety"].get("sae_listing")
     return PreviousResults(
         provenance=Provenance(file=raw.name, path=file, size=raw.size, sha256=raw.sha256),
         study_id=study_id,
         cutoff=previous_cutoff,
         software_version=str(software.get("version", "unknown")),
         counts=counts,
+        sae_listed=None if listing is None else _sae_keys(listing, bad),
         findings=findings,
     )
 
@@ -108,6 +110,15 @@ def _count(
             f"expected a count (a whole number >= 0), found {value!r}", f"blinded.{section}.{key}"
         )
     return value
+
+
+def _sae_keys(
+    listing: Any, bad: Callable[..., UnusableInputError]
+) -> frozenset[tuple[str, str, str]]:
+    where = "blinded.safety.sae_listing"
+    if not isinstance(listing, list) or not all(isinstance(r, dict) for r in listing):
+        raise bad("expected a list of serious adverse events", where)
+    return frozenset(sae_key(r) for r in listing)
 
 
 def _section(doc: dict[str, Any], key: str) -> dict[str, Any]:

@@ -385,6 +385,7 @@ def build_closed_report(c: ClosedReportData) -> Report:
             saf[k],
             f"Population: {label[k]} (N = {n_arm[k]}). Data cutoff {d.cutoff.isoformat()}.",
             n_arm[k],
+            d.previous,
         )
     safety_blocks.append(
         num.table(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dmc_report.domain.findings import CODES, Finding
+from dmc_report.domain.previous import PreviousResults, sae_key
 from dmc_report.report import fmt
 from dmc_report.report.data import OpenReportData
 from dmc_report.report.model import Figure, Section, Table, Text, TitlePage
@@ -170,7 +171,15 @@ def sections_text(text: str) -> Text:
     return Text(esc(text))
 
 
-def ae_tables(num: Numbering, safety: dict[str, Any], pop: str, n: int) -> list[Table]:
+def ae_tables(
+    num: Numbering,
+    safety: dict[str, Any],
+    pop: str,
+    n: int,
+    previous: PreviousResults | None = None,
+) -> list[Table]:
+    """AEs by SOC and term, by worst severity, and the SAE listing; with the previous report's
+    results, the listing marks each SAE that report did not list as new."""
     soc_rows: list[list[Any]] = []
     for soc in safety["by_soc"]:
         soc_rows.append([soc["soc"], "", fmt.n_pct(soc["subjects"], n), soc["events"]])
@@ -178,6 +187,16 @@ def ae_tables(num: Numbering, safety: dict[str, Any], pop: str, n: int) -> list[
             soc_rows.append(["", t["term"], fmt.n_pct(t["subjects"], n), t["events"]])
     sev = safety["by_worst_severity"]
     sae = safety.get("sae_listing", [])
+    listed = previous.sae_listed if previous else None
+    new = [sae_key(r) not in listed for r in sae] if listed is not None else None
+    sae_notes = (
+        [
+            f"New: not listed in the previous report (data cutoff {previous.cutoff.isoformat()}); "
+            f"{sum(new)} of {len(sae)}."
+        ]
+        if previous and new is not None
+        else []
+    )
     return [
         num.table(
             title="Adverse events by system organ class and term",
@@ -212,6 +231,7 @@ def ae_tables(num: Numbering, safety: dict[str, Any], pop: str, n: int) -> list[
                     "Related",
                     "Action",
                     "Outcome",
+                    *(["New"] if new is not None else []),
                 ]
             ],
             rows=[
@@ -225,10 +245,23 @@ def ae_tables(num: Numbering, safety: dict[str, Any], pop: str, n: int) -> list[
                     r["related"],
                     r["action"],
                     r["outcome"],
+                    *([] if new is None else ["new" if new[i] else ""]),
                 ]
-                for r in sae
+                for i, r in enumerate(sae)
             ],
-            col_widths=[1.2, 1.6, 2.4, 1.3, 0.8, 1.2, 0.9, 1.2, 1.5],
+            col_widths=[
+                1.2,
+                1.6,
+                2.4,
+                1.3,
+                0.8,
+                1.2,
+                0.9,
+                1.2,
+                1.5,
+                *([] if new is None else [0.7]),
+            ],
+            footnotes=sae_notes,
         ),
     ]
 

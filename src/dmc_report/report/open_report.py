@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from dmc_report.domain.previous import sae_key
 from dmc_report.report import figures as fg
 from dmc_report.report import fmt
 from dmc_report.report.common import (
@@ -315,7 +316,7 @@ def build_open_report(d: OpenReportData) -> Report:
                 col_widths=[3.5, 1.5],
                 align=["L", "R"],
             ),
-            *ae_tables(num, sf, pop_rand, n),
+            *ae_tables(num, sf, pop_rand, n, d.previous),
             sections_text(
                 "Deaths: "
                 + (", ".join(sf["death_listing"]) if sf["death_listing"] else "none reported.")
@@ -399,6 +400,13 @@ def _changes(num: Numbering, d: OpenReportData, population: str) -> list[Any]:
         f"{prev.provenance.file} (SHA-256 in the appendix), dmc-report {prev.software_version}.",
         "Change is now minus then. Counts are cumulative except ongoing subjects and findings.",
     ]
+    if prev.sae_listed is not None:
+        listing = b["safety"].get("sae_listing", [])
+        new = sum(sae_key(r) not in prev.sae_listed for r in listing)
+        footnotes.append(
+            f"Serious adverse events not listed in the previous report: {new} "
+            "(marked new in the listing of serious adverse events)."
+        )
     if fell:
         footnotes.append(
             f"{DAGGER} Fewer than at the previous cutoff, although the count is cumulative: "
