@@ -194,7 +194,7 @@ def ae_tables(
             f"New: not listed in the previous report (data cutoff {previous.cutoff.isoformat()}); "
             f"{sum(new)} of {len(sae)}."
         ]
-        if previous and new is not None
+        if previous and new  # nothing to say of an empty listing
         else []
     )
     return [

@@ -307,6 +307,8 @@ def _table(t: Table, width: float) -> list[Any]:
         data.append([_cell("No data at this cutoff.", False)] + [""] * (ncol - 1))
     table = RLTable(data, colWidths=widths, repeatRows=len(t.header), hAlign="LEFT")
     table.setStyle(st.table_style(len(t.header), max(len(t.rows), 1), t.align))
+    if not t.rows:  # the message spans the row instead of wrapping in the first column
+        table.setStyle([("SPAN", (0, len(t.header)), (-1, len(t.header)))])
     caption = [
         Paragraph(f"Table {t.number}. {esc(t.title)}", styles["caption"]),
         Paragraph(esc(t.population), styles["population"]),
