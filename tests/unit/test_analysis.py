@@ -153,3 +153,15 @@ def test_zero_cell_gives_null_with_a_note() -> None:
     assert (
         r["odds_ratio"] is None and r["odds_ratio_note"] == "zero cell" and 0 < r["fisher_p"] <= 1
     )
+
+
+def test_an_arm_without_subjects_gives_nulls_with_a_note() -> None:
+    # an experimental arm in the key that nobody has been randomized into yet
+    from dmc_report.analysis.stats import cox_hr, logrank
+
+    r = odds_ratio([], [True, False, False])
+    assert r == {"odds_ratio": None, "odds_ratio_note": "no subjects in an arm", "fisher_p": None}
+    t, e = np.array([3.0, 5.0, 9.0]), np.array([1, 0, 1])
+    none = np.array([], float)
+    assert logrank(none, none, t, e) == {"chi2": None, "p": None, "note": "no subjects in an arm"}
+    assert cox_hr(none, none, t, e)["estimate"] is None

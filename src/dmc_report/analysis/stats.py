@@ -64,14 +64,14 @@ def odds_ratio(y_exp: Values, y_ctl: Values) -> Json:
     ``confint.default``), and the two-sided Fisher exact p (R ``fisher.test``)."""
     from scipy import stats
 
+    if not (len(y_exp) and len(y_ctl)):  # e.g. an arm not yet randomized into
+        return {"odds_ratio": None, "odds_ratio_note": "no subjects in an arm", "fisher_p": None}
     yes_e = int(np.sum(y_exp))
     no_e = len(y_exp) - yes_e
     yes_c = int(np.sum(y_ctl))
     no_c = len(y_ctl) - yes_c
-    fisher = (
-        float(stats.fisher_exact([[yes_e, no_e], [yes_c, no_c]], alternative="two-sided").pvalue)
-        if (len(y_exp) and len(y_ctl))
-        else None
+    fisher = float(
+        stats.fisher_exact([[yes_e, no_e], [yes_c, no_c]], alternative="two-sided").pvalue
     )
     if min(yes_e, no_e, yes_c, no_c) == 0:
         return {"odds_ratio": None, "odds_ratio_note": "zero cell", "fisher_p": fisher}
@@ -199,6 +199,8 @@ def logrank(t_exp: Values, e_exp: Values, t_ctl: Values, e_ctl: Values) -> Json:
     """Log-rank chi-square (1 df) and p (R ``survdiff``)."""
     from lifelines.statistics import logrank_test
 
+    if not (len(t_exp) and len(t_ctl)):  # one group only: R's survdiff refuses it too
+        return {"chi2": None, "p": None, "note": "no subjects in an arm"}
     if not (np.sum(e_exp) + np.sum(e_ctl)):
         return {"chi2": None, "p": None, "note": "no events"}
     r = logrank_test(t_exp, t_ctl, event_observed_A=e_exp, event_observed_B=e_ctl)
