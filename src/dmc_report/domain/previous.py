@@ -1,15 +1,15 @@
 """The pooled results of the previous report, for "changes since the previous report".
 
 Only what the OPEN report compares is kept: pooled counts from the ``blinded`` section, the
-serious AEs it listed (pooled, no arm), the data cutoff and the validation counts. A previous results file written with the key also holds an
-``unblinded`` section; the loader never copies it, so nothing by arm can reach the open report
-through this path.
+serious AEs it listed (pooled, no arm), the data cutoff and the validation counts. A previous
+results file written with the key also holds an ``unblinded`` section; the loader never copies
+it, so nothing by arm can reach the open report through this path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,13 @@ class PreviousResults:
     # the serious AEs the previous report listed, as (subject, term, start date or ""): an SAE
     # not among them is new to the DMC; None when the file has no listing
     sae_listed: frozenset[tuple[str, str, str]] | None = None
+
+    def unlisted(self, listing: Sequence[Mapping[str, Any]]) -> list[bool] | None:
+        """For each SAE of ``listing``, whether the previous report did not list it (None when
+        the previous file had no listing)."""
+        if self.sae_listed is None:
+            return None
+        return [sae_key(r) not in self.sae_listed for r in listing]
 
 
 def sae_key(row: Mapping[str, Any]) -> tuple[str, str, str]:

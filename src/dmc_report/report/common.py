@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dmc_report.domain.findings import CODES, Finding
-from dmc_report.domain.previous import PreviousResults, sae_key
+from dmc_report.domain.previous import PreviousResults
 from dmc_report.report import fmt
 from dmc_report.report.data import OpenReportData
 from dmc_report.report.model import Figure, Section, Table, Text, TitlePage
@@ -187,8 +187,7 @@ def ae_tables(
             soc_rows.append(["", t["term"], fmt.n_pct(t["subjects"], n), t["events"]])
     sev = safety["by_worst_severity"]
     sae = safety.get("sae_listing", [])
-    listed = previous.sae_listed if previous else None
-    new = [sae_key(r) not in listed for r in sae] if listed is not None else None
+    new = previous.unlisted(sae) if previous else None
     sae_notes = (
         [
             f"New: not listed in the previous report (data cutoff {previous.cutoff.isoformat()}); "

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from dmc_report.domain.previous import sae_key
 from dmc_report.report import figures as fg
 from dmc_report.report import fmt
 from dmc_report.report.common import (
@@ -384,27 +383,26 @@ def _changes(num: Numbering, d: OpenReportData, population: str) -> list[Any]:
         for sev, key in (("error", "errors"), ("warning", "warnings"))
         if key in prev.findings
     ]
-    fell = [label for label, before, now, cumulative in triples if cumulative and now < before]
     rows = [
         [
             label,
             before,
             now,
             (f"{now - before:+d}" if now != before else "0")
-            + (f" {DAGGER}" if label in fell else ""),
+            + (f" {DAGGER}" if cumulative and now < before else ""),
         ]
-        for label, before, now, _ in triples
+        for label, before, now, cumulative in triples
     ]
+    fell = any(cumulative and now < before for _, before, now, cumulative in triples)
     footnotes = [
         f"Previous report: data cutoff {prev.cutoff.isoformat()}, results file "
         f"{prev.provenance.file} (SHA-256 in the appendix), dmc-report {prev.software_version}.",
         "Change is now minus then. Counts are cumulative except ongoing subjects and findings.",
     ]
-    if prev.sae_listed is not None:
-        listing = b["safety"].get("sae_listing", [])
-        new = sum(sae_key(r) not in prev.sae_listed for r in listing)
+    new = prev.unlisted(b["safety"].get("sae_listing", []))
+    if new is not None:
         footnotes.append(
-            f"Serious adverse events not listed in the previous report: {new} "
+            f"Serious adverse events not listed in the previous report: {sum(new)} "
             "(marked new in the listing of serious adverse events)."
         )
     if fell:

@@ -241,6 +241,9 @@ def _heading(text: str, level: int) -> Any:
     return p
 
 
+CELL_PADDING = 9.0  # points of a cell's width that text cannot use (the table style's padding)
+
+
 def _cell(value: object, head: bool, width: float | None = None) -> Any:
     """A table cell: plain text when it fits its column on one line (fast to lay out), a
     wrapping paragraph otherwise."""
@@ -249,13 +252,14 @@ def _cell(value: object, head: bool, width: float | None = None) -> Any:
 
     text = "" if value is None else str(value)
     font = st.FONT_BOLD if head else st.FONT
-    if width is not None and "\n" not in text and stringWidth(text, font, 8) <= width - 9:
+    if (
+        width is not None
+        and "\n" not in text
+        and stringWidth(text, font, 8) <= width - CELL_PADDING
+    ):
         return text
     styles = st.paragraph_styles()
     return Paragraph(esc(text), styles["cellhead" if head else "cell"])
-
-
-CELL_PADDING = 9.0  # points of a cell's width that text cannot use (the table style's padding)
 
 
 def _min_widths(t: Table, ncol: int) -> list[float]:
