@@ -148,6 +148,30 @@ def _password(file: Path | None, env: str, what: str) -> str | None:
     return os.environ.get(env) or None
 
 
+_INPUT_ARGS = {
+    "protocol": "protocol file",
+    "data": "data workbook",
+    "key": "key workbook",
+    "data_password_file": "data password file",
+    "key_password_file": "key password file",
+    "closed_password_file": "closed-report password file",
+    "previous": "previous results file",
+}
+
+
+def _check_outputs(args: argparse.Namespace, outputs: dict[str, Path | None]) -> None:
+    """Before any work: no output may replace an input or another output, and each must be
+    writable (exit 2 naming both files, or the output and the reason)."""
+    from dmc_report.io.output import check_outputs
+
+    inputs = {
+        what: path
+        for name, what in _INPUT_ARGS.items()
+        if (path := getattr(args, name, None)) is not None
+    }
+    check_outputs({w: p for w, p in outputs.items() if p is not None}, inputs)
+
+
 def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from dmc_report.io.engines import Engine
     from dmc_report.pipeline import load_study
@@ -213,6 +237,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from dmc_report.io.findings_writer import write_findings
     from dmc_report.pipeline import run_validation
 
+    _check_outputs(args, {"findings file": args.findings})
     loaded = _load(args)
     result = run_validation(loaded)
     data = loaded.study.data
@@ -271,6 +296,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from dmc_report.io.output import write_text_atomic
     from dmc_report.pipeline import run_analysis, run_validation
 
+    _check_outputs(args, {"results file": args.json})
     loaded = _load(args)
     validation = run_validation(loaded)
     results = run_analysis(loaded, validation)
@@ -315,6 +341,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if args.closed
         else None
     )
+    _check_outputs(args, {"open report": args.open, "closed report": args.closed})
     loaded = _load(args)
     if args.previous:  # a wrong file is told now, not after the analysis
         from dmc_report.io.previous import read_previous_results

@@ -27,6 +27,7 @@ from dmc_report.pipeline import (
     LoadedStudy,
     RenderedReports,
     WrittenReports,
+    input_paths,
     render_report_bytes,
     write_reports,
 )
@@ -130,7 +131,8 @@ def render_reports_in_child(
     )  # fmt: skip
     return write_reports(
         rendered, open_path=open_path, closed_path=closed_path,
-        pooled_results_path=pooled_results_path, progress=progress,
+        pooled_results_path=pooled_results_path, inputs=input_paths(loaded, settings),
+        progress=progress,
     )  # fmt: skip
 
 

@@ -6,8 +6,10 @@ Front ends call these and nothing below them; neither computes a statistic nor f
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -146,7 +148,13 @@ def render_reports(
         closed_password=closed_password,
         progress=progress,
     )
-    return write_reports(rendered, open_path=open_path, closed_path=closed_path, progress=progress)
+    return write_reports(
+        rendered,
+        open_path=open_path,
+        closed_path=closed_path,
+        inputs=input_paths(loaded, settings),
+        progress=progress,
+    )
 
 
 @dataclass(frozen=True)
@@ -159,26 +167,79 @@ class RenderedReports:
     pooled_results: bytes | None = None
 
 
+def input_paths(loaded: LoadedStudy, settings: ReportSettings | None = None) -> dict[str, Path]:
+    """The files a loaded study (and a report request) was read from, by what they are: no
+    output may replace one (:func:`dmc_report.io.output.check_outputs`)."""
+    study = loaded.study
+    paths = {
+        "protocol file": Path(study.protocol_provenance.path),
+        "data workbook": Path(study.data.provenance.path),
+    }
+    if loaded.key is not None:
+        paths["key workbook"] = Path(loaded.key.provenance.path)
+    if settings is not None and settings.previous_results is not None:
+        paths["previous results file"] = Path(settings.previous_results)
+    return paths
+
+
+def report_outputs(
+    open_path: str | Path,
+    closed_path: str | Path | None = None,
+    pooled_results_path: str | Path | None = None,
+) -> dict[str, Path]:
+    """The report files of one request, by what they are."""
+    outputs = {"open report": Path(open_path)}
+    if closed_path is not None:
+        outputs["closed report"] = Path(closed_path)
+    if pooled_results_path is not None:
+        outputs["pooled results file"] = Path(pooled_results_path)
+    return outputs
+
+
+def check_report_outputs(
+    loaded: LoadedStudy,
+    settings: ReportSettings | None,
+    *,
+    open_path: str | Path,
+    closed_path: str | Path | None = None,
+    pooled_results_path: str | Path | None = None,
+) -> None:
+    """Refuse a report request whose outputs would replace an input or each other, or cannot be
+    written, before anything is rendered (:class:`UnusableInputError`)."""
+    from dmc_report.io.output import check_outputs
+
+    check_outputs(
+        report_outputs(open_path, closed_path, pooled_results_path), input_paths(loaded, settings)
+    )
+
+
 def write_reports(
     rendered: RenderedReports,
     *,
     open_path: str | Path,
     closed_path: str | Path | None = None,
     pooled_results_path: str | Path | None = None,
+    inputs: Mapping[str, str | Path] = MappingProxyType({}),
     progress: Progress = NO_PROGRESS,
 ) -> WrittenReports:
-    """Write rendered reports, each to a temporary name beside its target, then renamed."""
-    from dmc_report.io.output import write_bytes_atomic
+    """Write rendered reports together: each to a temporary name beside its target, then all
+    renamed, or none (a failure leaves the previous reports as they were).
+
+    ``inputs`` (what -> path) are the files no report may replace (:func:`check_outputs`).
+    """
+    from dmc_report.io.output import OutputFile, check_outputs, write_files_atomic
 
     if progress.cancelled():
         raise CancelledError("Reports not written")
-    write_bytes_atomic(open_path, rendered.open)
+    files = [OutputFile(Path(open_path), rendered.open)]
     if rendered.closed is not None and closed_path is not None:
-        write_bytes_atomic(closed_path, rendered.closed)
+        files.append(OutputFile(Path(closed_path), rendered.closed))
     pooled = None
     if rendered.pooled_results is not None and pooled_results_path is not None:
-        write_bytes_atomic(pooled_results_path, rendered.pooled_results)
         pooled = Path(pooled_results_path)
+        files.append(OutputFile(pooled, rendered.pooled_results))
+    check_outputs(report_outputs(open_path, closed_path, pooled_results_path), inputs)
+    write_files_atomic(files)
     progress.update(1.0, "Reports written")
     return WrittenReports(
         Path(open_path), Path(closed_path) if closed_path is not None else None, pooled

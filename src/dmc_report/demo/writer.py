@@ -10,9 +10,14 @@ from pathlib import Path
 import pandas as pd
 
 from dmc_report.demo.generator import DemoTables
-from dmc_report.io.output import write_bytes_atomic, write_text_atomic
+from dmc_report.domain.errors import Location, UnusableInputError
+from dmc_report.io.output import OutputFile, write_files_atomic
 
 DEMO_PASSWORD = "dmc-demo-key"  # the demo only: real keys get a password the statistician chooses
+# A demo folder holds this file; the demo replaces files only in a folder that has it, so a
+# folder of real study files (a data.xlsx, a key.xlsx) is never overwritten by the demo.
+DEMO_MARKER = ".dmc-demo"
+DEMO_REPORTS = ("open-report.pdf", "closed-report.pdf")
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,25 @@ def encrypt_xlsx(plain: bytes, password: str) -> bytes:
 
 
 def write_demo(folder: str | Path, tables: DemoTables, protocol_text: str) -> DemoFiles:
-    """Write the demo study's four files into ``folder`` (each atomically)."""
+    """Write the demo study's four files into ``folder`` (together, all or nothing).
+
+    Raises
+    ------
+    UnusableInputError
+        ``folder`` holds a file of a demo file's name but is not a demo folder.
+    """
     out = Path(folder)
+    if out.exists() and not out.is_dir():
+        raise UnusableInputError("the demo folder is a file", Location(file=str(out)))
+    if not (out / DEMO_MARKER).exists():
+        names = ("protocol.toml", "data.xlsx", "key.xlsx", "key-password.txt", *DEMO_REPORTS)
+        clash = [n for n in names if (out / n).exists()]
+        if clash:
+            raise UnusableInputError(
+                f"the folder already holds {', '.join(clash)}, not written by the demo; "
+                "the demo writes only into an empty folder or an earlier demo folder",
+                Location(file=str(out)),
+            )
     out.mkdir(parents=True, exist_ok=True)
     files = DemoFiles(
         folder=out,
@@ -72,9 +94,14 @@ def write_demo(folder: str | Path, tables: DemoTables, protocol_text: str) -> De
         key_password_file=out / "key-password.txt",
         cutoff=tables.last_date,
     )
-    write_text_atomic(files.protocol, protocol_text)
-    write_bytes_atomic(files.data, workbook_bytes(tables.data))
     key = workbook_bytes({"RAND": tables.rand, "ARMS": tables.arms})
-    write_bytes_atomic(files.key, encrypt_xlsx(key, DEMO_PASSWORD))
-    write_text_atomic(files.key_password_file, DEMO_PASSWORD + "\n", private=True)
+    write_files_atomic(
+        [
+            OutputFile(out / DEMO_MARKER, b"dmc-report demo study\n"),
+            OutputFile(files.protocol, protocol_text.encode("utf-8")),
+            OutputFile(files.data, workbook_bytes(tables.data)),
+            OutputFile(files.key, encrypt_xlsx(key, DEMO_PASSWORD)),
+            OutputFile(files.key_password_file, (DEMO_PASSWORD + "\n").encode(), private=True),
+        ]
+    )
     return files

@@ -809,6 +809,17 @@ class MainWindow(QMainWindow):
             previous_results=previous,
         )
         loaded, validation, results = s.loaded, s.validation, s.results
+        from dmc_report.domain.errors import UnusableInputError
+        from dmc_report.pipeline import check_report_outputs
+
+        try:  # no report may replace an input or another report; told before any rendering
+            check_report_outputs(
+                loaded, settings, open_path=open_path, closed_path=closed_path,
+                pooled_results_path=pooled_path,
+            )  # fmt: skip
+        except UnusableInputError as exc:
+            self.show_error(exc.message, exc.location.describe())
+            return
 
         def work(progress: Any) -> Any:
             # rendered in a child process: reportlab, matplotlib and pikepdf hold the
