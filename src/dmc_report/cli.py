@@ -33,8 +33,11 @@ examples:
   dmc-report report --protocol P.toml --data data.xlsx --open open.pdf
   dmc-report gui                                  open the desktop application
 
-Passwords for encrypted workbooks come from --data-password-file / --key-password-file or the
-environment variables DMC_DATA_PASSWORD / DMC_KEY_PASSWORD, never from the command line itself.
+Passwords come from a file (--data-password-file, --key-password-file, --closed-password-file)
+or the environment variables DMC_DATA_PASSWORD / DMC_KEY_PASSWORD / DMC_CLOSED_PASSWORD, never
+from the command line itself. A password file holds the password on one line, saved as UTF-8 (a
+BOM is fine) or UTF-16; a space at either end, a second line or an empty file is refused. The
+closed report's password needs at least 8 characters.
 Exit status: 0 ok, 1 validation errors, 2 unusable input, 3 internal error (see the log).
 """
 
@@ -105,7 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     _study_args(rep)
     rep.add_argument("--open", type=Path, required=True, help="open report PDF")
     rep.add_argument("--closed", type=Path, help="closed report PDF (needs --key)")
-    rep.add_argument("--closed-password-file", type=Path, help="password for the closed report")
+    rep.add_argument(
+        "--closed-password-file",
+        type=Path,
+        help="file holding the closed report's password, 8 characters or more "
+        "(or set DMC_CLOSED_PASSWORD)",
+    )
     rep.add_argument(
         "--report-date", type=_date, help="date printed on the report (default: the cutoff)"
     )
@@ -138,14 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _password(file: Path | None, env: str, what: str) -> str | None:
-    if file is not None:
-        try:
-            return file.read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise UnusableInputError(
-                f"the {what} password file cannot be read: {exc.strerror}"
-            ) from exc
-    return os.environ.get(env) or None
+    """The password from ``file`` (UTF-8 or UTF-16, one line) or the variable ``env``, or None."""
+    from dmc_report.io.passwords import password_from
+
+    return password_from(file, env, what)
 
 
 _INPUT_ARGS = {
@@ -300,12 +304,19 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     loaded = _load(args)
     validation = run_validation(loaded)
     results = run_analysis(loaded, validation)
-    write_text_atomic(args.json, results.to_json())
+    unblinded = results.unblinded is not None  # results by arm: owner-only (0600)
+    write_text_atomic(args.json, results.to_json(), private=unblinded)
     b = results.blinded.payload
     print(
         f"results for {results.study_id} at {results.data_cutoff} written to {args.json} "
         f"({'blinded and unblinded' if results.unblinded else 'blinded only: no key given'})"
     )
+    if unblinded:
+        print(
+            "  unblinded results: keep the file where only the unblinded team can read it"
+            if os.name == "nt"  # Windows: the folder's access list decides, not a file mode
+            else "  unblinded results: written readable by you only (mode 0600)"
+        )
     print(
         f"  randomized {b['enrollment']['randomized']}, abstinence {b['abstinence']['abstinent']}/"
         f"{b['abstinence']['evaluable']} evaluable ({b['abstinence']['pending']} pending), "
@@ -332,15 +343,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     if args.closed and not args.key:
         raise UnusableInputError("--closed needs --key (the closed report is by arm)")
-    if args.closed and not args.closed_password_file:
-        raise UnusableInputError(
-            "--closed needs --closed-password-file (the closed report is encrypted)"
-        )
-    password = (
-        _password(args.closed_password_file, "DMC_CLOSED_PASSWORD", "closed report")
-        if args.closed
-        else None
-    )
+    from dmc_report.io.passwords import closed_report_password
+
+    # from the file or DMC_CLOSED_PASSWORD, at least 8 characters: refused before any work
+    password = closed_report_password(args.closed_password_file) if args.closed else None
     _check_outputs(args, {"open report": args.open, "closed report": args.closed})
     loaded = _load(args)
     if args.previous:  # a wrong file is told now, not after the analysis
