@@ -357,6 +357,7 @@ class MainWindow(QMainWindow):
         self.password1 = QLineEdit()
         self.password1.setEchoMode(QLineEdit.EchoMode.Password)
         self.password1.setAccessibleName("Closed report password")
+        self.password1.setPlaceholderText("at least 8 characters")
         self.password2 = QLineEdit()
         self.password2.setEchoMode(QLineEdit.EchoMode.Password)
         self.password2.setAccessibleName("Closed report password again")
@@ -777,6 +778,12 @@ class MainWindow(QMainWindow):
                 self.show_error(
                     "Enter the closed report's password twice (the two entries must match).", ""
                 )
+                return
+            from dmc_report.io.passwords import closed_password_problem
+
+            problem = closed_password_problem(self.password1.text())
+            if problem is not None:
+                self.show_error(problem[0].upper() + problem[1:] + ".", "")
                 return
         if not self.chk_open.isChecked():
             self.show_error(
