@@ -123,7 +123,10 @@ def render_reports_in_child(
     progress.update(0.0, "Starting the report renderer")
     # The schedule grid (a row per subject and visit) is rebuilt in the child from the data:
     # pickling its text columns would hold the interpreter lock here for ~0.1 s at 20,000 subjects.
-    findings = (validation.findings, validation.compliance, validation.compliance_by_site)
+    findings = (
+        validation.findings, validation.compliance, validation.compliance_by_site,
+        validation.key_findings,
+    )  # fmt: skip
     rendered = call_in_child(
         _render_with_schedule, loaded, findings, results, settings,
         closed=closed_path is not None, closed_password=closed_password,
@@ -138,7 +141,7 @@ def render_reports_in_child(
 
 def _render_with_schedule(
     loaded: LoadedStudy,
-    findings: tuple[Any, Any, Any],
+    findings: tuple[Any, Any, Any, Any],
     results: Any,
     settings: ReportSettings,
     *,
@@ -152,7 +155,7 @@ def _render_with_schedule(
 
     progress.update(0.0, "Rebuilding the visit schedule")
     schedule = build_schedule(loaded.study.data, loaded.study.protocol, loaded.cutoff)
-    validation = ValidationResult(findings[0], schedule, findings[1], findings[2])
+    validation = ValidationResult(findings[0], schedule, findings[1], findings[2], findings[3])
     return render_report_bytes(
         loaded, validation, results, settings,
         closed=closed, closed_password=closed_password, pooled_results=pooled_results,

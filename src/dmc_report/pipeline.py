@@ -18,9 +18,9 @@ from dmc_report.analysis.results import Results
 from dmc_report.demo.generator import apply_cutoff, generate
 from dmc_report.demo.writer import DemoFiles, write_demo
 from dmc_report.domain.contract import DATA_SHEETS, Kind
-from dmc_report.domain.errors import CancelledError, UnusableInputError
+from dmc_report.domain.errors import CancelledError, Location, UnusableInputError
 from dmc_report.domain.progress import NO_PROGRESS, Progress
-from dmc_report.domain.study import DataSet, RandomizationKey, Study
+from dmc_report.domain.study import ROW, DataSet, RandomizationKey, Study
 from dmc_report.io.engines import Engine
 from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
 from dmc_report.io.reader import read_key, read_study
@@ -36,6 +36,31 @@ class LoadedStudy:
     key: RandomizationKey | None
     cutoff: dt.date
     cutoff_is_default: bool
+
+
+def locate_text(data: DataSet, text: str) -> Location | None:
+    """The first cell of the data workbook's text columns that contains ``text`` (any case)."""
+    needle = text.casefold()
+    for spec in DATA_SHEETS:
+        if spec.name not in data:
+            continue
+        table = data[spec.name]
+        frame = table.frame
+        for col in spec.columns:
+            if col.kind is not Kind.TEXT or col.name not in frame:
+                continue
+            hits = frame[col.name].astype(str).str.casefold().str.contains(needle, regex=False)
+            hits = hits.fillna(False).astype(bool)
+            if hits.any():
+                row = int(frame.loc[hits, ROW].iloc[0])
+                letter = table.column_letters.get(col.name)
+                return Location(
+                    file=data.provenance.file,
+                    sheet=table.source_name,
+                    row=row,
+                    column=f"{col.name} ({letter})" if letter else col.name,
+                )
+    return None
 
 
 def latest_date(data: DataSet) -> dt.date | None:
@@ -260,6 +285,7 @@ def render_report_bytes(
     """Render the open report (and the closed one, encrypted) in memory; write nothing.
     With ``pooled_results``, also the pooled results JSON (:meth:`Results.pooled`)."""
     from dmc_report.report import render_closed_report, render_open_report
+    from dmc_report.report.guard import BlindingLeakError
     from dmc_report.report.prepare import closed_report_data, open_report_data
 
     study = loaded.study
@@ -281,16 +307,24 @@ def render_report_bytes(
         previous,
     )
     labels = {a.code: a.label for a in loaded.key.arms} if loaded.key else None
-    open_pdf = render_open_report(
-        open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
-    )
+    try:
+        open_pdf = render_open_report(
+            open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
+        )
+    except BlindingLeakError as exc:  # say where in the data the text stands, when it does
+        where = locate_text(study.data, exc.found) if exc.found else None
+        if where is None:
+            raise
+        raise BlindingLeakError(exc.message, where, exc.found) from None
     closed_pdf = None
     if closed:
         if loaded.key is None or results.unblinded is None:
             raise UnusableInputError("the closed report needs the randomization key (--key)")
         if not closed_password:
             raise UnusableInputError("the closed report needs a password (--closed-password-file)")
-        closed_data = closed_report_data(open_data, derived, results, loaded.key)
+        closed_data = closed_report_data(
+            open_data, derived, results, loaded.key, validation.key_findings
+        )
         closed_pdf = render_closed_report(
             closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5)
         )

@@ -124,8 +124,8 @@ def test_cancel_during_generation_leaves_no_file(
     out = tmp_path / "reports"
     out.mkdir()
     w.out_dir.setText(str(out))
-    w.password1.setText("pw")
-    w.password2.setText("pw")
+    w.password1.setText("pw-cancel-1")
+    w.password2.setText("pw-cancel-1")
     qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
     w.cancel_job()
     qtbot.waitUntil(lambda: w.job is None, timeout=TIMEOUT)

@@ -264,8 +264,15 @@ def test_findings_listing_lists_every_error_and_counts_the_rest() -> None:
         finding("INVALID_DATE", "d", sheet="VAS", row=i + 2, column="VISDT") for i in range(3)
     )
 
+    from dmc_report.domain.blinding import TreatmentVocabulary
+
+    class P:
+        revealing_columns = frozenset({"EXDOSE"})
+        treatment_vocabulary = TreatmentVocabulary.of(["Ketamine"])
+
     class D:
         findings = many + errors
+        protocol = P()
 
     table = findings_listing(Numbering(), D())  # type: ignore[arg-type]
     assert len(table.rows) == MAX_LISTED_FINDINGS + 3

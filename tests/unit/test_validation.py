@@ -71,7 +71,7 @@ def run(
 
 
 def only(result: ValidationResult, code: str) -> Finding:
-    hits = [f for f in result.findings if f.code == code]
+    hits = [f for f in result.all_findings if f.code == code]
     assert len(hits) == 1, (code, hits, result.findings)
     return hits[0]
 

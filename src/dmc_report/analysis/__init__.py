@@ -14,6 +14,7 @@ from dmc_report.analysis.derive import Derived, derive
 from dmc_report.analysis.monitoring import monitoring
 from dmc_report.analysis.results import BlindedResults, Results, UnblindedResults
 from dmc_report.analysis.stats import cox_hr, describe, logrank, odds_ratio, welch
+from dmc_report.domain.blinding import TreatmentVocabulary
 from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.study import DataSet, Provenance, RandomizationKey
@@ -53,7 +54,32 @@ def blinded_results(protocol: Protocol, schedule: Schedule, derived: Derived) ->
             "planned_information": protocol.interim.planned_information,
             "information_fraction": evaluable / protocol.interim.planned_information,
         }
-    return BlindedResults({"enrollment": sm.enrollment(schedule, protocol), **pooled})
+    payload = {"enrollment": sm.enrollment(schedule, protocol), **pooled}
+    return BlindedResults(withhold_treatment_text(payload, protocol.treatment_vocabulary))
+
+
+# Keys under which the pooled results carry free text from the data (AE terms and organ classes)
+FREE_TEXT_KEYS = frozenset({"term", "soc"})
+
+
+def withhold_treatment_text(payload: Json, vocabulary: TreatmentVocabulary) -> Json:
+    """The pooled results with every free text that names a treatment replaced by
+    :data:`~dmc_report.domain.blinding.WITHHELD_TEXT` (the same cells validation reports as
+    TREATMENT_NAME_IN_TEXT); counts are unchanged."""
+    if not vocabulary:
+        return payload
+
+    def walk(o: Any, key: str | None = None) -> Any:
+        if isinstance(o, dict):
+            return {k: walk(v, k) for k, v in o.items()}
+        if isinstance(o, list):
+            return [walk(v, key) for v in o]
+        if key in FREE_TEXT_KEYS and isinstance(o, str):
+            return vocabulary.withhold(o)
+        return o
+
+    out: Json = walk(payload)
+    return out
 
 
 def unblinded_results(
@@ -208,6 +234,7 @@ def analyze(
             "key": _input(key.provenance) if key else None,
         },
         validation=validation.as_json(),
+        pooled_validation=validation.as_json(pooled_for=protocol),
         blinded=blinded,
         unblinded=unblinded,
     )

@@ -39,6 +39,8 @@ class Results:
     validation: Mapping[str, Any]
     blinded: BlindedResults
     unblinded: UnblindedResults | None
+    # the validation block without the key's findings (what :meth:`pooled` carries)
+    pooled_validation: Mapping[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -58,7 +60,10 @@ class Results:
     def pooled(self) -> Results:
         """The results as if computed without the key: no unblinded section and no key input.
         What the app saves beside an open report, for the next report's comparison."""
-        return replace(self, inputs={**self.inputs, "key": None}, unblinded=None)
+        validation = self.validation if self.pooled_validation is None else self.pooled_validation
+        return replace(
+            self, inputs={**self.inputs, "key": None}, validation=validation, unblinded=None
+        )
 
 
 def _clean(o: Any) -> Any:

@@ -29,6 +29,8 @@ class Column:
     maximum: float | None = None
     integer: bool = False
     not_blank: bool = False  # a required value in every row
+    free_text: bool = False  # written by a person: checked for treatment names (blinding.py)
+    revealing: bool = False  # its values can reveal an arm: never shown in the open report
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ EX = Sheet(
     (
         _c("SUBJID", Kind.TEXT, required=True, not_blank=True),
         _c("EXDT", Kind.DATE, required=True),
-        _c("EXDOSE", Kind.NUMBER, minimum=0),
+        _c("EXDOSE", Kind.NUMBER, minimum=0, revealing=True),
         _c("EXCOMPL", Kind.CODE, codes=YN),
     ),
     date_column="EXDT",
@@ -139,9 +141,9 @@ AE = Sheet(
     "AE",
     (
         _c("SUBJID", Kind.TEXT, required=True, not_blank=True),
-        _c("AETERM", Kind.TEXT, required=True, not_blank=True),
+        _c("AETERM", Kind.TEXT, required=True, not_blank=True, free_text=True),
         _c("AESTDT", Kind.DATE, required=True),
-        _c("AESOC", Kind.TEXT),
+        _c("AESOC", Kind.TEXT, free_text=True),
         _c("AEENDT", Kind.DATE),
         _c("AESEV", Kind.CODE, codes=("MILD", "MODERATE", "SEVERE")),
         _c("AESER", Kind.CODE, codes=YN),
@@ -159,7 +161,7 @@ DS = Sheet(
         _c("SUBJID", Kind.TEXT, required=True, not_blank=True),
         _c("DSDECOD", Kind.CODE, required=True, not_blank=True, codes=DSDECOD_CODES),
         _c("DSDT", Kind.DATE, required=True),
-        _c("DSTERM", Kind.TEXT),
+        _c("DSTERM", Kind.TEXT, free_text=True),
     ),
     unique_by=("SUBJID",),
     date_column="DSDT",

@@ -94,6 +94,10 @@ CODES: dict[str, tuple[Severity, str]] = {
         "a disposition row without its date; the subject counts as ongoing",
     ),
     "INFUSION_OFF_SCHEDULE": (Severity.WARNING, "an infusion not on the protocol's infusion day"),
+    "TREATMENT_NAME_IN_TEXT": (
+        Severity.WARNING,
+        "free text in the blinded export names a treatment; withheld from the open report",
+    ),
     "DATA_FOR_UNRANDOMIZED_SUBJECT": (
         Severity.WARNING,
         "post-randomization records for a subject never randomized",

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dmc_report.domain.blinding import TreatmentVocabulary
 from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS
 
 ASSESSMENTS = ("UDS", "VAS", "QS", "VS", "FU", "EX")
@@ -200,12 +201,34 @@ class Mapping(_Frozen):
         return {}
 
 
+class Blinding(_Frozen):
+    """What names a treatment in the data, beyond ``study.treatments`` (docs/protocol.md)."""
+
+    # further words that name a treatment: brand names, abbreviations, the drugs' classes
+    terms: tuple[str, ...] = ()
+    # contract columns whose values can reveal an arm (a dose, a kit number); their values never
+    # appear in the open report. The contract's own (EX.EXDOSE) are always included.
+    revealing_columns: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> Blinding:
+        known = {c.name for s in DATA_SHEETS for c in s.columns}
+        for col in self.revealing_columns:
+            if col.upper() not in known:
+                raise ValueError(
+                    f"blinding.revealing_columns: unknown contract column {col!r}; expected one "
+                    f"of {sorted(known)}"
+                )
+        return self
+
+
 class Protocol(_Frozen):
     study: Study
     visits: Annotated[tuple[Visit, ...], Field(min_length=1)]
     endpoints: Endpoints
     interim: Interim | None = None
     mapping: Mapping = Field(default_factory=Mapping)
+    blinding: Blinding = Field(default_factory=Blinding)
     show_pooled_outcomes: bool = True  # open report section 8 (report-contents.md)
 
     @model_validator(mode="after")
@@ -238,6 +261,17 @@ class Protocol(_Frozen):
             if v.code == code:
                 return v
         raise KeyError(code)
+
+    @property
+    def treatment_vocabulary(self) -> TreatmentVocabulary:
+        """What names a treatment, from this protocol alone (never from the key)."""
+        return TreatmentVocabulary.of(self.study.treatments, self.blinding.terms)
+
+    @property
+    def revealing_columns(self) -> frozenset[str]:
+        """Contract columns whose values the open report never shows."""
+        builtin = {c.name for s in DATA_SHEETS for c in s.columns if c.revealing}
+        return frozenset(builtin | {c.upper() for c in self.blinding.revealing_columns})
 
     @property
     def visit_codes(self) -> tuple[str, ...]:

@@ -558,7 +558,11 @@ class MainWindow(QMainWindow):
             # the tables' rows and counts are made here too, so the GUI thread only shows them
             shown = {
                 "findings": FindingsTableModel.rows_for(validation.findings),
-                "counts": {v: validation.count(_sev(v)) for v in ("error", "warning", "info")},
+                # the data's findings: the key's go to the unblinded view only
+                "counts": {
+                    v: sum(1 for f in validation.findings if f.severity is _sev(v))
+                    for v in ("error", "warning", "info")
+                },
                 "compliance": [
                     [r["VISIT"], r["randomized"], r["due"], r["in_window"], r["out_of_window"], r["missed"], r["not_yet_due"], r["not_expected"]]
                     for r in validation.compliance.to_dict("records")
@@ -736,6 +740,14 @@ class MainWindow(QMainWindow):
             v.addWidget(lv)
             if "monitoring" in self.images:
                 v.addWidget(image_label(self.images["monitoring"]))
+        key_findings = self.session.validation.key_findings if self.session.validation else ()
+        v.addWidget(QLabel(f"Randomization key findings: {len(key_findings)}"))
+        if key_findings:
+            kv = _table(
+                RowsTableModel(FindingsTableModel.HEADER, FindingsTableModel.rows_for(key_findings))
+            )
+            kv.setMinimumHeight(110)
+            v.addWidget(kv)
         self.unblinded_area.setWidget(box)
         self.unblinded_note.setText("Showing results by arm.")
 

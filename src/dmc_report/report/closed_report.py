@@ -427,7 +427,7 @@ def build_closed_report(c: ClosedReportData) -> Report:
             "Appendix",
             provenance_table(num, d, [("key", c.key_input)]),
             compliance_table(num, d),
-            findings_listing(num, d),
+            findings_listing(num, d, (*d.findings, *c.key_findings), closed=True),
         )
     )
     s = d.settings

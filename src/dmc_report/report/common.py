@@ -6,8 +6,10 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from dmc_report.domain import blinding
 from dmc_report.domain.findings import CODES, Finding
 from dmc_report.domain.previous import PreviousResults
+from dmc_report.domain.protocol import Protocol
 from dmc_report.report import fmt
 from dmc_report.report.data import OpenReportData
 from dmc_report.report.model import Figure, Section, Table, Text, TitlePage
@@ -96,15 +98,32 @@ def findings_summary(num: Numbering, d: OpenReportData) -> Table:
 MAX_LISTED_FINDINGS = 500  # beyond errors; a 20,000-subject study has ~15,000 findings
 
 
-def findings_listing(num: Numbering, d: OpenReportData) -> Table:
+def open_finding_message(f: Finding, protocol: Protocol) -> str:
+    """A finding's message as the open report prints it (:func:`blinding.open_finding_message`)."""
+    return blinding.open_finding_message(
+        f, protocol.treatment_vocabulary, protocol.revealing_columns
+    )
+
+
+def findings_listing(
+    num: Numbering,
+    d: OpenReportData,
+    findings: Sequence[Finding] | None = None,
+    *,
+    closed: bool = False,
+) -> Table:
     """Every error, then warnings and info up to a readable length; the rest are counted and
-    point to the findings workbook (``dmc-report validate --findings F.xlsx``)."""
-    ordered = sorted(d.findings, key=Finding.sort_key)
+    point to the findings workbook (``dmc-report validate --findings F.xlsx``).
+
+    The open report lists the data's findings with :func:`open_finding_message`; the closed
+    report (``closed``) lists ``findings`` (the data's and the key's) as they are."""
+    ordered = sorted(d.findings if findings is None else findings, key=Finding.sort_key)
     errors = [f for f in ordered if f.severity.value == "error"]
     others = [f for f in ordered if f.severity.value != "error"]
     shown = errors + others[:MAX_LISTED_FINDINGS]
+    message = (lambda f: f.message) if closed else (lambda f: open_finding_message(f, d.protocol))
     rows = [
-        [f.severity.value, f.code, f.sheet, f.excel_row, f.column, f.subject, f.visit, f.message]
+        [f.severity.value, f.code, f.sheet, f.excel_row, f.column, f.subject, f.visit, message(f)]
         for f in shown
     ]
     notes = []

@@ -83,3 +83,4 @@ class ClosedReportData:
     key_input: Provenance
     arms: tuple[ArmData, ...]
     arm_labels: Mapping[str, str]  # code -> label, for the blinding guard only
+    key_findings: tuple[Finding, ...] = ()  # the key's findings: closed report only

@@ -1,25 +1,50 @@
 """The blinding guard: the open report's text and metadata must not name an arm.
 
-Run on the finished PDF bytes before anything is written (report-contents.md, "Blinding rules").
+Run on the finished report before anything is written (report-contents.md, "Blinding rules"). It
+is the last line of defence: free text from the data that names a treatment was already withheld
+(:mod:`dmc_report.domain.blinding`), and the open report's builder has no arm to print. So the
+guard looks for the tool's own arm vocabulary only, where it can mean an arm, and never fires on
+ordinary words of the data ("Group B streptococcal infection", "Pain in arm"):
+
+- the key's arm labels and their significant words, anywhere on the pages, in the figures and the
+  metadata, except inside the protocol's own texts that may name the treatments (the study title,
+  the design sentence), removed whole;
+- an arm code in an arm-like context ("Arm A", "Group B", "Treatment 2", "randomized to A") in the
+  text the tool generated (titles, headings, labels, notes, figure texts), each string on its own,
+  never in a value taken from the data.
+
+A hit is unusable input (exit 2): nothing is written, and the message names the page and text.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from dmc_report.domain.blinding import arm_vocabulary
+from dmc_report.domain.errors import Location, UnusableInputError
 
-class BlindingLeakError(Exception):
-    """The open report would reveal an arm; nothing was written."""
+
+class BlindingLeakError(UnusableInputError):
+    """The open report would reveal an arm; nothing was written (exit 2).
+
+    ``found`` is the text that matched (for locating it in the data); it does not cross a
+    process boundary, so it is used where the error is raised.
+    """
+
+    def __init__(self, message: str, location: Location | None = None, found: str = "") -> None:
+        super().__init__(message, location)
+        self.found = found
 
 
 @dataclass(frozen=True)
 class Leak:
-    page: int | None  # None: metadata
+    page: int | None  # None: metadata, or a text not found on a page
     what: str
     context: str
+    found: str = ""  # the text that matched, as written
 
 
 _ARM_WORDS = r"(?i:arm|group|treatment|trt|randomi[sz]ed\s+to|allocated\s+to)"
@@ -29,22 +54,35 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _context(text: str, m: re.Match[str]) -> str:
+    return text[max(0, m.start() - 40) : m.end() + 40]
+
+
 def scan_pdf(
     pdf: bytes,
     arm_labels: Mapping[str, str] | None,
     *,
-    allowed_phrases: Sequence[str] = (),
-    extra_texts: Sequence[str] = (),
+    protocol_texts: Sequence[str] = (),
+    generated_texts: Iterable[str] = (),
     metadata_pdf: bytes | None = None,
 ) -> list[Leak]:
-    """Every place the PDF names an arm label (whole phrase, any case) or an arm code in an
-    arm-like context ("Arm A", "Group B", "Treatment 2", "randomized to A"); a label is joined to
-    its number by a comma or "n (%)" in the reports, so "end of treatment, n (%) 7" is no hit.
+    """Every place the report names an arm (see the module's rules).
 
-    ``allowed_phrases`` (the protocol's design text, which may name the treatments) are removed
-    from each page's text before the scan: naming the study's treatments is not a leak, splitting
-    a number by them is. ``extra_texts`` (the figures' texts) and the metadata of
-    ``metadata_pdf`` (default ``pdf``) are scanned too. Without a key, a code is any capital.
+    Parameters
+    ----------
+    pdf
+        The laid-out pages (their text is extracted).
+    arm_labels
+        The key's code -> label when a key is loaded; without one, only codes in context are
+        looked for, and a code is any capital letter.
+    protocol_texts
+        The protocol's own texts that may name the treatments (title, design); each is removed
+        whole from the page text before the label scan (a phrase elsewhere is still a hit).
+    generated_texts
+        The texts the tool generated (the report model's strings that are not values from the
+        data, and the figures' texts), scanned one by one for codes in an arm-like context.
+    metadata_pdf
+        The PDF whose metadata is scanned (default ``pdf``).
     """
     from pypdf import PdfReader
 
@@ -54,30 +92,28 @@ def scan_pdf(
     ]
     meta = dict(PdfReader(io.BytesIO(metadata_pdf or pdf)).metadata or {})
     pages.append((None, _norm(" ".join(str(v) for v in meta.values()))))
-    if extra_texts:
-        pages.append((None, _norm(" | ".join(extra_texts))))
-    allowed = [_norm(a) for a in allowed_phrases if a.strip()]
-    labels = sorted(set((arm_labels or {}).values()), key=len, reverse=True)
+    generated = [_norm(t) for t in generated_texts if t and t.strip()]
+    leaks: list[Leak] = []
+    if arm_labels:
+        vocabulary = arm_vocabulary(arm_labels.values())
+        allowed = sorted({_norm(t) for t in protocol_texts if t.strip()}, key=len, reverse=True)
+        for page, text in [*pages, (None, " | ".join(generated))]:
+            for phrase in allowed:
+                text = text.replace(phrase, " ")
+            pattern = vocabulary.pattern
+            for m in pattern.finditer(text) if pattern else ():
+                leaks.append(
+                    Leak(page, f"arm label word {m.group(0)!r}", _context(text, m), m.group(0))
+                )
     codes = sorted(set((arm_labels or {}).keys()), key=len, reverse=True)
     # codes match case-sensitively ("Arm A", not "arm a"); without a key, any capital letter
     code_re = "|".join(re.escape(c) for c in codes) if codes else r"[A-Z]"
     context = re.compile(rf"\b{_ARM_WORDS}\s*[:#\-]?\s*(?:{code_re})\b")
-    leaks: list[Leak] = []
-    for page, text in pages:
-        for phrase in allowed:
-            text = text.replace(phrase, " ")
-        for label in labels:
-            for m in re.finditer(rf"(?<!\w){re.escape(_norm(label))}(?!\w)", text, re.IGNORECASE):
-                leaks.append(
-                    Leak(page, f"arm label {label!r}", text[max(0, m.start() - 40) : m.end() + 40])
-                )
+    for text in generated:
         for m in context.finditer(text):
+            page = next((pg for pg, t in pages if pg is not None and text in t), None)
             leaks.append(
-                Leak(
-                    page,
-                    f"arm code in context {m.group(0)!r}",
-                    text[max(0, m.start() - 40) : m.end() + 40],
-                )
+                Leak(page, f"arm code in context {m.group(0)!r}", _context(text, m), m.group(0))
             )
     return leaks
 
@@ -86,16 +122,16 @@ def assert_blinded(
     pdf: bytes,
     arm_labels: Mapping[str, str] | None,
     *,
-    allowed_phrases: Sequence[str] = (),
-    extra_texts: Sequence[str] = (),
+    protocol_texts: Sequence[str] = (),
+    generated_texts: Iterable[str] = (),
     metadata_pdf: bytes | None = None,
 ) -> None:
     """Raise :class:`BlindingLeakError` if the report names an arm anywhere it was scanned."""
     leaks = scan_pdf(
         pdf,
         arm_labels,
-        allowed_phrases=allowed_phrases,
-        extra_texts=extra_texts,
+        protocol_texts=protocol_texts,
+        generated_texts=generated_texts,
         metadata_pdf=metadata_pdf,
     )
     if leaks:
@@ -103,5 +139,9 @@ def assert_blinded(
         where = f"page {first.page}" if first.page else "the metadata or a figure"
         raise BlindingLeakError(
             f"the open report would reveal an arm ({first.what} on {where}: ...{first.context}...); "
-            f"{len(leaks)} hit(s) in all. Nothing was written."
+            f"{len(leaks)} hit(s) in all. Nothing was written. If the text comes from the data, "
+            "add the word to the protocol's [blinding] terms so that the open report withholds "
+            "it (docs/reports.md, 'When the blinding scan stops a report').",
+            Location(),
+            found=first.found,
         )

@@ -89,6 +89,23 @@ class Report:
     def figures(self) -> list[Figure]:
         return [b for s in _walk(self.sections) for b in s.blocks if isinstance(b, Figure)]
 
+    def texts(self) -> list[str]:
+        """Every string the report prints, each as one item (a table cell, a title, a note)."""
+        tp = self.title_page
+        out = [self.header, tp.heading, tp.study_title, tp.study_id, tp.notice]
+        out += [x for line in tp.lines for x in line]
+        for s in _walk(self.sections):
+            out.append(s.title)
+            for b in s.blocks:
+                if isinstance(b, Text):
+                    out.append(b.text)
+                elif isinstance(b, Table):
+                    out += [b.title, b.population, *b.footnotes]
+                    out += [c for row in (*b.header, *b.rows) for c in row if isinstance(c, str)]
+                elif isinstance(b, Figure):
+                    out += [b.title, b.population, *b.footnotes]
+        return out
+
 
 def _walk(sections: list[Section]) -> list[Section]:
     out: list[Section] = []

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from dmc_report.domain.blinding import WITHHELD_TEXT
 from dmc_report.report import figures as fg
 from dmc_report.report import fmt
 from dmc_report.report.common import (
@@ -62,6 +63,7 @@ def build_open_report(d: OpenReportData) -> Report:
             ["Dropouts before the end of treatment, n (%)", fmt.n_pct(dr["dropouts"], n)],
             ["Subjects with a serious AE", fmt.n_pct(b["safety"]["subjects_with_sae"], n)],
             ["Validation findings (errors / warnings / info)", _finding_counts(d)],
+            *_withheld_row(d),
         ],
         col_widths=[3, 2],
         align=["L", "R"],
@@ -428,6 +430,12 @@ def _changes(num: Numbering, d: OpenReportData, population: str) -> list[Any]:
             footnotes=footnotes,
         )
     ]
+
+
+def _withheld_row(d: OpenReportData) -> list[list[Any]]:
+    """How many texts of the data this report withholds because they name a treatment."""
+    n = sum(1 for f in d.findings if f.code == "TREATMENT_NAME_IN_TEXT")
+    return [[f"Texts withheld: they name a treatment ({WITHHELD_TEXT})", n]] if n else []
 
 
 def _finding_counts(d: OpenReportData) -> str:

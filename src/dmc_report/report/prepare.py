@@ -9,6 +9,7 @@ import pandas as pd
 
 from dmc_report.analysis.derive import MISSING, NEG, NOTDUE, NOTEXP, POS, Derived, derive
 from dmc_report.analysis.results import Results
+from dmc_report.domain.findings import Finding
 from dmc_report.domain.previous import PreviousResults
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.study import DataSet, Provenance, RandomizationKey
@@ -90,6 +91,7 @@ def closed_report_data(
     derived: Derived,
     results: Results,
     key: RandomizationKey,
+    key_findings: tuple[Finding, ...] = (),
 ) -> ClosedReportData:
     if results.unblinded is None:
         raise ValueError("the closed report needs unblinded results (a key)")
@@ -116,4 +118,5 @@ def closed_report_data(
         key_input=key.provenance,
         arms=tuple(arms),
         arm_labels={a.code: a.label for a in key.arms},
+        key_findings=key_findings,
     )

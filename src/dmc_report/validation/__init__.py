@@ -11,25 +11,42 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dmc_report.domain.blinding import open_finding_message
 from dmc_report.domain.contract import DATA_SHEETS
 from dmc_report.domain.findings import Finding, Severity
 from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.study import DataSet, RandomizationKey
-from dmc_report.validation.checks import cross_sheet_checks, key_checks, schedule_findings
+from dmc_report.validation.checks import (
+    cross_sheet_checks,
+    key_checks,
+    schedule_findings,
+    treatment_text_checks,
+)
 from dmc_report.validation.schedule import Schedule, build_schedule, compliance
 from dmc_report.validation.schema import check_sheet
 
 
 @dataclass(frozen=True)
 class ValidationResult:
+    """Findings in the data (the same with and without the key: what pooled views show) and,
+    apart, findings in the randomization key (closed report and unblinded views only)."""
+
     findings: tuple[Finding, ...]
     schedule: Schedule
     compliance: pd.DataFrame  # per visit
     compliance_by_site: pd.DataFrame  # per site and visit
+    key_findings: tuple[Finding, ...] = ()
+
+    @property
+    def all_findings(self) -> tuple[Finding, ...]:
+        """Data and key findings together, in one order (the statistician's full list)."""
+        if not self.key_findings:
+            return self.findings
+        return tuple(sorted((*self.findings, *self.key_findings), key=Finding.sort_key))
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity)
+        return sum(1 for f in self.all_findings if f.severity is severity)
 
     @property
     def errors(self) -> int:
@@ -37,15 +54,24 @@ class ValidationResult:
 
     @property
     def by_code(self) -> Counter[tuple[str, str]]:
-        return Counter((f.severity.value, f.code) for f in self.findings)
+        return Counter((f.severity.value, f.code) for f in self.all_findings)
 
-    def as_json(self) -> dict[str, object]:
-        """The results JSON's ``validation`` block (data contract section 3)."""
+    def as_json(self, *, pooled_for: Protocol | None = None) -> dict[str, object]:
+        """The results JSON's ``validation`` block (data contract section 3). ``pooled_for`` a
+        protocol: the block of the pooled results, which go where the open report goes: the
+        data's findings alone (identical with and without the key), each message as the open
+        report prints it (:func:`~dmc_report.domain.blinding.open_finding_message`)."""
+        findings = self.all_findings if pooled_for is None else self.findings
+        items = [f.as_json() for f in findings]
+        if pooled_for is not None:
+            vocabulary, revealing = pooled_for.treatment_vocabulary, pooled_for.revealing_columns
+            for item, f in zip(items, findings, strict=True):
+                item["message"] = open_finding_message(f, vocabulary, revealing)
         return {
-            "errors": self.count(Severity.ERROR),
-            "warnings": self.count(Severity.WARNING),
-            "info": self.count(Severity.INFO),
-            "findings": [f.as_json() for f in self.findings],
+            "errors": sum(1 for f in findings if f.severity is Severity.ERROR),
+            "warnings": sum(1 for f in findings if f.severity is Severity.WARNING),
+            "info": sum(1 for f in findings if f.severity is Severity.INFO),
+            "findings": items,
         }
 
 
@@ -68,14 +94,18 @@ def validate(
     checkpoint(progress, 0.75, "Checking dates and visits")
     findings += cross_sheet_checks(data, protocol, schedule)
     findings += schedule_findings(data, protocol, schedule)
+    findings += treatment_text_checks(data, protocol)
+    key_findings: list[Finding] = []
     if key is not None:
         checkpoint(progress, 0.9, "Checking the randomization key")
-        findings += key_checks(data, key, schedule)
+        key_findings = key_checks(data, key, schedule)
     findings.sort(key=Finding.sort_key)
+    key_findings.sort(key=Finding.sort_key)
     progress.update(1.0, "Validation done")
     return ValidationResult(
         findings=tuple(findings),
         schedule=schedule,
         compliance=compliance(schedule),
         compliance_by_site=compliance(schedule, by_site=True),
+        key_findings=tuple(key_findings),
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from dmc_report.domain.blinding import WITHHELD_TEXT
 from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS
 from dmc_report.domain.findings import Finding, finding
 from dmc_report.domain.protocol import Protocol, Visit
@@ -47,6 +48,33 @@ def _after_cutoff(t: SheetTable, col: str, c: pd.Timestamp, file: str, what: str
             file=file, sheet=t.source_name, row=first, column=col,
         )
     ]  # fmt: skip
+
+
+def treatment_text_checks(data: DataSet, protocol: Protocol) -> list[Finding]:
+    """Free text that names a treatment (the protocol's vocabulary, never the key's): one
+    finding per cell, which does not quote the text; the open report withholds it."""
+    vocabulary = protocol.treatment_vocabulary
+    if not vocabulary:
+        return []
+    out: list[Finding] = []
+    for spec in DATA_SHEETS:
+        if spec.name not in data:
+            continue
+        table = data[spec.name]
+        for col in spec.columns:
+            if not col.free_text or col.name not in table.frame:
+                continue
+            values = table.frame[col.name]
+            texts = values.dropna().astype(str).unique()
+            naming = {t for t in texts if vocabulary.names_treatment(t)}
+            if naming:
+                out += flagged(
+                    table, isin(values, sorted(naming)), "TREATMENT_NAME_IN_TEXT", col.name,
+                    f"the {col.name} text names a treatment; the open report shows "
+                    f"'{WITHHELD_TEXT}' in its place",
+                    file=data.provenance.file, visit_column="VISIT",
+                )  # fmt: skip
+    return out
 
 
 def cross_sheet_checks(data: DataSet, protocol: Protocol, schedule: Schedule) -> list[Finding]:
