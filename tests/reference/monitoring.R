@@ -3,6 +3,7 @@
 # for dmc-report's tests (tests/unit/test_monitoring.py).
 #
 #   Rscript tests/reference/monitoring.R     # writes tests/fixtures/monitoring/expected.json
+#                                            # and tests/fixtures/monitoring/small-fractions.json
 suppressPackageStartupMessages({library(rpact); library(jsonlite)})
 
 designs <- list(
@@ -38,7 +39,42 @@ cps <- list(
 cps <- lapply(cps, function(x) c(x, list(cp = cp(x$z, x$t, x$c, x$theta))))
 res <- list(rpact = as.character(packageVersion("rpact")), R = R.version.string,
             designs = out, conditional_power = cps)
-file <- file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))),
-                  "..", "fixtures", "monitoring", "expected.json")
+fixtures <- file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))),
+                      "..", "fixtures", "monitoring")
+file <- file.path(fixtures, "expected.json")
 write(toJSON(res, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), file)
+cat("wrote", file, "\n")
+
+# Early looks at small information fractions (an interim look with 1-7 of 60 evaluable subjects).
+# rpact reports a critical value of 7.5 or more as Inf (written here as null); its alpha spent
+# at such a look is rounded to about 1e-15. The later looks are compared to 1e-6.
+small <- list(
+  list(name = "OF 1/60",                     type = "asOF",  rates = c(1/60, 1)),
+  list(name = "OF 2/60",                     type = "asOF",  rates = c(2/60, 1)),
+  list(name = "OF 7/60",                     type = "asOF",  rates = c(7/60, 1)),
+  list(name = "OF 1/60 then 0.5",            type = "asOF",  rates = c(1/60, 0.5, 1)),
+  list(name = "OF 1/60 then 2/60",           type = "asOF",  rates = c(1/60, 2/60, 1)),
+  list(name = "OF 0.08 then 0.5",            type = "asOF",  rates = c(0.08, 0.5, 1)),
+  list(name = "OF 0.1 then 0.5",             type = "asOF",  rates = c(0.1, 0.5, 1)),
+  list(name = "OF 0.12 then 0.4667",         type = "asOF",  rates = c(0.12, 0.4667, 1)),
+  list(name = "OF 0.003 (nothing to spend)", type = "asOF",  rates = c(0.003, 1)),
+  list(name = "OF 0.001 then 0.5",           type = "asOF",  rates = c(0.001, 0.5, 1)),
+  list(name = "Pocock 0.01",                 type = "asP",   rates = c(0.01, 1)),
+  list(name = "Pocock 1/60 then 0.5",        type = "asP",   rates = c(1/60, 0.5, 1)),
+  list(name = "HSD gamma -4, 0.01 then 0.5", type = "asHSD", rates = c(0.01, 0.5, 1), gamma = -4),
+  list(name = "HSD gamma 1, 0.005",          type = "asHSD", rates = c(0.005, 1), gamma = 1)
+)
+finite <- function(x) ifelse(is.finite(x), x, NA)
+out_small <- lapply(small, function(d) {
+  args <- list(kMax = length(d$rates), alpha = 0.05, sided = 2, typeOfDesign = d$type,
+               informationRates = d$rates)
+  if (!is.null(d$gamma)) args$gammaA <- d$gamma
+  g <- do.call(getDesignGroupSequential, args)
+  list(name = d$name, type = d$type, gamma = if (is.null(d$gamma)) NULL else d$gamma,
+       rates = d$rates, critical = finite(g$criticalValues), alpha_spent = g$alphaSpent)
+})
+file <- file.path(fixtures, "small-fractions.json")
+write(toJSON(list(rpact = as.character(packageVersion("rpact")), R = R.version.string,
+                  designs = out_small),
+             auto_unbox = TRUE, digits = NA, null = "null", na = "null", pretty = TRUE), file)
 cat("wrote", file, "\n")

@@ -26,9 +26,13 @@ from typing import Any
 
 import numpy as np
 
-from dmc_report.domain.protocol import Interim, Spending
+from dmc_report.domain.protocol import Interim, PreviousLook, Spending
 
 GRID = 801  # Simpson points across each continuation region (odd); 2e-7 of rpact at 401 already
+# The continuation region is integrated over at most this many SDs of the score either side: at a
+# tiny information fraction the O'Brien-Fleming-type boundary is huge (Z 17 at 1.7%), and the
+# density beyond 12 SD (< 1e-32) would only thin the grid where the mass is.
+GRID_SD = 12.0
 
 
 def spent(t: float, alpha: float, spending: Spending, gamma: float | None, sided: int) -> float:
@@ -40,8 +44,10 @@ def spent(t: float, alpha: float, spending: Spending, gamma: float | None, sided
         return 0.0
     if spending is Spending.OBF:
         # Lan-DeMets O'Brien-Fleming type, per side alpha/sided
+        # the upper tail (sf), not 1 - cdf: at a small fraction the spent alpha is far below
+        # float precision of 1 (3e-67 at t = 1/60); it reaches 0 only below t ~ 0.0034
         side = alpha / sided
-        return float(sided * 2 * (1 - norm.cdf(norm.ppf(1 - side / 2) / math.sqrt(t))))
+        return float(sided * 2 * norm.sf(norm.isf(side / 2) / math.sqrt(t)))
     if spending is Spending.POCOCK:
         return float(alpha * math.log(1 + (math.e - 1) * t))
     g = gamma if gamma is not None else 0.0
@@ -65,7 +71,12 @@ def boundaries(
     gamma: float | None = None,
     sided: int = 2,
 ) -> list[dict[str, Any]]:
-    """Critical Z values at the given information fractions (increasing, last = 1)."""
+    """Critical Z values at the given information fractions (increasing, last = 1).
+
+    A fraction so small that the spending function spends no alpha within float precision (an
+    O'Brien-Fleming-type look below t ~ 0.0034 at alpha 0.05) gets no boundary: ``z_upper``,
+    ``z_lower`` and ``nominal_p`` are None and ``note`` says why. rpact reports any critical value
+    of 7.5 or more as infinite; these are computed (17.4 at t = 1/60 for alpha 0.05)."""
     from scipy.optimize import brentq
     from scipy.stats import norm
 
@@ -74,19 +85,24 @@ def boundaries(
     grid: tuple[np.ndarray, np.ndarray] | None = None  # continuation grid on the score scale
     density: np.ndarray | None = None
     prev_cum = 0.0
-    for k, t in enumerate(info):
+    prev_t = 0.0  # information at the last look with a boundary
+    for t in info:
         cum = spent(float(t), alpha, spending, gamma, sided)
         target = cum - prev_cum
-        if k == 0:
-            c = float(norm.ppf(1 - target / sided))
+        if target <= 0:  # no alpha to spend here within float precision: a look without boundary
+            out.append(_no_boundary(float(t), cum))
+            continue
+        if grid is None:
+            c = float(norm.isf(target / sided))  # isf: finite for any target > 0
             sd = math.sqrt(t)
-            x, w = _simpson(-c * sd, c * sd)
+            half = min(c, GRID_SD) * sd
+            x, w = _simpson(-half, half)
             density = norm.pdf(x, scale=sd)
             grid = (x, w)
         else:
-            assert grid is not None and density is not None
+            assert density is not None
             x0, w0 = grid
-            dt = t - info[k - 1]
+            dt = t - prev_t
             sdd = math.sqrt(dt)
             sd = math.sqrt(t)
             mass = density * w0
@@ -107,7 +123,8 @@ def boundaries(
                     lambda c, goal=target: exit_prob(c) - goal, 0.0, 40.0, xtol=1e-13, rtol=1e-14
                 )
             )
-            x, w = _simpson(-c * sd, c * sd)
+            half = min(c, GRID_SD) * sd
+            x, w = _simpson(-half, half)
             # density of the score at look k, given continuation at every earlier look
             kernel = norm.pdf((x[:, None] - x0[None, :]) / sdd) / sdd
             density = kernel @ mass
@@ -123,7 +140,22 @@ def boundaries(
             }
         )
         prev_cum = cum
+        prev_t = float(t)
     return out
+
+
+def _no_boundary(t: float, cum: float) -> dict[str, Any]:
+    """A look at which the spending function spends nothing representable: no boundary (an
+    infinite critical value), so it leaves the later looks as if it had not been taken."""
+    return {
+        "information": t,
+        "z_upper": None,
+        "z_lower": None,
+        "alpha_spent_cumulative": cum,
+        "alpha_spent_incremental": 0.0,
+        "nominal_p": None,
+        "note": f"information fraction {t:.4f}: below the first computable look; no boundary",
+    }
 
 
 def conditional_power(z: float, t: float, c_final: float, theta: float) -> float:
@@ -150,19 +182,27 @@ def two_proportion_z(k_e: int, n_e: int, k_c: int, n_c: int) -> float | None:
 class LookPlan:
     rates: list[float]
     current: int  # index of the current look
+    # earlier looks (dated before the cutoff) at a fraction the current one does not exceed:
+    # not part of the sequence, and said so in the monitoring block's notes
+    dropped: tuple[PreviousLook, ...] = ()
 
 
 def look_rates(plan: Interim, fraction: float, cutoff: dt.date | None = None) -> LookPlan:
     """Previous looks (dated before the cutoff) at their recorded fractions, the current look,
-    then the final look at 1."""
-    previous = sorted(
-        p.information_fraction
-        for p in plan.previous_looks
-        if p.information_fraction < fraction and (cutoff is None or p.date < cutoff)
+    then the final look at 1. A previous look at a fraction at or above the current one (fewer
+    evaluable subjects with a known arm now than then) cannot precede it: it is left out and
+    returned in ``dropped``."""
+    before = [p for p in plan.previous_looks if cutoff is None or p.date < cutoff]
+    previous = sorted(p.information_fraction for p in before if p.information_fraction < fraction)
+    dropped = tuple(
+        sorted(
+            (p for p in before if p.information_fraction >= fraction),
+            key=lambda p: (p.date, p.information_fraction),
+        )
     )
     if fraction >= 1:
-        return LookPlan([*previous, 1.0], len(previous))
-    return LookPlan([*previous, fraction, 1.0], len(previous))
+        return LookPlan([*previous, 1.0], len(previous), dropped)
+    return LookPlan([*previous, fraction, 1.0], len(previous), dropped)
 
 
 def monitoring(
@@ -191,6 +231,12 @@ def monitoring(
     if looks is None:
         out["note"] = "no evaluable subjects yet"
         return out
+    notes: list[str] = [
+        f"the earlier look of {p.date.isoformat()} at information fraction "
+        f"{p.information_fraction:.3f} is left out: the current fraction ({fraction:.3f}) is not "
+        "above it (fewer evaluable subjects with a known arm than then)"
+        for p in looks.dropped
+    ]
     bounds = boundaries(looks.rates, plan.alpha, plan.spending, plan.gamma, plan.sided)
     for i, b in enumerate(bounds):
         b["kind"] = (
@@ -202,18 +248,31 @@ def monitoring(
     for b in bounds:
         if b["kind"] == "previous":
             b["observed_z"] = recorded.get(b["information"])
-    out["looks"] = bounds
-    out["current_look"] = looks.current + 1
+    # a look without a boundary (no alpha to spend at its fraction) is no look: it is named in
+    # the notes and left out of the list, which keeps only looks with finite critical values
+    notes += [f"{b['kind']} look: {b.pop('note')}" for b in bounds if b["z_upper"] is None]
+    kept = [b for b in bounds if b["z_upper"] is not None]
+    cur = bounds[looks.current]
+    out["looks"] = kept
+    out["current_look"] = next((i + 1 for i, b in enumerate(kept) if b is cur), None)
+    if notes:
+        out["notes"] = notes
     if z is None:
         out["note"] = "the observed statistic is not estimable (no variability)"
         return out
-    cur = bounds[looks.current]
-    if z >= cur["z_upper"]:
+    if out["current_look"] is None:
+        out["note"] = (
+            f"information fraction {fraction:.4f}: below the first computable look; "
+            "no boundary at this look"
+        )
+    elif z >= cur["z_upper"]:
         out["crossed"] = "efficacy"
     elif cur["z_lower"] is not None and z <= cur["z_lower"]:
         out["crossed"] = "harm"
     t = min(fraction, 1.0)
     c_final = bounds[-1]["z_upper"]
+    if c_final is None:  # nothing left to spend at the end (an earlier look spent it all)
+        return out
     design = None
     if plan.assumed_experimental is not None and plan.assumed_control is not None:
         half = plan.planned_information / 2

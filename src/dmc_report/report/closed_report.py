@@ -485,7 +485,7 @@ def _consort(
 
 def monitoring_sentence(m: Mapping[str, Any] | None) -> str:
     """The plain-language statement of where the primary comparison stands."""
-    if not m or m.get("observed_z") is None or not m.get("looks"):
+    if not m or m.get("observed_z") is None or not m.get("looks") or not m.get("current_look"):
         return "Interim monitoring: " + (
             (m or {}).get("note") or "no monitoring plan or no data for it."
         )
@@ -560,7 +560,8 @@ def _monitoring_blocks(num: Numbering, u: Mapping[str, Any], pop: str) -> list[A
             col_widths=[0.5, 0.8, 0.9, 0.8, 0.8, 0.9, 0.9, 1.0, 0.9, 0.8],
             align=["R", "L", "R", "R", "R", "R", "R", "R", "R", "L"],
             footnotes=[
-                "Critical values by recursive numerical integration (Armitage, McPherson and Rowe); they agree with rpact."
+                "Critical values by recursive numerical integration (Armitage, McPherson and Rowe); they agree with rpact.",
+                *[f"{note[:1].upper()}{note[1:]}." for note in m.get("notes", [])],
             ],
         ),
         num.table(

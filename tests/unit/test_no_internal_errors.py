@@ -1,0 +1,142 @@
+"""Data that once ended in exit 3 ("internal error"): early interim looks, long text in the data,
+a key that misses a randomized subject, a key with many arms. Each must render or end in exit 2."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dmc_report.analysis.monitoring import boundaries, monitoring
+from dmc_report.demo.writer import DemoFiles
+from dmc_report.domain.protocol import Interim, PreviousLook, Spending
+from dmc_report.pipeline import load_study, render_report_bytes, run_analysis, run_validation
+from dmc_report.report.data import ReportSettings
+
+SMALL = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "monitoring" / "small-fractions.json").read_text()
+)
+SPENDING = {"asOF": Spending.OBF, "asP": Spending.POCOCK, "asHSD": Spending.HSD}
+CLOSED_PASSWORD = "closed-report-password"
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * abs(b) + 1e-9
+
+
+def closed_text(pdf: bytes, password: str = CLOSED_PASSWORD) -> str:
+    import pikepdf
+    from pypdf import PdfReader
+
+    plain = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf), password=password) as doc:
+        doc.save(plain)
+    return "\n".join(p.extract_text() or "" for p in PdfReader(plain).pages)
+
+
+# --- early interim looks ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("design", SMALL["designs"], ids=[d["name"] for d in SMALL["designs"]])
+def test_boundaries_at_small_fractions_equal_rpact(design: dict[str, Any]) -> None:
+    """rpact reports a critical value of 7.5 or more as Inf (null in the fixture): ours is then
+    finite and at least 7.5, or None where no alpha is spendable; every other look agrees."""
+    got = boundaries(design["rates"], 0.05, SPENDING[design["type"]], design.get("gamma"), 2)
+    assert len(got) == len(design["critical"])
+    for look, c in zip(got, design["critical"], strict=True):
+        if c is None:
+            assert look["z_upper"] is None or (7.5 <= look["z_upper"] < 40)
+            assert look["z_upper"] is not None or "no boundary" in look["note"]
+        else:
+            assert close(look["z_upper"], c), (look["z_upper"], c)
+            assert close(-look["z_lower"], c)
+    assert close(got[-1]["alpha_spent_cumulative"], 0.05)
+
+
+def test_a_fraction_with_nothing_to_spend_is_a_note() -> None:
+    plan = Interim(planned_information=1000)
+    m = monitoring(plan, 1, 2, 0, 1, dt.date(2021, 1, 1))  # fraction 0.003
+    assert m["current_look"] is None and m["crossed"] is None
+    assert "below the first computable look" in m["note"]
+    assert any("0.0030" in n for n in m["notes"])
+    assert [lk["kind"] for lk in m["looks"]] == ["final"]
+    assert all(math.isfinite(lk["z_upper"]) for lk in m["looks"])
+
+
+def test_an_earlier_look_above_the_current_fraction_is_noted() -> None:
+    plan = Interim(
+        planned_information=60,
+        previous_looks=(
+            PreviousLook(date=dt.date(2020, 1, 1), information_fraction=0.2),
+            PreviousLook(date=dt.date(2020, 6, 1), information_fraction=0.5, observed_z=1.1),
+        ),
+    )
+    m = monitoring(plan, 8, 9, 4, 9, dt.date(2021, 1, 1))  # fraction 0.3, below the 0.5 look
+    assert [lk["information"] for lk in m["looks"]] == [0.2, 0.3, 1.0]
+    (note,) = m["notes"]
+    assert "2020-06-01" in note and "0.500" in note and "0.300" in note
+    assert "notes" not in monitoring(plan, 8, 18, 4, 18, dt.date(2021, 1, 1))  # fraction 0.6
+
+
+def _finite_or_noted(m: dict[str, Any]) -> None:
+    def numbers(o: Any) -> list[float]:
+        if isinstance(o, dict):
+            return [x for v in o.values() for x in numbers(v)]
+        if isinstance(o, list):
+            return [x for v in o for x in numbers(v)]
+        return [o] if isinstance(o, float) else []
+
+    assert all(math.isfinite(x) for x in numbers(m))
+    for lk in m["looks"]:
+        assert lk["z_upper"] is not None
+    if m["observed_z"] is None or m["current_look"] is None:
+        assert m.get("note")
+
+
+@pytest.mark.parametrize(
+    "cutoff", ["2012-08-01", "2012-11-01", "2012-12-15", "2013-02-01", "2013-06-01", "2013-12-01"]
+)
+def test_early_interim_looks_render(demo: DemoFiles, cutoff: str) -> None:
+    loaded = load_study(
+        demo.protocol,
+        demo.data,
+        key=demo.key,
+        key_password=demo.key_password_file.read_text().strip(),
+        cutoff=dt.date.fromisoformat(cutoff),
+    )
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    m = json.loads(results.to_json())["unblinded"]["monitoring"]
+    _finite_or_noted(m)
+    rendered = render_report_bytes(
+        loaded,
+        validation,
+        results,
+        ReportSettings(report_date=loaded.cutoff),
+        closed=True,
+        closed_password=CLOSED_PASSWORD,
+    )
+    assert rendered.closed is not None
+    assert "Interim monitoring" in closed_text(rendered.closed)
+
+
+def test_early_look_from_the_command_line(demo: DemoFiles, tmp_path: Path) -> None:
+    from dmc_report.cli import EXIT_INTERNAL, main
+
+    (tmp_path / "pw.txt").write_text(CLOSED_PASSWORD)
+    code = main(
+        [
+            "report", "--protocol", str(demo.protocol), "--data", str(demo.data),
+            "--key", str(demo.key), "--key-password-file", str(demo.key_password_file),
+            "--cutoff", "2012-11-01", "--open", str(tmp_path / "open.pdf"),
+            "--closed", str(tmp_path / "closed.pdf"),
+            "--closed-password-file", str(tmp_path / "pw.txt"),
+        ]
+    )  # fmt: skip
+    assert code != EXIT_INTERNAL
+    assert (tmp_path / "closed.pdf").exists()
