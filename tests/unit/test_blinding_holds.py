@@ -112,7 +112,7 @@ def test_the_open_report_withholds_it_and_the_closed_report_shows_it(
     for term in (DRUG_TERM, LABEL_TERM, CONTROL_TERM):
         assert term not in open_text
     assert WITHHELD_TEXT in " ".join(open_text.split())
-    assert "Texts withheld" in open_text  # the synopsis counts them
+    assert "Free-text entries withheld" in open_text  # the synopsis counts them
     assert rendered.closed is not None
     closed_text = " ".join(_text(rendered.closed, DEMO_PASSWORD).split())
     assert DRUG_TERM in closed_text

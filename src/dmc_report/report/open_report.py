@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from dmc_report.domain.blinding import WITHHELD_TEXT
 from dmc_report.report import figures as fg
 from dmc_report.report import fmt
 from dmc_report.report.common import (
@@ -435,7 +434,7 @@ def _changes(num: Numbering, d: OpenReportData, population: str) -> list[Any]:
 def _withheld_row(d: OpenReportData) -> list[list[Any]]:
     """How many texts of the data this report withholds because they name a treatment."""
     n = sum(1 for f in d.findings if f.code == "TREATMENT_NAME_IN_TEXT")
-    return [[f"Texts withheld: they name a treatment ({WITHHELD_TEXT})", n]] if n else []
+    return [["Free-text entries withheld: they name a treatment", n]] if n else []
 
 
 def _finding_counts(d: OpenReportData) -> str:
