@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +141,68 @@ def test_early_look_from_the_command_line(demo: DemoFiles, tmp_path: Path) -> No
     )  # fmt: skip
     assert code != EXIT_INTERNAL
     assert (tmp_path / "closed.pdf").exists()
+
+
+# --- a key that misses a randomized subject ---------------------------------------------------
+
+
+def demo_key_workbook(demo: DemoFiles) -> Any:
+    """The demo key, decrypted, as an openpyxl workbook."""
+    import msoffcrypto
+    import openpyxl
+
+    plain = io.BytesIO()
+    with demo.key.open("rb") as fh:
+        office = msoffcrypto.OfficeFile(fh)
+        office.load_key(password=demo.key_password_file.read_text().strip())
+        office.decrypt(plain)
+    plain.seek(0)
+    return openpyxl.load_workbook(plain)
+
+
+def render_closed(demo: DemoFiles, key: Path) -> tuple[dict[str, Any], str]:
+    loaded = load_study(demo.protocol, demo.data, key=key)
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    rendered = render_report_bytes(
+        loaded,
+        validation,
+        results,
+        ReportSettings(report_date=loaded.cutoff),
+        closed=True,
+        closed_password=CLOSED_PASSWORD,
+    )
+    assert rendered.closed is not None
+    return json.loads(results.to_json()), closed_text(rendered.closed)
+
+
+def test_a_subject_missing_from_the_key_does_not_agree(demo: DemoFiles, tmp_path: Path) -> None:
+    wb = demo_key_workbook(demo)
+    rand = wb["RAND"]
+    dropped = rand.cell(2, 1).value
+    rand.delete_rows(2)
+    wb.save(tmp_path / "key.xlsx")
+    results, text = render_closed(demo, tmp_path / "key.xlsx")
+    n = results["blinded"]["enrollment"]["randomized"]
+    assert results["unblinded"]["not_in_key"] == 1
+    page = " ".join(text[text.index("against the sum over arms") :].split())
+    assert f"Randomized {n} {n - 1} +1 no" in page
+    assert "Completed" in page and not re.search(r"Randomized \d+ \d+ \S+ yes", page)
+    assert dropped in page and "absent from the key" in page and "NOT_IN_KEY" in page
+
+
+def test_consistency_tells_a_missing_subject_from_a_bug(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dmc_report.report.consistency as consistency
+    from dmc_report.report.consistency import ConsistencyError, check_consistency, explained
+
+    assert explained("Randomized", 43, 42, 1) and explained("Adverse events", 50, 42, 1)
+    assert not explained("Randomized", 44, 42, 1)  # more than the missing subjects
+    assert not explained("Randomized", 42, 43, 1)  # fewer in the pool than in the arms
+    assert not explained("Randomized", 43, 42, 0)  # nobody missing: a bug
+    monkeypatch.setattr(consistency, "CHECKS", consistency.CHECKS[:1])
+    blinded = {"enrollment": {"randomized": 3}}
+    unblinded = {"arms": [{"code": "A", "n": 1}, {"code": "B", "n": 1}], "not_in_key": 1}
+    assert consistency.consistency_rows(blinded, unblinded) == [("Randomized", 3, 2, False)]
+    check_consistency(blinded, unblinded)  # explained: shown in the table, not raised
+    with pytest.raises(ConsistencyError, match="Randomized: open 3, arms 2"):
+        check_consistency(blinded, {**unblinded, "not_in_key": 0})

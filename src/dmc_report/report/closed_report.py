@@ -18,7 +18,7 @@ from dmc_report.report.common import (
     section,
     title_page,
 )
-from dmc_report.report.consistency import consistency_rows
+from dmc_report.report.consistency import consistency_rows, not_in_key_notes
 from dmc_report.report.data import ClosedReportData
 from dmc_report.report.model import PageBreak, Report, Section, Text
 from dmc_report.report.open_report import baseline_table, craving_table
@@ -412,13 +412,19 @@ def build_closed_report(c: ClosedReportData) -> Report:
             num.table(
                 title="Pooled totals in the open report against the sum over arms",
                 population=pop_rand,
-                header=[["Quantity", "Open report (pooled)", "Sum over arms", "Agrees"]],
+                header=[
+                    ["Quantity", "Open report (pooled)", "Sum over arms", "Difference", "Agrees"]
+                ],
                 rows=[
-                    [q, a, s, "yes" if ok else "NO"]
+                    [q, a, s, f"{a - s:+d}" if a != s else "0", "yes" if ok else "no"]
                     for q, a, s, ok in consistency_rows(dict(b), dict(u))
                 ],
-                col_widths=[4, 1.6, 1.6, 1],
-                align=["L", "R", "R", "C"],
+                col_widths=[4, 1.6, 1.6, 1.2, 1],
+                align=["L", "R", "R", "R", "C"],
+                footnotes=not_in_key_notes(
+                    int(u.get("not_in_key", 0) or 0),
+                    [f.subject for f in (*d.findings, *c.key_findings) if f.code == "NOT_IN_KEY"],
+                ),
             ),
         )
     )
