@@ -206,3 +206,154 @@ def test_consistency_tells_a_missing_subject_from_a_bug(monkeypatch: pytest.Monk
     check_consistency(blinded, unblinded)  # explained: shown in the table, not raised
     with pytest.raises(ConsistencyError, match="Randomized: open 3, arms 2"):
         check_consistency(blinded, {**unblinded, "not_in_key": 0})
+
+
+# --- long text in the data --------------------------------------------------------------------
+
+LONG_WORD = "X" * 5000
+LONG_TEXT = ("Nausea with vomiting and dizziness after the infusion " * 80)[:4000]
+
+
+def test_no_text_makes_a_flowable_too_large() -> None:
+    """Renderer level: every table cell (body, header, title page), caption, note, paragraph and
+    heading holds 5,000 characters without a space, or 4,000 with spaces; a table of 60 columns
+    splits, portrait and landscape."""
+    from pypdf import PdfReader
+
+    from dmc_report.report.model import Report, Section, Table, Text, TitlePage
+    from dmc_report.report.render import CLIPPED_NOTE, ELLIPSIS, render_pdf
+
+    wide = [f"Arm {i} (N = {i})" for i in range(60)]
+    tables = [
+        Table(
+            title=LONG_WORD,
+            population=LONG_TEXT,
+            header=[["Quantity", LONG_WORD, LONG_TEXT]],
+            rows=[[LONG_WORD, LONG_TEXT, "1"], ["Headache", "short", LONG_WORD]] * 3,
+            footnotes=[LONG_WORD, LONG_TEXT],
+            col_widths=[1.2, 1.6, 0.5],
+            number=1,
+        ),
+        Table(
+            title="Wide",
+            population="p",
+            header=[["", *wide]],
+            rows=[["Abstinent, n (%)", *["12 (30.0%)"] * 60], [LONG_TEXT, *[LONG_WORD] * 60]],
+            col_widths=[3, *[2.0] * 60],
+            number=2,
+        ),
+        Table(
+            title="Wide, landscape",
+            population="p",
+            header=[["", *wide]],
+            rows=[["n", *range(60)]],
+            landscape=True,
+            number=3,
+        ),
+        Table(title="Empty and wide", population="p", header=[wide], rows=[], number=4),
+    ]
+    report = Report(
+        kind="closed",
+        study_id="S",
+        header="H",
+        cutoff="2020-01-01",
+        report_date="2020-01-01",
+        title_page=TitlePage(
+            heading="H",
+            study_title=LONG_WORD,
+            study_id="S",
+            lines=[("Sponsor", LONG_WORD), (LONG_TEXT, LONG_TEXT)],
+            notice="n",
+        ),
+        sections=[
+            Section(LONG_WORD, [Text(LONG_WORD), Text(LONG_TEXT), *tables]),
+            Section(LONG_TEXT, [Text("short")]),
+        ],
+        metadata_title="t",
+        metadata_subject="s",
+    )
+    rendered = render_pdf(report)
+    text = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(rendered.pdf)).pages)
+    assert ELLIPSIS in text
+    assert " ".join(CLIPPED_NOTE.split()[:6]) in " ".join(text.split())
+    assert "Table 2 (continued)" in text and "Table 3 (continued)" in text
+    assert "Arm 59 (N = 59)" in " ".join(text.split())
+
+
+def _long_text_data(demo: DemoFiles, path: Path) -> Path:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(demo.data)
+    ae = wb["AE"]
+    col = {c.value: c.column for c in ae[1]}
+    sae = next(r for r in range(2, ae.max_row + 1) if ae.cell(r, col["AESER"]).value == "Y")
+    ae.cell(sae, col["AETERM"]).value = LONG_TEXT  # in the SAE listings and the AE tables
+    ae.cell(2, col["AETERM"]).value = LONG_WORD
+    ae.cell(3, col["AESOC"]).value = LONG_WORD
+    ae.cell(4, col["AESEV"]).value = LONG_TEXT  # an invalid code: quoted in a finding
+    wb.save(path)
+    return path
+
+
+def test_long_text_in_the_data_renders(demo: DemoFiles, tmp_path: Path) -> None:
+    data = _long_text_data(demo, tmp_path / "data.xlsx")
+    loaded = load_study(
+        demo.protocol,
+        data,
+        key=demo.key,
+        key_password=demo.key_password_file.read_text().strip(),
+    )
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    rendered = render_report_bytes(
+        loaded,
+        validation,
+        results,
+        ReportSettings(report_date=loaded.cutoff),
+        closed=True,
+        closed_password=CLOSED_PASSWORD,
+    )
+    from pypdf import PdfReader
+
+    from dmc_report.report.render import ELLIPSIS
+
+    opened = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(rendered.open)).pages)
+    assert rendered.closed is not None
+    closed = closed_text(rendered.closed)
+    for text in (opened, closed):
+        assert ELLIPSIS in text and "shortened to fit the page" in " ".join(text.split())
+        assert LONG_WORD not in text.replace("\n", "") and "Nausea with vomiting" in text
+
+
+# --- many arms --------------------------------------------------------------------------------
+
+
+def test_fifty_arms_render(demo: DemoFiles, tmp_path: Path) -> None:
+    from dmc_report.cli import main
+
+    wb = demo_key_workbook(demo)
+    arms, rand = wb["ARMS"], wb["RAND"]
+    head = [c.value for c in arms[1]]
+    arms.delete_rows(2, arms.max_row)
+    codes = [f"A{i:02d}" for i in range(50)]
+    for i, code in enumerate(codes):
+        row = {"ARMCD": code, "ARM": f"Dose level {i}", "ROLE": "EXPERIMENTAL" if i else "CONTROL"}
+        arms.append([row.get(h) for h in head])
+    armcd = [c.value for c in rand[1]].index("ARMCD") + 1
+    for r in range(2, rand.max_row + 1):
+        rand.cell(r, armcd).value = codes[(r - 2) % len(codes)]
+    wb.save(tmp_path / "key.xlsx")
+    (tmp_path / "pw.txt").write_text(CLOSED_PASSWORD)
+    code = main(
+        [
+            "report", "--protocol", str(demo.protocol), "--data", str(demo.data),
+            "--key", str(tmp_path / "key.xlsx"), "--open", str(tmp_path / "open.pdf"),
+            "--closed", str(tmp_path / "closed.pdf"),
+            "--closed-password-file", str(tmp_path / "pw.txt"),
+        ]
+    )  # fmt: skip
+    assert code in (0, 1)  # 1: the demo's validation findings
+    text = " ".join(closed_text((tmp_path / "closed.pdf").read_bytes()).split())
+    assert "(continued)" in text
+    for i in (0, 1, 25, 49):
+        assert f"Dose level {i} (N = " in text

@@ -235,6 +235,7 @@ def _numbered_canvas(kind: str) -> Any:
 def _heading(text: str, level: int) -> Any:
     from reportlab.platypus import Paragraph
 
+    text = _short(text, MAX_HEADING_CHARS)  # it is also a row of the contents' table
     p = Paragraph(esc(text), st.paragraph_styles()["h1" if level == 0 else "h2"])
     p._outline_level = level
     p._outline_text = text
@@ -242,24 +243,85 @@ def _heading(text: str, level: int) -> Any:
 
 
 CELL_PADDING = 9.0  # points of a cell's width that text cannot use (the table style's padding)
+# No text from the data can make a cell taller than a page: a cell shows at most MAX_CELL_CHARS
+# characters and MAX_CELL_HEIGHT points (a third of a landscape page, so a repeated header and a
+# row always fit); longer text ends in an ellipsis and the table says so in a footnote.
+MAX_CELL_CHARS = 300
+MAX_CELL_HEIGHT = 150.0
+ELLIPSIS = "\u2026"
+CLIPPED_NOTE = (
+    f"A cell ending in {ELLIPSIS} is shortened to fit the page; the full text is in the input "
+    "workbook (findings: in the file written by validate --findings)."
+)
+# A column needs its longest word, but never more than MIN_COLUMN_CAP points (a longer word
+# wraps) and never less than MIN_COLUMN_FLOOR (a few characters beside the padding). A table
+# whose columns cannot all get that on the page is split into parts by columns, the first
+# column repeated in each.
+MIN_COLUMN_CAP = 40.0
+MIN_COLUMN_FLOOR = CELL_PADDING + 10.0
+MAX_HEADING_CHARS = 200
+
+
+def _clip(
+    text: str, font: str, width: float | None, measured: float | None = None
+) -> tuple[str, bool]:
+    """The text as a cell of ``width`` shows it: at most MAX_CELL_CHARS characters and, wrapped
+    to the column, at most MAX_CELL_HEIGHT points; whether it was shortened. ``measured``: the
+    text's width on one line, when the caller has it."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    clipped = len(text) > MAX_CELL_CHARS
+    if clipped:
+        text = text[: MAX_CELL_CHARS - 1].rstrip() + ELLIPSIS
+        measured = None
+    if width is None:
+        return text, clipped
+    usable = max(width - CELL_PADDING, 1.0)
+    style = st.paragraph_styles()["cellhead" if font == st.FONT_BOLD else "cell"]
+    lines = MAX_CELL_HEIGHT / style.leading
+    # cheap bound first: wrapped, two consecutive lines hold more than a line's width of text,
+    # so text of at most half the allowed lines' width takes at most one line more than allowed
+    if (measured if measured is not None else stringWidth(text, font, 8)) <= usable * lines * 0.5:
+        return text, clipped
+
+    def height(t: str) -> float:
+        from reportlab.platypus import Paragraph
+
+        return float(Paragraph(esc(t), style).wrap(usable, 1e9)[1])
+
+    if height(text) <= MAX_CELL_HEIGHT:
+        return text, clipped
+    lo, hi = 0, len(text)  # the longest prefix that fits, with its ellipsis
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if height(text[:mid].rstrip() + ELLIPSIS) <= MAX_CELL_HEIGHT:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip() + ELLIPSIS, True
 
 
 def _cell(value: object, head: bool, width: float | None = None) -> Any:
     """A table cell: plain text when it fits its column on one line (fast to lay out), a
     wrapping paragraph otherwise."""
+    return _cell_clipped(value, head, width)[0]
+
+
+def _cell_clipped(value: object, head: bool, width: float | None = None) -> tuple[Any, bool]:
+    """The cell, and whether its text was shortened to fit (:func:`_clip`)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph
 
     text = "" if value is None else str(value)
     font = st.FONT_BOLD if head else st.FONT
-    if (
-        width is not None
-        and "\n" not in text
-        and stringWidth(text, font, 8) <= width - CELL_PADDING
-    ):
-        return text
+    measured = None
+    if width is not None and len(text) <= MAX_CELL_CHARS:
+        measured = stringWidth(text, font, 8)
+        if "\n" not in text and measured <= width - CELL_PADDING:
+            return text, False
+    text, clipped = _clip(text, font, width, measured)
     styles = st.paragraph_styles()
-    return Paragraph(esc(text), styles["cellhead" if head else "cell"])
+    return Paragraph(esc(text), styles["cellhead" if head else "cell"]), clipped
 
 
 def _min_widths(t: Table, ncol: int) -> list[float]:
@@ -273,7 +335,7 @@ def _min_widths(t: Table, ncol: int) -> list[float]:
         longest: list[set[str]] = [set() for _ in range(ncol)]
         for row in rows:
             for j, v in enumerate(row):
-                words = str(v).split() if v is not None else []
+                words = str(v)[:MAX_CELL_CHARS].split() if v is not None else []
                 if words:
                     longest[j].add(max(words, key=len))
         for j, candidates in enumerate(longest):
@@ -297,30 +359,91 @@ def _fit_widths(widths: list[float], mins: list[float]) -> list[float]:
     ]
 
 
+def _layout(rel: list[float], mins: list[float], width: float) -> list[float] | None:
+    """Widths for columns of relative widths ``rel`` filling ``width``: each widened to its
+    longest word where there is room, else at least to its need (:data:`MIN_COLUMN_CAP`);
+    None when even that does not fit."""
+    widths = [width * r / sum(rel) for r in rel]
+    full = _fit_widths(widths, mins)
+    needs = [max(MIN_COLUMN_FLOOR, min(m, MIN_COLUMN_CAP)) for m in mins]
+    if all(w >= n - 1e-6 for w, n in zip(full, needs, strict=True)):
+        return full
+    fitted = _fit_widths(widths, needs)
+    if all(w >= n - 1e-6 for w, n in zip(fitted, needs, strict=True)):
+        return fitted
+    return None
+
+
+def _column_parts(
+    rel: list[float], mins: list[float], width: float
+) -> list[tuple[list[int], list[float]]]:
+    """The table's columns as one or more parts that each fit ``width``: (column indices,
+    widths). A table too wide for the page is split by columns into the fewest balanced parts,
+    each repeating the first column."""
+    whole = _layout(rel, mins, width)
+    if whole is not None:
+        return [(list(range(len(rel))), whole)]
+    rest = list(range(1, len(rel)))
+    for n_parts in range(2, len(rest) + 1):
+        size = -(-len(rest) // n_parts)
+        chunks = [[0, *rest[i : i + size]] for i in range(0, len(rest), size)]
+        laid = [_layout([rel[j] for j in c], [mins[j] for j in c], width) for c in chunks]
+        if all(w is not None for w in laid):
+            return [(c, w) for c, w in zip(chunks, laid, strict=True) if w is not None]
+    # unreachable while a page is wider than two columns' needs: one column beside the first
+    return [([0, j], [width - MIN_COLUMN_CAP, MIN_COLUMN_CAP]) for j in rest]
+
+
 def _table(t: Table, width: float) -> list[Any]:
     from reportlab.platypus import KeepTogether, Paragraph, Spacer
     from reportlab.platypus import Table as RLTable
 
     styles = st.paragraph_styles()
     ncol = max(len(r) for r in [*t.header, *t.rows]) if (t.header or t.rows) else 1
-    rel = t.col_widths or [1.0] * ncol
-    widths = _fit_widths([width * r / sum(rel) for r in rel], _min_widths(t, ncol))
-    data = [[_cell(v, True, widths[j]) for j, v in enumerate(row)] for row in t.header]
-    data += [[_cell(v, False, widths[j]) for j, v in enumerate(row)] for row in t.rows]
-    if not t.rows:
-        data.append([_cell("No data at this cutoff.", False)] + [""] * (ncol - 1))
-    table = RLTable(data, colWidths=widths, repeatRows=len(t.header), hAlign="LEFT")
-    table.setStyle(st.table_style(len(t.header), max(len(t.rows), 1), t.align))
-    if not t.rows:  # the message spans the row instead of wrapping in the first column
-        table.setStyle([("SPAN", (0, len(t.header)), (-1, len(t.header)))])
-    caption = [
-        Paragraph(f"Table {t.number}. {esc(t.title)}", styles["caption"]),
-        Paragraph(esc(t.population), styles["population"]),
-    ]
-    notes = [Paragraph(esc(n), styles["note"]) for n in t.footnotes]
-    head = KeepTogether([*caption, table]) if len(t.rows) <= 25 else None
-    body: list[Any] = [head] if head else [*caption, table]
+    rel = list(t.col_widths or [1.0] * ncol)
+    rel += [1.0] * (ncol - len(rel))
+    align = list(t.align or [])
+    mins = _min_widths(t, ncol)
+    parts = _column_parts(rel[:ncol], mins, width)
+    clipped = False
+
+    def cells(rows: list[list[Any]], cols: list[int], widths: list[float], head: bool) -> Any:
+        nonlocal clipped
+        out = []
+        for row in rows:
+            line = []
+            for j, w in zip(cols, widths, strict=True):
+                cell, cut = _cell_clipped(row[j] if j < len(row) else "", head, w)
+                clipped = clipped or cut
+                line.append(cell)
+            out.append(line)
+        return out
+
+    body: list[Any] = []
+    for i, (cols, widths) in enumerate(parts):
+        data = cells(t.header, cols, widths, True) + cells(t.rows, cols, widths, False)
+        if not t.rows:
+            data.append([_cell("No data at this cutoff.", False)] + [""] * (len(cols) - 1))
+        table = RLTable(data, colWidths=widths, repeatRows=len(t.header), hAlign="LEFT")
+        part_align = [align[j] for j in cols if j < len(align)]  # cols ascend: stays in place
+        table.setStyle(st.table_style(len(t.header), max(len(t.rows), 1), part_align))
+        if not t.rows:  # the message spans the row instead of wrapping in the first column
+            table.setStyle([("SPAN", (0, len(t.header)), (-1, len(t.header)))])
+        more = " (continued)" if i else ""  # a part after the first: the same caption
+        caption = [
+            Paragraph(f"Table {t.number}{more}. {esc(_short(t.title))}", styles["caption"]),
+            *([Paragraph(esc(_short(t.population)), styles["population"])] if i == 0 else []),
+        ]
+        head = KeepTogether([*caption, table]) if len(t.rows) <= 25 else None
+        body += [head] if head else [*caption, table]
+    footnotes = [*t.footnotes, *([CLIPPED_NOTE] if clipped else [])]
+    notes = [Paragraph(esc(n), styles["note"]) for n in footnotes]
     return [*body, *notes, Spacer(1, 6)]
+
+
+def _short(text: str, limit: int = 4 * MAX_CELL_CHARS) -> str:
+    """A caption or heading from the data, cut with an ellipsis where it would run for lines."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
 def _figure(f: Figure, doc: _Doc) -> list[Any]:
@@ -389,7 +512,7 @@ def render_pdf(report: Report) -> RenderedPdf:
     ]
     from reportlab.platypus import Table as RLTable
 
-    rows = [[_cell(k, True), _cell(v, False)] for k, v in tp.lines]
+    rows = [[_cell(k, True, 5 * cm), _cell(v, False, 9.5 * cm)] for k, v in tp.lines]
     info = RLTable(rows, colWidths=[5 * cm, 9.5 * cm], hAlign="CENTER")
     info.setStyle(st.table_style(0, len(rows), ["L", "L"]))
     story += [info, Spacer(1, 1.5 * cm), Paragraph(esc(tp.notice), styles["notice"])]
