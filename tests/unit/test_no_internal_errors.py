@@ -80,7 +80,7 @@ def test_an_earlier_look_above_the_current_fraction_is_noted() -> None:
     m = monitoring(plan, 8, 9, 4, 9, dt.date(2021, 1, 1))  # fraction 0.3, below the 0.5 look
     assert [lk["information"] for lk in m["looks"]] == [0.2, 0.3, 1.0]
     (note,) = m["notes"]
-    assert "2020-06-01" in note and "0.500" in note and "0.300" in note
+    assert "2020-06-01" in note and "0.5000" in note and "0.3000" in note
     assert "notes" not in monitoring(plan, 8, 18, 4, 18, dt.date(2021, 1, 1))  # fraction 0.6
 
 

@@ -16,6 +16,7 @@ import pyarrow as pa
 from dmc_report.domain.contract import AE
 from dmc_report.domain.protocol import MissingRule, Protocol
 from dmc_report.domain.study import DataSet
+from dmc_report.validation.records import counting
 from dmc_report.validation.schedule import Schedule, day_offset
 from dmc_report.validation.schema import codes_in, isin
 
@@ -92,8 +93,7 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     # Urine result per subject and UDS visit
     uds = data.frame("UDS")
     u_sid, u_vid = codes_in(uds["SUBJID"], ids), codes_in(uds["VISIT"], visits)
-    ok = (u_sid >= 0) & (u_vid >= 0) & isin(uds["COCAINE"], [POS, NEG]).to_numpy()
-    ok &= (uds["VISDT"].isna() | (uds["VISDT"] <= c)).to_numpy()
+    ok = (u_sid >= 0) & (u_vid >= 0) & counting("UDS", uds, c)  # the record that counts
     keys, first = _first_by_key(u_sid * nv + u_vid, ok)
     uds_rows = isin(
         g["VISIT"].astype(str), [v.code for v in protocol.visits if "UDS" in v.assessments]
@@ -133,7 +133,9 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     all_neg = (cnt > 0) & (count(res == NEG) == cnt)
     any_pos = count(res == POS) > 0
     any_sample = count((res == POS) | (res == NEG)) > 0
-    last = protocol.visit(ep.abstinence_visits[-1])
+    last = protocol.visit(
+        ep.abstinence_visits[-1]
+    )  # the last scheduled (lists are in schedule order)
     window_end = s["RANDDT"] + pd.Timedelta(days=int(day_offset(last.day)) + last.window_after)
     left_early = (s["discontinued"] & (s["DSDT"] < window_end)).to_numpy(bool)
     evaluable = all_due | s["discontinued"].to_numpy(bool)
@@ -152,7 +154,10 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     negs = rel.loc[(r_res == NEG) & (rel["date"] <= c).to_numpy()].groupby("sid")["date"].max()
     censor_date = negs.reindex(range(n)).fillna(s["RANDDT"])
     s["relapse_event"] = event_date.notna()
-    s["relapse_time"] = (event_date.fillna(censor_date) - s["RANDDT"]).dt.days.astype(float)
+    # a disposition dated before randomization (an error finding) is an event at day 0
+    s["relapse_time"] = (
+        (event_date.fillna(censor_date) - s["RANDDT"]).dt.days.astype(float).clip(lower=0)
+    )
     s["use_or_dropout"] = s["relapse_event"]
 
     # Time to dropout (retention), censored at the EOT date, the cutoff, or completion
@@ -160,15 +165,16 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
         [eot, pd.Series(c, index=s.index), s["DSDT"].where(s["completed"])], axis=1
     ).min(axis=1)
     s["dropout_event"] = s["dropout"]
-    s["dropout_time"] = (s["DSDT"].where(s["dropout"], stop) - s["RANDDT"]).dt.days.astype(float)
+    s["dropout_time"] = (
+        (s["DSDT"].where(s["dropout"], stop) - s["RANDDT"]).dt.days.astype(float).clip(lower=0)
+    )
 
     # Craving: valid values dated <= C (or undated), at visits due or not yet due (expected)
     vas = data.frame("VAS")
     v_sid, v_vid = codes_in(vas["SUBJID"], ids), codes_in(vas["VISIT"], visits)
     vas_codes = {v.code for v in protocol.visits if "VAS" in v.assessments}
     ok = (v_sid >= 0) & (v_vid >= 0) & vas["VISIT"].isin(vas_codes).fillna(False).to_numpy(bool)
-    ok &= vas["CRAVING"].between(0, 100).to_numpy(bool)
-    ok &= (vas["VISDT"].isna() | (vas["VISDT"] <= c)).to_numpy()
+    ok &= counting("VAS", vas, c)  # the record that counts (records.py)
     keys, first = _first_by_key(v_sid * nv + v_vid, ok)
     at = pd.Index(g_key).get_indexer(keys)
     exp_ok = np.where(at >= 0, g["expected"].to_numpy(bool)[np.maximum(at, 0)], True)
@@ -198,7 +204,7 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
         urine=urine,
         craving=crav,
         ae=_ae(data, ids, c),
-        vs=_vital_sign_rises(data, protocol, ids),
+        vs=_vital_sign_rises(data, protocol, ids, c, g[["SUBJID", "VISIT", "target"]]),
         fu=_dated(data, "FU", "FUDT", ids, c).drop_duplicates("sid", keep="first"),
         ex=_dated(data, "EX", "EXDT", ids, c),
         dm=_records(data.frame("DM"), ids, np.ones(len(data.frame("DM")), bool)).drop_duplicates(
@@ -232,15 +238,18 @@ def _dated(data: DataSet, sheet: str, col: str, ids: pa.Array, c: pd.Timestamp) 
     return _records(f, ids, (f[col].isna() | (f[col] <= c)).to_numpy(bool))
 
 
-def _vital_sign_rises(data: DataSet, protocol: Protocol, ids: pa.Array) -> pd.DataFrame:
-    """Largest rise from PRE among the post-infusion time points, per subject."""
+def _vital_sign_rises(
+    data: DataSet, protocol: Protocol, ids: pa.Array, c: pd.Timestamp, targets: pd.DataFrame
+) -> pd.DataFrame:
+    """Largest rise from PRE among the post-infusion time points, per subject; a VS row counts
+    when its visit's target date is on or before the cutoff (records.py)."""
     visit = protocol.endpoints.infusion_visit
     out = pd.DataFrame({"sid": pd.Series(dtype=np.int64)})
     if "VS" not in data or not visit:
         return out
     f = data.frame("VS")
-    f = _records(f, ids, (f["VISIT"] == visit).fillna(False).to_numpy(bool))
-    f = f.drop_duplicates(["sid", "TPT"], keep="first")
+    ok = (f["VISIT"] == visit).fillna(False).to_numpy(bool) & counting("VS", f, c, targets)
+    f = _records(f, ids, ok)
     pre = (f["TPT"] == "PRE").fillna(False).to_numpy(bool)
     sid = f["sid"].to_numpy(np.int64)
     n = int(sid.max()) + 1 if len(sid) else 0

@@ -233,8 +233,9 @@ def monitoring(
         return out
     notes: list[str] = [
         f"the earlier look of {p.date.isoformat()} at information fraction "
-        f"{p.information_fraction:.3f} is left out: the current fraction ({fraction:.3f}) is not "
-        "above it (fewer evaluable subjects with a known arm than then)"
+        f"{p.information_fraction:.4f} is left out: it is not below the current fraction "
+        f"({fraction:.4f}; a recorded fraction rounded up, or fewer evaluable subjects with a "
+        "known arm now than then)"
         for p in looks.dropped
     ]
     bounds = boundaries(looks.rates, plan.alpha, plan.spending, plan.gamma, plan.sided)

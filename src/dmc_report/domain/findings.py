@@ -88,6 +88,10 @@ CODES: dict[str, tuple[Severity, str]] = {
         Severity.WARNING,
         "a urine sample marked collected (or dated) with no result; counts as missing",
     ),
+    "DISPOSITION_BEFORE_RANDOMIZATION": (
+        Severity.ERROR,
+        "a disposition dated before randomization; a discontinuation counts at day 0",
+    ),
     "AE_END_BEFORE_START": (Severity.ERROR, "an adverse event ending before it starts"),
     "DISCONTINUED_WITHOUT_DATE": (
         Severity.ERROR,

@@ -254,6 +254,39 @@ class Protocol(_Frozen):
         for key, code in named:
             if code not in known:
                 raise ValueError(f"{key} names visit {code!r}, which is not in [[visits]]")
+        due = {v.code: set(v.assessments) for v in self.visits}
+        needs = [
+            ("endpoints.abstinence_visits", ep.abstinence_visits, "UDS"),
+            ("endpoints.relapse_visits", ep.relapse_visits, "UDS"),
+            ("endpoints.craving_visits", ep.craving_visits, "VAS"),
+            (
+                "endpoints.craving_baseline_visit",
+                (ep.craving_baseline_visit,) if ep.craving_baseline_visit else (),
+                "VAS",
+            ),
+        ]
+        for key, listed, assessment in needs:
+            for code in listed:
+                if assessment not in due[code]:
+                    raise ValueError(
+                        f"{key} names visit {code!r}, which schedules no {assessment} "
+                        f"(its assessments: {', '.join(sorted(due[code])) or 'none'})"
+                    )
+        # Endpoint visit lists are sets: the schedule's order decides which is first or last,
+        # never the order they are listed in (a reversed list gives the same numbers).
+        order = {c: i for i, c in enumerate(codes)}
+
+        def in_schedule_order(listed: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(sorted(set(listed), key=order.__getitem__))
+
+        canonical = ep.model_copy(
+            update={
+                "abstinence_visits": in_schedule_order(ep.abstinence_visits),
+                "relapse_visits": in_schedule_order(ep.relapse_visits),
+                "craving_visits": in_schedule_order(ep.craving_visits),
+            }
+        )
+        object.__setattr__(self, "endpoints", canonical)  # a frozen model, settled once here
         return self
 
     def visit(self, code: str) -> Visit:

@@ -123,7 +123,11 @@ def read_key(
             f"ROLE must be EXPERIMENTAL or CONTROL, found {r['ROLE'] if pd.notna(r['ROLE']) else 'a blank'}",
             Location(file=file, sheet=arms_t.source_name, row=int(r[ROW]), column="ROLE"),
         )
-    dup = arms_df[arms_df["ARMCD"].duplicated(keep="first")]
+    # codes match case-insensitively after trimming (data contract 1.1); ARMS' spelling is kept
+    folded = (
+        arms_df["ARMCD"].astype(object).map(lambda v: v.casefold() if isinstance(v, str) else v)
+    )
+    dup = arms_df[folded.duplicated(keep="first") & folded.notna()]
     if len(dup):
         r = dup.iloc[0]
         raise UnusableInputError(
@@ -144,7 +148,14 @@ def read_key(
             Location(file=file, sheet=arms_t.source_name, column="ARMCD"),
         )
     known = set(arms_df["ARMCD"].dropna())
-    rand = rand_t.frame
+    spelling = {str(c).casefold(): str(c) for c in known}
+    rand = rand_t.frame.copy()
+    rand["ARMCD"] = (
+        rand["ARMCD"]
+        .astype(object)
+        .map(lambda v: spelling.get(v.casefold(), v) if isinstance(v, str) else v)
+        .astype(rand_t.frame["ARMCD"].dtype)
+    )
     unknown = rand[~rand["ARMCD"].isin(known).fillna(False)]
     if len(unknown):
         r = unknown.iloc[0]

@@ -23,6 +23,7 @@ from dmc_report.validation.checks import (
     schedule_findings,
     treatment_text_checks,
 )
+from dmc_report.validation.records import duplicate_findings
 from dmc_report.validation.schedule import Schedule, build_schedule, compliance
 from dmc_report.validation.schema import check_sheet
 
@@ -88,9 +89,17 @@ def validate(
     for i, spec in enumerate(DATA_SHEETS):
         if spec.name in data:
             checkpoint(progress, 0.6 * i / len(DATA_SHEETS), f"Checking sheet {spec.name}")
-            findings += check_sheet(data[spec.name], spec, file=data.provenance.file)
+            findings += check_sheet(
+                data[spec.name], spec, file=data.provenance.file, duplicates=False
+            )
     checkpoint(progress, 0.65, "Building the visit schedule")
     schedule = build_schedule(data, protocol, cutoff)
+    targets = schedule.grid[["SUBJID", "VISIT", "target"]]
+    for spec in DATA_SHEETS:
+        if spec.name in data:
+            findings += duplicate_findings(
+                data[spec.name], spec, schedule.cutoff, file=data.provenance.file, targets=targets
+            )
     checkpoint(progress, 0.75, "Checking dates and visits")
     findings += cross_sheet_checks(data, protocol, schedule)
     findings += schedule_findings(data, protocol, schedule)

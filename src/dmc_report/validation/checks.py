@@ -151,6 +151,12 @@ def cross_sheet_checks(data: DataSet, protocol: Protocol, schedule: Schedule) ->
             )  # fmt: skip
         if spec.name == "DS":
             out += flagged(
+                t_m, in_cut & m["_RANDDT"].notna() & (date < m["_RANDDT"]),
+                "DISPOSITION_BEFORE_RANDOMIZATION", "DSDT",
+                "dated {value}, before the subject's randomization; a discontinuation counts as "
+                "a dropout at day 0", file=file, value_column="DSDT",
+            )  # fmt: skip
+            out += flagged(
                 t_m, m["DSDECOD"].notna() & m["DSDT"].isna(), "DISCONTINUED_WITHOUT_DATE", "DSDT",
                 "{value} without a date; the subject counts as ongoing", file=file,
                 value_column="DSDECOD",

@@ -72,9 +72,13 @@ def subject_table(data: DataSet, cutoff: pd.Timestamp) -> pd.DataFrame:
     subj = dm[["SUBJID", "SITEID", "CONSDT", "RANDDT"]].copy()
     subj["RANDDT"] = subj["RANDDT"].where(subj["RANDDT"] <= cutoff)
     subj["randomized"] = subj["RANDDT"].notna()
-    ds = data.frame("DS") if "DS" in data else pd.DataFrame(columns=["SUBJID", "DSDECOD", "DSDT"])
-    ds = ds[ds["SUBJID"].notna() & (ds["DSDT"].isna() | (ds["DSDT"] <= cutoff))]
-    ds = ds.drop_duplicates("SUBJID", keep="first")[["SUBJID", "DSDECOD", "DSDT"]]
+    if "DS" in data:  # the disposition row that counts (records.py: dated by the cutoff, first)
+        from dmc_report.validation.records import counting
+
+        ds = data.frame("DS")
+        ds = ds.loc[counting("DS", ds, cutoff), ["SUBJID", "DSDECOD", "DSDT"]]
+    else:
+        ds = pd.DataFrame(columns=["SUBJID", "DSDECOD", "DSDT"])
     subj = subj.merge(ds, on="SUBJID", how="left")
     has_date = subj["DSDT"].notna()
     subj["completed"] = (subj["DSDECOD"] == "COMPLETED").fillna(False) & has_date
@@ -87,46 +91,38 @@ def subject_table(data: DataSet, cutoff: pd.Timestamp) -> pd.DataFrame:
     return subj.reset_index(drop=True)
 
 
-def _records(data: DataSet, protocol: Protocol, cutoff: pd.Timestamp) -> pd.DataFrame:
-    """Valid records per subject, visit and sheet: present (dated <= C or undated), first date."""
+def _records(
+    data: DataSet, protocol: Protocol, cutoff: pd.Timestamp, targets: pd.DataFrame
+) -> pd.DataFrame:
+    """The records that count per subject, visit and sheet (:mod:`records`: usable, dated by
+    the cutoff, the first of duplicates), with their dates."""
+    from dmc_report.validation.records import counting
+
     codes = list(protocol.visit_codes)
     parts = []
     for sheet in VISIT_SHEETS:
         if sheet not in data:
             continue
         f = data.frame(sheet)
-        ok = (
-            f["SUBJID"].notna()
-            & isin(f["VISIT"], codes)
-            & (f["VISDT"].isna() | (f["VISDT"] <= cutoff))
-        )
-        if sheet == "UDS":
-            ok &= isin(f["COCAINE"], ["POS", "NEG"])
-        elif sheet == "VAS":
-            ok &= f["CRAVING"].between(0, 100)
-        part = f.loc[ok, ["SUBJID", "VISIT", "VISDT"]].drop_duplicates(["SUBJID", "VISIT"])
+        ok = counting(sheet, f, cutoff) & isin(f["VISIT"], codes).to_numpy(bool)
+        part = f.loc[ok, ["SUBJID", "VISIT", "VISDT"]]
         parts.append(part.assign(sheet=sheet, date=part["VISDT"]).drop(columns="VISDT"))
     fu_visits = [v.code for v in protocol.visits if "FU" in v.assessments]
     if "FU" in data and fu_visits:
         f = data.frame("FU")
-        ok = f["SUBJID"].notna() & (f["FUDT"].isna() | (f["FUDT"] <= cutoff))
+        ok = counting("FU", f, cutoff) & f["SUBJID"].notna().to_numpy(bool)
         part = f.loc[ok, ["SUBJID", "FUDT"]].drop_duplicates("SUBJID")
         parts.append(
             part.assign(VISIT=fu_visits[0], sheet="FU", date=part["FUDT"]).drop(columns="FUDT")
         )
     if "VS" in data:
         f = data.frame("VS")
-        ok = (
-            f["SUBJID"].notna()
-            & isin(f["VISIT"], codes)
-            & (f["SYSBP"].notna() | f["DIABP"].notna())
-        )
+        ok = counting("VS", f, cutoff, targets) & isin(f["VISIT"], codes).to_numpy(bool)
         part = f.loc[ok, ["SUBJID", "VISIT"]].drop_duplicates()
-        parts.append(
-            part.assign(
-                sheet="VS", date=pd.Series(pd.NaT, index=part.index, dtype="datetime64[ns]")
-            )
-        )
+        # counted by its visit's target date (dmc-sap.md); it does not date the visit
+        undated = pd.Series(pd.NaT, index=part.index, dtype="datetime64[ns]")
+        if len(part):
+            parts.append(part.assign(sheet="VS", date=undated))
     if not parts:
         return pd.DataFrame(columns=["SUBJID", "VISIT", "sheet", "date"])
     return pd.concat(parts, ignore_index=True)
@@ -145,7 +141,7 @@ def build_schedule(data: DataSet, protocol: Protocol, cutoff: dt.date) -> Schedu
     grid["hi"] = grid["target"] + days(grid["window_after"])
     grid["due"] = grid["hi"] <= c
     grid["expected"] = ~(grid["DSDT"].notna() & (grid["target"] > grid["DSDT"]))
-    recs = _records(data, protocol, c)
+    recs = _records(data, protocol, c, grid[["SUBJID", "VISIT", "target"]])
     recs = recs[isin(recs["SUBJID"], rand["SUBJID"])]
     if len(recs):
         pres = recs.assign(v=True).pivot_table(

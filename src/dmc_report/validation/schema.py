@@ -94,8 +94,12 @@ def flagged(
     return out
 
 
-def check_sheet(table: SheetTable, spec: Sheet, *, file: str) -> list[Finding]:
-    """Every declared check on one sheet."""
+def check_sheet(
+    table: SheetTable, spec: Sheet, *, file: str, duplicates: bool = True
+) -> list[Finding]:
+    """Every declared check on one sheet; without ``duplicates``, all but the duplicate check
+    (data sheets: :func:`dmc_report.validation.records.duplicate_findings` names the row that
+    counts by the rule the numbers use)."""
     frame = table.frame
     out: list[Finding] = []
     at_issues = (
@@ -154,7 +158,7 @@ def check_sheet(table: SheetTable, spec: Sheet, *, file: str) -> list[Finding]:
                 table, mask, "NOT_INTEGER", col.name, f"{col.name} is {{value}}, not a whole number",
                 file=file, value_column=col.name,
             )  # fmt: skip
-    if spec.unique_by:
+    if spec.unique_by and duplicates:
         keys = list(spec.unique_by)
         complete = frame[keys].notna().all(axis=1)
         dup = frame.duplicated(subset=keys, keep="first") & complete
