@@ -250,7 +250,7 @@ def test_no_text_makes_a_flowable_too_large() -> None:
             landscape=True,
             number=3,
         ),
-        Table(title="Empty and wide", population="p", header=[wide], rows=[], number=4),
+        Table(title="Empty and wide", population="p", header=[[*wide]], rows=[], number=4),
     ]
     report = Report(
         kind="closed",
@@ -344,7 +344,7 @@ def test_fifty_arms_render(demo: DemoFiles, tmp_path: Path) -> None:
         rand.cell(r, armcd).value = codes[(r - 2) % len(codes)]
     wb.save(tmp_path / "key.xlsx")
     (tmp_path / "pw.txt").write_text(CLOSED_PASSWORD)
-    code = main(
+    status = main(
         [
             "report", "--protocol", str(demo.protocol), "--data", str(demo.data),
             "--key", str(tmp_path / "key.xlsx"), "--open", str(tmp_path / "open.pdf"),
@@ -352,8 +352,41 @@ def test_fifty_arms_render(demo: DemoFiles, tmp_path: Path) -> None:
             "--closed-password-file", str(tmp_path / "pw.txt"),
         ]
     )  # fmt: skip
-    assert code in (0, 1)  # 1: the demo's validation findings
+    assert status in (0, 1)  # 1: the demo's validation findings
     text = " ".join(closed_text((tmp_path / "closed.pdf").read_bytes()).split())
     assert "(continued)" in text
     for i in (0, 1, 25, 49):
         assert f"Dose level {i} (N = " in text
+
+
+def test_a_current_look_without_boundary_renders(demo: DemoFiles, tmp_path: Path) -> None:
+    """4 evaluable subjects of 2,000 planned: fraction 0.002, no spendable alpha; the closed
+    report says so instead of a boundary."""
+    text = demo.protocol.read_text()
+    assert "planned_information = 60 " in text
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(text.replace("planned_information = 60 ", "planned_information = 2000 "))
+    loaded = load_study(
+        protocol,
+        demo.data,
+        key=demo.key,
+        key_password=demo.key_password_file.read_text().strip(),
+        cutoff=dt.date(2012, 12, 15),
+    )
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    m = json.loads(results.to_json())["unblinded"]["monitoring"]
+    assert m["information_fraction"] == 0.002 and m["observed_z"] is not None
+    assert m["current_look"] is None and "below the first computable look" in m["note"]
+    _finite_or_noted(m)
+    rendered = render_report_bytes(
+        loaded,
+        validation,
+        results,
+        ReportSettings(report_date=loaded.cutoff),
+        closed=True,
+        closed_password=CLOSED_PASSWORD,
+    )
+    assert rendered.closed is not None
+    text = " ".join(closed_text(rendered.closed).split())
+    assert "information fraction 0.0020: below the first computable look" in text
