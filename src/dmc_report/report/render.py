@@ -207,18 +207,29 @@ def _numbered_canvas(kind: str) -> Any:
     from reportlab.pdfgen import canvas
 
     class NumberedCanvas(canvas.Canvas):  # type: ignore[misc]
+        """Pages are held until the end; so are their bookmarks: a destination made while a
+        page is held would point at the page being written then (every bookmark and contents
+        link went to page 1)."""
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
+            self._bookmarks: list[tuple[str, dict[str, Any]]] = []
+
+        def bookmarkPage(self, key: str, **kw: Any) -> None:
+            self._bookmarks.append((key, kw))
 
         def showPage(self) -> None:
             self._saved.append(dict(self.__dict__))
+            self._bookmarks = []
             self._startPage()
 
         def save(self) -> None:
             total = len(self._saved)
             for state in self._saved:
                 self.__dict__.update(state)
+                for key, kw in state["_bookmarks"]:  # now this page is the one being written
+                    super().bookmarkPage(key, **kw)
                 w, _ = self._pagesize
                 m = PAGE_MARGIN_CM * cm
                 self.saveState()
