@@ -129,7 +129,7 @@ def logistic_irls(
     return beta, cov
 
 
-def _r_quantile(times: np.ndarray, surv: np.ndarray, p: float = 0.5) -> float | None:
+def km_quantile(times: np.ndarray, surv: np.ndarray, p: float = 0.5) -> float | None:
     """R ``quantile.survfit``: the first time the curve is at or below ``1 - p``; where it
     equals ``1 - p`` exactly on a flat stretch, the midpoint to the next time."""
     target = 1 - p
@@ -188,8 +188,8 @@ def kaplan_meier(time: Values, event: Values) -> Json:
     low = np.array([np.nan if r["ci_lower"] is None else r["ci_lower"] for r in rows])
     upp = np.array([np.nan if r["ci_upper"] is None else r["ci_upper"] for r in rows])
     if len(rows):
-        out["median_days"] = _r_quantile(times, est)
-        out["median_ci"] = {"lower": _r_quantile(times, low), "upper": _r_quantile(times, upp)}
+        out["median_days"] = km_quantile(times, est)
+        out["median_ci"] = {"lower": km_quantile(times, low), "upper": km_quantile(times, upp)}
     if out["median_days"] is None:
         out["median_note"] = "not reached"
     return out

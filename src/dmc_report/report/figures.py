@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from dmc_report.analysis.stats import km_quantile
 from dmc_report.report import style as st
 
 # use-pattern categories: code -> (label, colour)
@@ -130,6 +131,14 @@ def _km_steps(times: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.array(at), np.array(surv)
 
 
+def km_median_line(
+    times: Sequence[float] | np.ndarray, events: Sequence[bool] | np.ndarray
+) -> float | None:
+    """Where a curve's median line is drawn: the median the tables print."""
+    x, y = _km_steps(np.asarray(times, float), np.asarray(events, bool))
+    return km_quantile(x[1:], y[1:])
+
+
 def km_figure(
     groups: Sequence[tuple[str, Sequence[float], Sequence[bool]]],
     ylabel: str,
@@ -160,9 +169,9 @@ def km_figure(
         if cens.size:
             idx = np.searchsorted(x, cens, side="right") - 1
             ax.plot(cens, y[np.clip(idx, 0, len(y) - 1)], "|", color=colour, ms=6, mew=1)
-        below = np.flatnonzero(y <= 0.5)
-        if below.size:
-            med = x[below[0]]
+        # the median by the rule the tables print (R's: the midpoint of a flat stretch at 0.5)
+        med = km_median_line(tt, ee)
+        if med is not None:
             ax.plot([0, med, med], [0.5, 0.5, 0], color=colour, ls=":", lw=0.9)
         at_risk = [int(np.sum(tt >= k)) for k in ticks]
         for k, n in zip(ticks, at_risk, strict=True):
