@@ -25,6 +25,11 @@ CODES: dict[str, tuple[Severity, str]] = {
         "a date cell that is neither an Excel date nor YYYY-MM-DD; treated as blank",
     ),
     "INVALID_NUMBER": (Severity.ERROR, "a number cell holding text; treated as blank"),
+    "ERROR_CELL": (
+        Severity.ERROR,
+        "an Excel error value or a formula with no saved result; treated as blank",
+    ),
+    "HIDDEN_SHEET": (Severity.WARNING, "a hidden sheet was read; check that the export meant it"),
     "MISSING_VALUE": (Severity.ERROR, "a value the contract requires in every row is blank"),
     "INVALID_CODE": (
         Severity.ERROR,

@@ -55,7 +55,7 @@ class CellIssue:
     row: int
     column: str
     value: str
-    problem: str  # "date" | "number"
+    problem: str  # "date" | "date_range" | "number" | "error" (an Excel error) | "formula"
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,8 @@ class SheetTable:
         Header cells that are not part of the contract (ignored; reported as info).
     column_letters
         Contract column -> Excel column letter, for messages.
+    hidden
+        ``"hidden"`` or ``"veryHidden"`` when the workbook hides the sheet (read all the same).
     """
 
     name: str
@@ -84,6 +86,7 @@ class SheetTable:
     extra_columns: tuple[str, ...]
     column_letters: Mapping[str, str]
     issues: tuple[CellIssue, ...] = ()
+    hidden: str | None = None
 
     def letter(self, column: str) -> str | None:
         return self.column_letters.get(column)

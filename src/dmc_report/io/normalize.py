@@ -6,7 +6,7 @@ fastexcel's own read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping as AbcMapping
+from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
 import numpy as np
@@ -19,9 +19,16 @@ from dmc_report.domain.errors import Location, UnusableInputError
 from dmc_report.domain.protocol import Mapping
 from dmc_report.domain.study import ROW, CellIssue, SheetTable
 from dmc_report.io.engines import RawSheet
-from dmc_report.io.xlsx import column_letter
+from dmc_report.io.xlsx import BadCell, column_letter
 
 _NUMBER_RE = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+# A date: ISO text YYYY-MM-DD, or an Excel date cell as both engines render it (the date, a space
+# or T, the time of day, perhaps a fraction of a second; an ISO date cell may carry a T).
+_DATE_RE = r"^\d{4}-\d{2}-\d{2}(?:[ T](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?)?$"
+# Plausible years for a date in a trial's export. Outside them a date is a typing slip (3013,
+# 0213) or a number formatted as a date; it is a finding and the cell blank. The bounds also keep
+# every date inside pandas' nanosecond range (1677-2262).
+FIRST_YEAR, LAST_YEAR = 1900, 2100
 _HEADER_SEARCH_ROWS = 10
 
 
@@ -52,31 +59,46 @@ def _issues(
     ]
 
 
-def _date(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """Dates (datetime64[ns], NaT when blank or invalid) and a mask of invalid non-blank cells.
+def _date(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dates (datetime64[ns], NaT when blank or invalid), a mask of non-blank cells that are no
+    date, and a mask of dates outside the plausible years (:data:`FIRST_YEAR`-:data:`LAST_YEAR`).
 
-    Accepted: an Excel date cell (both engines render it ``YYYY-MM-DD HH:MM:SS``; the time of
-    day is dropped) and ``YYYY-MM-DD`` text.
+    A date in this product is a day: a date-time's date part is its date, whatever the time of
+    day or fraction of a second (23:59:59.6 is still that day; both engines round a serial number
+    to the millisecond the same way, so they agree on the day). Accepted: an Excel date cell in
+    either date system (both engines render it ``YYYY-MM-DD HH:MM:SS[.fff]``), and ``YYYY-MM-DD``
+    text. A day that does not exist (``2015-04-31``, also written ``2015-04-31 00:00:00``) is no
+    date: Arrow's strptime would roll it over to the next month, so the parsed day is checked.
     """
+    n = len(arr)
     present = ~_null_mask(arr)
-    # Fast path: Excel date cells, which cannot hold an impossible date.
-    cell = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
-    values = pc.cast(cell, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
-    values = (
-        np.asarray(values, dtype="datetime64[ns]").astype("datetime64[D]").astype("datetime64[ns]")
+    values = np.full(n, np.datetime64("NaT", "ns"))
+    shaped = present & np.asarray(
+        pc.fill_null(pc.match_substring_regex(arr, _DATE_RE), False).to_numpy(zero_copy_only=False),
+        dtype=bool,
     )
+    far = np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(shaped)
+    if len(idx):
+        day = pc.utf8_slice_codeunits(arr.take(pa.array(idx)), 0, 10)
+        year = np.asarray(
+            pc.cast(pc.utf8_slice_codeunits(day, 0, 4), pa.int32()).to_numpy(zero_copy_only=False)
+        )
+        plausible = (year >= FIRST_YEAR) & (year <= LAST_YEAR)
+        far[idx[~plausible]] = True
+        idx, day = idx[plausible], day.filter(pa.array(plausible))
+        parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
+        written = pc.cast(pc.utf8_slice_codeunits(day, 8, 10), pa.int64())
+        real = np.asarray(
+            pc.fill_null(pc.equal(pc.day(parsed), written), False).to_numpy(zero_copy_only=False),
+            dtype=bool,
+        )
+        stamps = pc.cast(parsed.filter(pa.array(real)), pa.timestamp("ns"))
+        values[idx[real]] = np.asarray(
+            stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]"
+        )
     good = ~np.isnat(values)
-    rest = np.flatnonzero(present & ~good)
-    if len(rest):  # ISO text, or not a date at all
-        text = arr.take(pa.array(rest))
-        parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-        # Arrow's strptime rolls 2015-04-31 over to 2015-05-01: a real date prints as itself.
-        real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
-        real_np = np.asarray(pc.fill_null(real, False).to_numpy(zero_copy_only=False), dtype=bool)
-        parsed_np = pc.cast(parsed, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
-        values[rest[real_np]] = parsed_np[real_np]
-        good[rest[real_np]] = True
-    return values, present & ~good
+    return values, present & ~good & ~far, far
 
 
 def _number(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
@@ -106,14 +128,37 @@ def _null_mask(arr: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.is_null(arr).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _blank_bad_cells(raw: RawSheet, bad_cells: Iterable[BadCell]) -> pa.Table:
+    """The sheet's table with its error cells and unsaved formulas blank, whatever the engine."""
+    table = raw.rows
+    by_column: dict[int, list[int]] = {}
+    for b in bad_cells:
+        i, j = b.row - raw.first_row, b.col - raw.first_col
+        if 0 <= i < table.num_rows and 0 <= j < table.num_columns:
+            by_column.setdefault(j, []).append(i)
+    for j, rows in by_column.items():
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[rows] = True
+        col = table.column(j)
+        blanked = pc.if_else(pa.array(mask), pa.scalar(None, col.type), col)
+        table = table.set_column(j, table.field(j), blanked)
+    return table
+
+
 def normalize_sheet(
     raw: RawSheet,
     spec: Sheet,
     mapping: Mapping,
     *,
     file: str,
+    bad_cells: Sequence[BadCell] = (),
+    hidden: str | None = None,
 ) -> SheetTable:
     """Turn a sheet's text cells into a typed table with contract column names.
+
+    ``bad_cells`` (from :func:`dmc_report.io.xlsx.scan_bad_cells`) are blank in the table and
+    each one in a contract column below the header is a cell issue; ``hidden`` is the sheet's
+    state when the workbook hides it.
 
     Raises
     ------
@@ -122,7 +167,7 @@ def normalize_sheet(
         has no data rows where the contract requires some.
     """
     sheet_label = raw.name
-    table = raw.rows
+    table = _blank_bad_cells(raw, bad_cells) if bad_cells else raw.rows
     loc = Location(file=file, sheet=sheet_label)
     if table.num_rows == 0 or table.num_columns == 0:
         raise UnusableInputError(
@@ -214,13 +259,23 @@ def normalize_sheet(
         elif col.kind is Kind.TEXT:
             out[col.name] = arr
         elif col.kind is Kind.DATE:
-            dates, bad = _date(arr)
+            dates, bad, far = _date(arr)
             issues += _issues(arr, bad, rows, sheet_label, col.name, "date")
+            issues += _issues(arr, far, rows, sheet_label, col.name, "date_range")
             typed[col.name] = dates
         else:
             numbers, bad = _number(arr)
             issues += _issues(arr, bad, rows, sheet_label, col.name, "number")
             typed[col.name] = numbers
+    # Error cells and unsaved formulas, where a contract column has them below the header (an
+    # extra column is ignored whole). Located from the sheet itself, so a row holding nothing
+    # else is reported too.
+    at = {raw.first_col + j: c for c, j in positions.items()}
+    issues += [
+        CellIssue(sheet_label, b.row, at[b.col], b.value, b.kind)
+        for b in bad_cells
+        if b.col in at and b.row > raw.first_row
+    ]
     columns: dict[str, object] = {}
     for col in spec.columns:  # absent optional columns exist, all blank, so code can rely on them
         if col.name in out:
@@ -241,6 +296,7 @@ def normalize_sheet(
         extra_columns=extras,
         column_letters=MappingProxyType(letters),
         issues=tuple(issues),
+        hidden=hidden,
     )
 
 
@@ -252,10 +308,7 @@ def _blank(kind: Kind, n: int) -> object:
     return pd.arrays.ArrowStringArray(pa.nulls(n, pa.string()))
 
 
-def find_sheet(names: AbcMapping[str, str] | list[str], wanted: str) -> str | None:
-    """The workbook sheet whose trimmed, case-folded name equals ``wanted``."""
+def find_sheets(names: Iterable[str], wanted: str) -> list[str]:
+    """The workbook's sheets whose trimmed, case-folded name equals ``wanted`` (one, we hope)."""
     target = _norm(wanted)
-    for n in names:
-        if _norm(n) == target:
-            return n
-    return None
+    return [n for n in names if _norm(n) == target]

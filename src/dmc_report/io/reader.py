@@ -23,7 +23,7 @@ from dmc_report.domain.study import (
 )
 from dmc_report.io.engines import Engine, open_source
 from dmc_report.io.files import read_input
-from dmc_report.io.normalize import find_sheet, normalize_sheet
+from dmc_report.io.normalize import find_sheets, normalize_sheet
 from dmc_report.io.protocol_loader import load_protocol
 from dmc_report.io.xlsx import open_workbook
 
@@ -43,21 +43,38 @@ def _read_sheets(
     checkpoint(progress, 0.02, f"Opening {data.name}")
     wb = open_workbook(data.content, file, password=password, what=what)
     source = open_source(wb.content, engine)
-    names = list(source.sheet_names())
+    names = list(wb.sheet_names)  # from workbook.xml, hidden ones too: the same for both engines
     tables: dict[str, SheetTable] = {}
     for i, spec in enumerate(sheets):
         wanted = protocol.mapping.sheet_name(spec.name)
-        actual = find_sheet(names, wanted)
-        if actual is None:
+        matches = find_sheets(names, wanted)
+        if not matches:
             if spec.required:
                 raise UnusableInputError(
                     f"required sheet {wanted} is missing; found sheets: {', '.join(names) or 'none'}",
                     Location(file=file, sheet=wanted),
                 )
             continue
+        if len(matches) > 1:  # e.g. a hidden "DM" beside the visible "DM ": which one is meant?
+            listed = ", ".join(
+                f'"{n}"' + (f" ({wb.hidden(n)})" if wb.hidden(n) else "") for n in matches
+            )
+            raise UnusableInputError(
+                f"{len(matches)} sheets match {wanted} (names are matched ignoring case and spaces "
+                f"at either end): {listed}; delete or rename all but one",
+                Location(file=file, sheet=wanted),
+            )
+        actual = matches[0]
         checkpoint(progress, 0.05 + 0.9 * i / len(sheets), f"Reading sheet {actual}")
         raw = source.read(actual, wb.first_cells.get(actual))
-        tables[spec.name] = normalize_sheet(raw, spec, protocol.mapping, file=file)
+        tables[spec.name] = normalize_sheet(
+            raw,
+            spec,
+            protocol.mapping,
+            file=file,
+            bad_cells=wb.bad_cells(actual),
+            hidden=wb.hidden(actual),
+        )
     close = getattr(source, "close", None)
     if close:
         close()

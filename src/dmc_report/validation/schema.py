@@ -14,7 +14,8 @@ import pandas as pd
 
 from dmc_report.domain.contract import Kind, Sheet
 from dmc_report.domain.findings import Finding, finding
-from dmc_report.domain.study import ROW, SheetTable
+from dmc_report.domain.study import ROW, CellIssue, SheetTable
+from dmc_report.io.normalize import FIRST_YEAR, LAST_YEAR
 
 
 def isin(s: pd.Series, values: object) -> pd.Series:
@@ -94,6 +95,32 @@ def flagged(
     return out
 
 
+_FORMULA_SHOWN = 60  # characters of a formula quoted in a finding
+
+
+def _issue_finding(issue: CellIssue) -> tuple[str, str]:
+    """The code and message for a cell that could not be read as its column's kind."""
+    col, value = issue.column, issue.value
+    if issue.problem == "error":
+        return "ERROR_CELL", f"{col} is the Excel error {value}; treated as blank"
+    if issue.problem == "formula":
+        shown = value if len(value) <= _FORMULA_SHOWN else value[: _FORMULA_SHOWN - 1] + "\u2026"
+        return (
+            "ERROR_CELL",
+            f"{col} holds a formula with no saved result ({shown}); treated as blank "
+            "(open the workbook in Excel and save it so that it calculates)",
+        )
+    if issue.problem == "date_range":
+        return (
+            "INVALID_DATE",
+            f"{col} is {value!r}, a date outside the plausible years {FIRST_YEAR}-{LAST_YEAR}; "
+            "treated as blank",
+        )
+    what = "an Excel date or YYYY-MM-DD" if issue.problem == "date" else "a number"
+    code = "INVALID_DATE" if issue.problem == "date" else "INVALID_NUMBER"
+    return code, f"{col} is {value!r}, not {what}; treated as blank"
+
+
 def check_sheet(
     table: SheetTable, spec: Sheet, *, file: str, duplicates: bool = True
 ) -> list[Finding]:
@@ -108,14 +135,25 @@ def check_sheet(
     subj = dict(zip(at_issues[ROW], at_issues["SUBJID"], strict=True)) if "SUBJID" in frame else {}
     visit = dict(zip(at_issues[ROW], at_issues["VISIT"], strict=True)) if "VISIT" in frame else {}
     bad_cells: set[tuple[int, str]] = set()
+    if table.hidden:
+        state = "very hidden" if table.hidden == "veryHidden" else "hidden"
+        out.append(
+            finding(
+                "HIDDEN_SHEET",
+                f"sheet {table.source_name!r} is {state} in the workbook and was read as "
+                f"{table.name}; check that the export meant it",
+                file=file,
+                sheet=table.source_name,
+            )
+        )
     for issue in table.issues:
         bad_cells.add((issue.row, issue.column))
-        what = "an Excel date or YYYY-MM-DD" if issue.problem == "date" else "a number"
+        code, message = _issue_finding(issue)
         s, v = subj.get(issue.row), visit.get(issue.row)
         out.append(
             finding(
-                "INVALID_DATE" if issue.problem == "date" else "INVALID_NUMBER",
-                f"{issue.column} is {issue.value!r}, not {what}; treated as blank",
+                code,
+                message,
                 file=file,
                 sheet=table.source_name,
                 row=issue.row,
