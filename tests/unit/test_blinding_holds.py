@@ -223,6 +223,22 @@ def test_a_word_only_the_key_knows_stops_the_report_with_its_page_and_data_locat
     _render(demo, data, None)
 
 
+def test_an_ordinary_word_of_an_arm_label_does_not_stop_the_report(
+    demo: DemoFiles, tmp_path: Path
+) -> None:
+    """The tool's own wording says "no previous results file was given"; a label holding
+    "given" is no reason to stop (its words are looked for in values from the data only)."""
+
+    def relabel(wb: Workbook) -> None:
+        for row in wb["ARMS"].iter_rows(min_row=2):
+            if row[0].value == "A":
+                row[1].value = "Study drug given early"
+
+    key = edited(key_workbook(demo), tmp_path / "key.xlsx", relabel)
+    _, rendered, _ = _render(demo, demo.data, key)
+    assert "was given" in " ".join(_text(rendered.open).split())
+
+
 def test_vocabulary_words_and_boundaries() -> None:
     v = TreatmentVocabulary.of(["Ketamine 0.5 mg/kg IV", "Placebo infusion"], ["Ketalar"])
     assert v.words == ("ketalar", "ketamine", "placebo")

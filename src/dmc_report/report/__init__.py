@@ -37,20 +37,25 @@ def render_open_report(
     p = data.protocol.study
     # Page text is extracted from the laid-out pages; the figures' texts come from the figures
     # themselves (parsing their vector paths back out of the PDF would only slow the scan).
+    generated, from_data = split_texts(report, data)
     assert_blinded(
         rendered.layout_pdf,
         arm_labels,
         protocol_texts=[p.title, p.design],
-        generated_texts=[*generated_texts(report, data), *rendered.figure_texts],
+        generated_texts=[*generated, *rendered.figure_texts],
+        data_texts=from_data,
         metadata_pdf=pdf,
     )
     return pdf
 
 
-def generated_texts(report: Report, data: OpenReportData) -> list[str]:
-    """The report's strings that the tool wrote, not values from the data (AE terms, subject and
-    site IDs, finding messages): the blinding guard looks for arm codes in context only here."""
-    from_data: set[str] = set()
+def split_texts(report: Report, data: OpenReportData) -> tuple[list[str], list[str]]:
+    """The report's strings that the tool wrote (titles, labels, notes: where the blinding
+    guard looks for arm codes in context), and the values it prints from the pooled results
+    (AE terms, organ classes, subject and site IDs: where it looks for the arm labels' words).
+    Finding messages are in neither: they mix the tool's wording with quoted values, so only a
+    whole arm label is looked for there (as everywhere on the pages)."""
+    values: set[str] = set()
 
     def collect(o: object) -> None:
         if isinstance(o, Mapping):
@@ -60,13 +65,16 @@ def generated_texts(report: Report, data: OpenReportData) -> list[str]:
             for v in o:
                 collect(v)
         elif isinstance(o, str):
-            from_data.add(o)
+            values.add(o)
 
     collect(data.blinded.payload)
+    findings: set[str] = set()
     for f in data.findings:
-        collect([f.sheet, f.column, f.subject, f.visit, f.message])
-        from_data.add(open_finding_message(f, data.protocol))
-    return [t for t in report.texts() if t not in from_data]
+        findings.update(x for x in (f.sheet, f.column, f.subject, f.visit, f.message) if x)
+        findings.add(open_finding_message(f, data.protocol))
+    texts = report.texts()
+    generated = [t for t in texts if t not in values and t not in findings]
+    return generated, [t for t in texts if t in values]
 
 
 def render_closed_report(

@@ -6,9 +6,12 @@ is the last line of defence: free text from the data that names a treatment was 
 guard looks for the tool's own arm vocabulary only, where it can mean an arm, and never fires on
 ordinary words of the data ("Group B streptococcal infection", "Pain in arm"):
 
-- the key's arm labels and their significant words, anywhere on the pages, in the figures and the
-  metadata, except inside the protocol's own texts that may name the treatments (the study title,
-  the design sentence), removed whole;
+- the key's arm labels, whole, anywhere on the pages, in the figures and the metadata, except
+  inside the protocol's own texts that may name the treatments (the study title, the design
+  sentence), removed whole;
+- the significant words of the arm labels ("Zorbacil" of "Zorbacil 20 mg") in the values printed
+  from the data (an AE term the protocol's vocabulary did not withhold): only there, since the
+  tool's own wording may use an ordinary word that a label also holds ("given", "early");
 - an arm code in an arm-like context ("Arm A", "Group B", "Treatment 2", "randomized to A") in the
   text the tool generated (titles, headings, labels, notes, figure texts), each string on its own,
   never in a value taken from the data.
@@ -23,7 +26,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from dmc_report.domain.blinding import arm_vocabulary
+from dmc_report.domain.blinding import TreatmentVocabulary, arm_vocabulary
 from dmc_report.domain.errors import Location, UnusableInputError
 
 
@@ -64,6 +67,7 @@ def scan_pdf(
     *,
     protocol_texts: Sequence[str] = (),
     generated_texts: Iterable[str] = (),
+    data_texts: Iterable[str] = (),
     metadata_pdf: bytes | None = None,
 ) -> list[Leak]:
     """Every place the report names an arm (see the module's rules).
@@ -81,6 +85,8 @@ def scan_pdf(
     generated_texts
         The texts the tool generated (the report model's strings that are not values from the
         data, and the figures' texts), scanned one by one for codes in an arm-like context.
+    data_texts
+        The values from the data the report prints, scanned one by one for the labels' words.
     metadata_pdf
         The PDF whose metadata is scanned (default ``pdf``).
     """
@@ -95,13 +101,17 @@ def scan_pdf(
     generated = [_norm(t) for t in generated_texts if t and t.strip()]
     leaks: list[Leak] = []
     if arm_labels:
-        vocabulary = arm_vocabulary(arm_labels.values())
+        labels = TreatmentVocabulary(phrases=tuple(arm_labels.values()))
         allowed = sorted({_norm(t) for t in protocol_texts if t.strip()}, key=len, reverse=True)
         for page, text in [*pages, (None, " | ".join(generated))]:
             for phrase in allowed:
                 text = text.replace(phrase, " ")
-            pattern = vocabulary.pattern
-            for m in pattern.finditer(text) if pattern else ():
+            for m in labels.pattern.finditer(text) if labels.pattern else ():
+                leaks.append(Leak(page, f"arm label {m.group(0)!r}", _context(text, m), m.group(0)))
+        words = arm_vocabulary(arm_labels.values())
+        for text in (_norm(t) for t in data_texts if t and t.strip()):
+            for m in words.pattern.finditer(text) if words.pattern else ():
+                page = next((pg for pg, t in pages if pg is not None and text in t), None)
                 leaks.append(
                     Leak(page, f"arm label word {m.group(0)!r}", _context(text, m), m.group(0))
                 )
@@ -124,6 +134,7 @@ def assert_blinded(
     *,
     protocol_texts: Sequence[str] = (),
     generated_texts: Iterable[str] = (),
+    data_texts: Iterable[str] = (),
     metadata_pdf: bytes | None = None,
 ) -> None:
     """Raise :class:`BlindingLeakError` if the report names an arm anywhere it was scanned."""
@@ -132,11 +143,18 @@ def assert_blinded(
         arm_labels,
         protocol_texts=protocol_texts,
         generated_texts=generated_texts,
+        data_texts=data_texts,
         metadata_pdf=metadata_pdf,
     )
     if leaks:
         first = leaks[0]
-        where = f"page {first.page}" if first.page else "the metadata or a figure"
+        where = (
+            f"page {first.page}"
+            if first.page
+            else "a value printed from the data"
+            if first.what.startswith("arm label word")
+            else "the metadata or a figure"
+        )
         raise BlindingLeakError(
             f"the open report would reveal an arm ({first.what} on {where}: ...{first.context}...); "
             f"{len(leaks)} hit(s) in all. Nothing was written. If the text comes from the data, "
