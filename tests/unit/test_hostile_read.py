@@ -211,6 +211,30 @@ def test_a_hidden_sheet_that_is_read_is_a_finding(protocol: Path, tmp_path: Path
     )
 
 
+def test_cells_left_of_the_data_keep_every_column_in_place(protocol: Path, tmp_path: Path) -> None:
+    """Data from column B; column A holds a formula without a saved result in the header row,
+    an error and a stray value: calamine's range starts at A, and both engines still put SUBJID
+    in B and report the error in E as RANDDT's."""
+    sheets = _sheets()
+    sheets["DM"] = [[None, *row] for row in sheets["DM"]]
+    data = write_xlsx(tmp_path / "shifted.xlsx", sheets)
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb["DM"]
+        ws["A1"] = "=1/0"  # no saved result: calamine does not count it
+        for ref in ("A3", "E3"):
+            ws[ref].value, ws[ref].data_type = "#REF!", "e"
+        ws["A2"] = "note"  # a stray value in a column without a header
+
+    _edit(data, edit)
+    loaded, found = assert_engines_agree(protocol, data)
+    dm = loaded.study.data["DM"]
+    assert dm.letter("SUBJID") == "B" and dm.letter("RANDDT") == "E"
+    assert [(f.code, f.excel_row, f.column, f.subject) for f in found if f.sheet == "DM"] == [
+        ("ERROR_CELL", 3, "RANDDT", "101-0002")
+    ]
+
+
 def duplicate_dm(path: Path) -> Path:
     sheets = _sheets()
     sheets = {"DM ": sheets["DM"], **sheets}  # the visible export's "DM " and a stale "DM"

@@ -160,7 +160,9 @@ def _first_cell(zf: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
             continue  # an empty, merely formatted cell
         end = head.find(b"</c>", m.end())
         body = head[m.end() : end if end >= 0 else m.end() + 200]
-        if b"<v>" in body or b"<v " in body or b"<is>" in body:
+        # a value (an error too), not a formula without a saved result (<v></v>): the cells
+        # calamine counts when it sizes the sheet's range
+        if re.search(rb"<v(?:\s[^>]*)?>[^<]", body) or b"<is>" in body:
             return int(m.group(2)), column_index(m.group(1).decode())
     return None
 
