@@ -81,13 +81,30 @@ def test_open_report_has_every_section_and_the_cutoff_on_every_page(
     text = " ".join(pages)
     for title in (
         "OPEN SESSION REPORT", "Contents", "Synopsis", "Enrollment", "Baseline characteristics", "Disposition",
-        "Trial conduct and data quality", "Exposure", "Pooled outcomes", "Safety", "Interim monitoring", "Appendix",
+        "Trial conduct and data quality", "Exposure", "Safety", "Interim monitoring", "Appendix",
     ):  # fmt: skip
         assert title in text, title
+    # pooled efficacy is off unless the protocol asks for it (report-contents.md, section 8)
+    assert "Pooled outcomes" not in text and "Abstinence over the last" not in text
     for i, page in enumerate(pages, start=1):
         assert "Data cutoff: 2016-12-14" in page, i
         assert f"Page {i} of {len(pages)}" in page
     assert "Table 1." in text and "Figure 1." in text
+
+
+def test_pooled_outcomes_appear_when_the_protocol_asks(loaded: LoadedStudy) -> None:
+    from dataclasses import replace
+
+    from dmc_report.report import render_open_report
+
+    protocol = loaded.study.protocol.model_copy(
+        update={"open_report": loaded.study.protocol.open_report.model_copy(
+            update={"pooled_efficacy": True}
+        )}
+    )  # fmt: skip
+    data = replace(_open_data(loaded), protocol=protocol)
+    text = " ".join(pdf_pages(render_open_report(data)))
+    assert "Pooled outcomes" in text and "Abstinence over the last" in text
 
 
 def test_open_report_names_no_arm(rendered: dict[str, Any]) -> None:

@@ -222,6 +222,14 @@ class Blinding(_Frozen):
         return self
 
 
+class OpenReport(_Frozen):
+    """Settings of the open report (report-contents.md)."""
+
+    # section 8, pooled abstinence, dropout, relapse and craving: off unless the DMC asks, since
+    # with the design's assumed rates known a pooled rate hints at the effect
+    pooled_efficacy: bool = False
+
+
 class Protocol(_Frozen):
     study: Study
     visits: Annotated[tuple[Visit, ...], Field(min_length=1)]
@@ -229,7 +237,9 @@ class Protocol(_Frozen):
     interim: Interim | None = None
     mapping: Mapping = Field(default_factory=Mapping)
     blinding: Blinding = Field(default_factory=Blinding)
-    show_pooled_outcomes: bool = True  # open report section 8 (report-contents.md)
+    open_report: OpenReport = Field(default_factory=OpenReport)
+    # the first wave's name for open_report.pooled_efficacy, still read (it wins when given)
+    show_pooled_outcomes: bool | None = None
 
     @model_validator(mode="after")
     def _visits_consistent(self) -> Protocol:
@@ -294,6 +304,13 @@ class Protocol(_Frozen):
             if v.code == code:
                 return v
         raise KeyError(code)
+
+    @property
+    def pooled_efficacy(self) -> bool:
+        """Whether the open report shows pooled outcomes (section 8); default off."""
+        if self.show_pooled_outcomes is not None:
+            return self.show_pooled_outcomes
+        return self.open_report.pooled_efficacy
 
     @property
     def treatment_vocabulary(self) -> TreatmentVocabulary:

@@ -244,7 +244,7 @@ def build_open_report(d: OpenReportData) -> Report:
     )
 
     # 8. Pooled outcomes
-    if p.show_pooled_outcomes:
+    if p.pooled_efficacy:
         miss = f"Missing urine samples counted as {p.endpoints.missing.value}."
         sections.append(
             section(
@@ -376,7 +376,7 @@ def _changes(num: Numbering, d: OpenReportData, population: str) -> list[Any]:
     triples: list[tuple[str, int, int, bool]] = [
         (label, prev.counts[sec][key], int(b[sec][key]), cumulative)
         for label, sec, key, outcome, cumulative in _CHANGE_ROWS
-        if d.protocol.show_pooled_outcomes or not outcome
+        if d.protocol.pooled_efficacy or not outcome
     ]
     now_findings = Counter(f.severity.value for f in d.findings)
     triples += [
