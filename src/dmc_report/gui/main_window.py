@@ -422,6 +422,7 @@ class MainWindow(QMainWindow):
         v.addWidget(self.reports_info)
         self.preview_holder = QVBoxLayout()
         self.preview_holder.addStretch(1)  # until there is a preview: keeps the page top-aligned
+        self._preview_doc: Any = None  # the preview's QPdfDocument, read from memory
         v.addLayout(self.preview_holder, 1)  # the preview takes the rest of the page
         return page
 
@@ -851,6 +852,7 @@ class MainWindow(QMainWindow):
                 pooled_results_path=pooled_path, progress=progress,
             )  # fmt: skip
 
+        self._release_preview()  # nothing of this window holds a report while it is replaced
         self._run(work, self._reports_done, "Generating reports")
 
     def _reports_done(self, written: Any) -> None:
@@ -872,25 +874,48 @@ class MainWindow(QMainWindow):
         self.reports_written.emit()
 
     def _preview(self, path: Path) -> None:
-        """In-app preview with QtPdf where this Qt build has it; otherwise the system viewer."""
+        """In-app preview with QtPdf where this Qt build has it; otherwise the system viewer.
+
+        The document is read once into memory and rendered from there: the preview never holds
+        the report file open, so Windows lets the next Generate replace it, and another program
+        may move or delete it."""
         try:
+            from PySide6.QtCore import QBuffer, QByteArray, QIODevice
             from PySide6.QtPdf import QPdfDocument
             from PySide6.QtPdfWidgets import QPdfView
         except ImportError:
             return
-        while self.preview_holder.count():
-            item = self.preview_holder.takeAt(0)
-            w = item.widget() if item is not None else None
-            if w is not None:
-                w.deleteLater()
+        self._release_preview(placeholder=False)
+        try:
+            content = Path(path).read_bytes()
+        except OSError:  # moved or deleted meanwhile: no preview, the report is still written
+            return
         doc = QPdfDocument(self)
-        doc.load(str(path))
+        buffer = QBuffer(doc)  # lives as long as the document that reads from it
+        buffer.setData(QByteArray(content))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        doc.load(buffer)
+        self._preview_doc = doc
         view = QPdfView()
         view.setAccessibleName("Preview of the open report")
         view.setPageMode(QPdfView.PageMode.MultiPage)
         view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         view.setDocument(doc)
         self.preview_holder.addWidget(view)
+
+    def _release_preview(self, placeholder: bool = True) -> None:
+        """Remove the preview and close its document (before a Generate, or a new preview)."""
+        while self.preview_holder.count():
+            item = self.preview_holder.takeAt(0)
+            w = item.widget() if item is not None else None
+            if w is not None:
+                w.deleteLater()
+        if placeholder:
+            self.preview_holder.addStretch(1)
+        doc, self._preview_doc = self._preview_doc, None
+        if doc is not None:
+            doc.close()
+            doc.deleteLater()
 
     def show_in_folder(self) -> None:
         path = self.session.reports.get("open")
