@@ -197,6 +197,19 @@ def test_a_forced_leak_is_refused(loaded: LoadedStudy, monkeypatch: pytest.Monke
     with pytest.raises(BlindingLeakError, match="arm code"):
         render_open_report(data, arm_labels=None)  # no key loaded: generic arm-like patterns
 
+    def headed(d: Any) -> Any:  # a table split by arm, its columns headed by the codes
+        from dmc_report.report.model import Table
+
+        report = real(d)
+        report.sections[0].blocks.append(
+            Table("Abstinent", "Randomized", [["", "A", "B"]], [["Abstinent", 13, 3]])
+        )
+        return report
+
+    monkeypatch.setattr(report_pkg, "build_open_report", headed)
+    with pytest.raises(BlindingLeakError, match="column headed by arm code"):
+        render_open_report(data, arm_labels={a.code: a.label for a in loaded.key.arms})  # type: ignore[union-attr]
+
 
 def test_consistency_check_catches_a_mismatch(rendered: dict[str, Any]) -> None:
     b = json.loads(json.dumps(rendered["results"]["blinded"]))

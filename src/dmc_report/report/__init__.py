@@ -44,6 +44,7 @@ def render_open_report(
         protocol_texts=[p.title, p.design],
         generated_texts=[*generated, *rendered.figure_texts],
         data_texts=from_data,
+        column_headings=report.header_texts(),
         metadata_pdf=pdf,
     )
     return pdf

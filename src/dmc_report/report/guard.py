@@ -14,7 +14,7 @@ ordinary words of the data ("Group B streptococcal infection", "Pain in arm"):
   tool's own wording may use an ordinary word that a label also holds ("given", "early");
 - an arm code in an arm-like context ("Arm A", "Group B", "Treatment 2", "randomized to A") in the
   text the tool generated (titles, headings, labels, notes, figure texts), each string on its own,
-  never in a value taken from the data.
+  never in a value taken from the data; and, with a key, a table column headed by an arm code.
 
 A hit is unusable input (exit 2): nothing is written, and the message names the page and text.
 """
@@ -68,6 +68,7 @@ def scan_pdf(
     protocol_texts: Sequence[str] = (),
     generated_texts: Iterable[str] = (),
     data_texts: Iterable[str] = (),
+    column_headings: Iterable[str] = (),
     metadata_pdf: bytes | None = None,
 ) -> list[Leak]:
     """Every place the report names an arm (see the module's rules).
@@ -87,6 +88,8 @@ def scan_pdf(
         data, and the figures' texts), scanned one by one for codes in an arm-like context.
     data_texts
         The values from the data the report prints, scanned one by one for the labels' words.
+    column_headings
+        The tables' column headings: with a key, one that is an arm code is a hit.
     metadata_pdf
         The PDF whose metadata is scanned (default ``pdf``).
     """
@@ -116,6 +119,10 @@ def scan_pdf(
                     Leak(page, f"arm label word {m.group(0)!r}", _context(text, m), m.group(0))
                 )
     codes = sorted(set((arm_labels or {}).keys()), key=len, reverse=True)
+    for heading in column_headings:
+        if _norm(heading) in codes:
+            page = next((pg for pg, t in pages if pg is not None and _norm(heading) in t), None)
+            leaks.append(Leak(page, f"a column headed by arm code {heading!r}", heading, heading))
     # codes match case-sensitively ("Arm A", not "arm a"); without a key, any capital letter
     code_re = "|".join(re.escape(c) for c in codes) if codes else r"[A-Z]"
     context = re.compile(rf"\b{_ARM_WORDS}\s*[:#\-]?\s*(?:{code_re})\b")
@@ -135,6 +142,7 @@ def assert_blinded(
     protocol_texts: Sequence[str] = (),
     generated_texts: Iterable[str] = (),
     data_texts: Iterable[str] = (),
+    column_headings: Iterable[str] = (),
     metadata_pdf: bytes | None = None,
 ) -> None:
     """Raise :class:`BlindingLeakError` if the report names an arm anywhere it was scanned."""
@@ -144,6 +152,7 @@ def assert_blinded(
         protocol_texts=protocol_texts,
         generated_texts=generated_texts,
         data_texts=data_texts,
+        column_headings=column_headings,
         metadata_pdf=metadata_pdf,
     )
     if leaks:

@@ -89,6 +89,10 @@ class Report:
     def figures(self) -> list[Figure]:
         return [b for s in _walk(self.sections) for b in s.blocks if isinstance(b, Figure)]
 
+    def header_texts(self) -> list[str]:
+        """Every table's column headings."""
+        return [str(c) for t in self.tables() for row in t.header for c in row if c is not None]
+
     def texts(self) -> list[str]:
         """Every string the report prints, each as one item (a table cell, a title, a note)."""
         tp = self.title_page
