@@ -8,6 +8,7 @@ log file whose path is printed).
 from __future__ import annotations
 
 import argparse
+import codecs
 import datetime as dt
 import os
 import sys
@@ -385,7 +386,29 @@ def _cmd_gui(args: argparse.Namespace) -> int:
     )
 
 
+def _streams_for_any_code_page() -> None:
+    """Let every character reach the console or file: a finding quoting '≥300 ng/mL' or a folder
+    named 'Łódź-demo' must not end the run with UnicodeEncodeError where the standard streams use
+    a legacy code page (Windows: cp1252 and the like when the output is redirected or piped).
+
+    Redirected output (a file, a pipe) is written as UTF-8 unless PYTHONIOENCODING asks for an
+    encoding; wherever the encoding stays a legacy one, a character it lacks is printed as '?'."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if stream is None or reconfigure is None:
+            continue  # no console at all (a windowed app), or a stream replaced by a test
+        try:
+            legacy = codecs.lookup(stream.encoding or "ascii").name != "utf-8"
+            if legacy and not stream.isatty() and not os.environ.get("PYTHONIOENCODING"):
+                reconfigure(encoding="utf-8", errors=stream.errors)  # a file or a pipe
+            if (stream.errors or "strict") == "strict":
+                reconfigure(errors="replace")
+        except (AttributeError, LookupError, OSError, ValueError):
+            continue  # a stream that cannot change keeps its settings
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _streams_for_any_code_page()
     parser = build_parser()
     args = parser.parse_args(argv)
     commands = {
