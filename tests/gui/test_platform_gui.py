@@ -99,3 +99,31 @@ def test_a_new_generate_releases_the_preview_first(
         qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
     assert w._preview_doc is None  # released before the job that replaces the report
     qtbot.waitUntil(lambda: w.job is None, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("study_id", ["KET/COC:01", "CON"])
+def test_report_names_from_a_study_id_are_valid_on_windows(
+    qtbot: Any, window: MainWindow, tmp_path: Path, study_id: str
+) -> None:
+    """A '/' in the study id made a folder, a ':' an NTFS stream, 'CON' a device."""
+    w = window
+    open_demo(qtbot, w)
+    protocol = w.session.protocol
+    assert protocol is not None
+    text = protocol.read_text(encoding="utf-8").replace('id = "KETCOC-01"', f'id = "{study_id}"')
+    protocol.write_text(text, encoding="utf-8")
+    w.set_protocol(protocol)
+    with qtbot.waitSignal(w.study_loaded, timeout=TIMEOUT):
+        w.load_data()
+    assert w.session.loaded.study.protocol.study.id == study_id
+    out = tmp_path / "reports"
+    out.mkdir()
+    w.out_dir.setText(str(out))
+    w.chk_closed.setChecked(False)
+    with qtbot.waitSignal(w.reports_written, timeout=TIMEOUT):
+        qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
+    names = sorted(p.name for p in out.iterdir())
+    safe = {"KET/COC:01": "KET_COC_01", "CON": "CON_"}[study_id]
+    cutoff = w.session.loaded.cutoff.isoformat()
+    assert names == [f"{safe}-open-report-{cutoff}.pdf", f"{safe}-open-results-{cutoff}.json"]
+    assert all(p.is_file() for p in out.iterdir())  # no sub-folder made by a '/'

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,3 +107,91 @@ def test_the_frozen_app_runs_in_utf8_mode() -> None:
     assert '("X utf8_mode=1", None, "OPTION")' in spec
     # both executables (the windowed app and its console twin) get the option
     assert spec.count("UTF8_MODE,") == 2
+
+
+# --- file names from study ids -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("study_id", "expected"),
+    [
+        ("KETCOC-01", "KETCOC-01"),
+        ("KET/COC-01", "KET_COC-01"),  # a '/' would make a folder
+        ("KET\\COC", "KET_COC"),
+        ("KET:COC", "KET_COC"),  # a ':' would write an NTFS stream
+        ('a<b>c"d|e?f*g', "a_b_c_d_e_f_g"),
+        ("tab\there\x00nul\x1f", "tab_here_nul_"),
+        ("CON", "CON_"),  # devices, whatever the case or extension
+        ("con", "con_"),
+        ("nul.pdf", "nul_.pdf"),
+        ("Com1", "Com1_"),
+        ("LPT9.x.y", "LPT9_.x.y"),
+        ("LPT¹", "LPT¹_"),
+        ("CONSORT", "CONSORT"),  # only the device names themselves
+        ("COM10", "COM10"),
+        ("a. ", "a"),  # Windows drops trailing dots and spaces
+        ("  ..study..  ", "study"),  # a leading dot would hide the file
+        ("...", "study"),
+        ("", "study"),
+        ("Łódź ≥300", "Łódź ≥300"),  # letters and symbols are fine everywhere
+    ],
+)
+def test_a_study_id_becomes_a_file_name_valid_on_windows(study_id: str, expected: str) -> None:
+    from dmc_report.io.filenames import is_reserved, safe_name
+
+    name = safe_name(study_id)
+    assert name == expected
+    assert not is_reserved(name) and not is_reserved(f"{name}.pdf")
+    assert not set('<>:"/\\|?*') & set(name) and all(ord(c) >= 32 for c in name)
+    assert name == name.rstrip(" .") and not name.startswith(".")
+
+
+def test_a_very_long_study_id_is_cut_and_a_report_name_is_built_from_it() -> None:
+    import datetime as dt
+
+    from dmc_report.io.filenames import MAX_PART_CHARS, report_file_name, safe_name
+
+    assert len(safe_name("S" * 300)) == MAX_PART_CHARS
+    assert safe_name("x" * (MAX_PART_CHARS - 1) + ". tail") == "x" * (MAX_PART_CHARS - 1)
+    name = report_file_name("CON", "open-report", dt.date(2016, 12, 14), ".pdf")
+    assert name == "CON_-open-report-2016-12-14.pdf"
+    assert report_file_name("A/B: c.", "open-results", dt.date(2016, 1, 2), ".json") == (
+        "A_B_ c-open-results-2016-01-02.json"
+    )
+
+
+def path_of_length(folder: Path, length: int) -> Path:
+    """A file path under ``folder`` whose resolved path has ``length`` characters."""
+    base = len(str(folder.resolve())) + 1
+    deep = folder / ("d" * 100)
+    rest = length - base - 101
+    assert rest > 10, "the temporary folder's path is too long for this test"
+    return deep / ("r" * (rest - 4) + ".pdf")
+
+
+def test_a_250_character_path_on_windows_is_refused_naming_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dmc_report.domain.errors import UnusableInputError
+    from dmc_report.io.output import TEMP_SUFFIX_CHARS, WINDOWS_MAX_PATH, check_writable
+
+    long_path = path_of_length(tmp_path, 250)
+    assert len(str(long_path.resolve())) == 250
+    monkeypatch.setattr(sys, "platform", "win32")  # the check Windows gets, without long paths
+    with pytest.raises(UnusableInputError) as err:
+        check_writable(long_path, "open report")
+    limit = WINDOWS_MAX_PATH - TEMP_SUFFIX_CHARS
+    assert f"its full path is 250 characters; Windows allows {limit} here" in err.value.message
+    check_writable(path_of_length(tmp_path, limit), "open report")  # at the limit: fine
+
+
+def test_a_report_name_too_long_is_exit_2_naming_the_limit(
+    tmp_path: Path, demo: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / ("r" * 246 + ".pdf")  # 250 characters: too long with the temporary suffix
+    code = cli.main(
+        ["report", "--protocol", str(demo.protocol), "--data", str(demo.data),
+         "--open", str(target)]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_UNUSABLE, err
+    assert "its name is 250 characters" in err and "at most" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []

@@ -803,11 +803,16 @@ class MainWindow(QMainWindow):
                 "The open report is always produced with the closed one; tick 'Open report'.", ""
             )
             return
+        from dmc_report.io.filenames import report_file_name
+
         folder = Path(self.out_dir.text())
-        sid = s.loaded.study.protocol.study.id
-        stamp = s.loaded.cutoff.isoformat()
-        open_path = folder / f"{sid}-open-report-{stamp}.pdf"
-        closed_path = folder / f"{sid}-closed-report-{stamp}.pdf" if want_closed else None
+        sid, cutoff = s.loaded.study.protocol.study.id, s.loaded.cutoff
+
+        def name(kind: str, suffix: str) -> str:  # the study id made safe for Windows too
+            return report_file_name(sid, kind, cutoff, suffix)
+
+        open_path = folder / name("open-report", ".pdf")
+        closed_path = folder / name("closed-report", ".pdf") if want_closed else None
         password = self.password1.text() if want_closed else None
         report_date, meeting_date = (
             _pydate(self.report_date.date()),
@@ -816,9 +821,7 @@ class MainWindow(QMainWindow):
         recipient = self.recipient.text() or None
         previous = Path(self.previous_edit.text()) if self.previous_edit.text().strip() else None
         pooled_path = (
-            folder / f"{sid}-open-results-{stamp}.json"
-            if self.chk_save_results.isChecked()
-            else None
+            folder / name("open-results", ".json") if self.chk_save_results.isChecked() else None
         )
         from dmc_report.report.data import ReportSettings
 
