@@ -1,10 +1,12 @@
 ; Inno Setup script: a Windows installer for the one-folder app in dist\dmc-report.
-;   iscc /DAppVersion=0.1.0 packaging\dmc-report.iss      (the workflow passes the version)
+;   iscc /DAppVersion=0.1.0 packaging\dmc-report.iss
+; The workflow passes the version the build wrote into the bundle
+; (dist\dmc-report\_internal\dmc_report\VERSION, from pyproject.toml): the one the app shows.
 ; Installs per user by default (no administrator rights: DMC laptops are often locked down);
 ; an administrator may choose an install for all users.
 
 #ifndef AppVersion
-  #define AppVersion "0.0.0"
+  #error Pass the version: iscc /DAppVersion=<dist\dmc-report\_internal\dmc_report\VERSION>
 #endif
 
 [Setup]
@@ -26,6 +28,12 @@ WizardStyle=modern
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 InfoBeforeFile=..\dist\dmc-report\THIRD_PARTY_NOTICES.txt
+
+; An upgrade first removes the previous version's library folder (PyInstaller's contents
+; directory, _internal): files the new version no longer has must not stay behind, least of all
+; an older dmc_report-*.dist-info, which made the upgraded app report the old version.
+[InstallDelete]
+Type: filesandordirs; Name: "{app}\_internal"
 
 [Files]
 Source: "..\dist\dmc-report\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs

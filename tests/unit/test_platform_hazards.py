@@ -195,3 +195,69 @@ def test_a_report_name_too_long_is_exit_2_naming_the_limit(
     assert code == cli.EXIT_UNUSABLE, err
     assert "its name is 250 characters" in err and "at most" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+# --- one version, and upgrades that leave nothing stale -------------------------------------
+def iss_sections() -> dict[str, list[str]]:
+    """The Inno Setup script's sections and their entries (comments and blank lines left out)."""
+    sections: dict[str, list[str]] = {}
+    current = ""
+    for raw in (ROOT / "packaging" / "dmc-report.iss").read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith(";"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            sections.setdefault(current, [])
+        elif current:
+            sections[current].append(line)
+    return sections
+
+
+def test_an_upgrade_removes_the_previous_library_folder_first() -> None:
+    sections = iss_sections()
+    assert 'Type: filesandordirs; Name: "{app}\\_internal"' in sections["InstallDelete"]
+    # _internal is the folder the spec's bundle keeps its libraries in (PyInstaller's default)
+    spec = (ROOT / "packaging" / "dmc-report.spec").read_text(encoding="ascii")
+    assert "contents_directory" not in spec or 'contents_directory="_internal"' in spec
+    # and the files come from that bundle, into {app}
+    assert any(e.startswith('Source: "..\\dist\\dmc-report\\*"') for e in sections["Files"])
+
+
+def test_the_installer_takes_the_version_it_is_given_never_a_default() -> None:
+    text = (ROOT / "packaging" / "dmc-report.iss").read_text(encoding="utf-8")
+    guard = text.split("#ifndef AppVersion", 1)[1].split("#endif", 1)[0]
+    assert "#error" in guard and "#define" not in guard
+
+
+def test_the_frozen_app_reads_its_version_from_the_file_its_build_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+
+    import dmc_report
+
+    (tmp_path / "dmc_report").mkdir()
+    (tmp_path / "dmc_report" / dmc_report.VERSION_FILE).write_text("9.8.7\n", encoding="utf-8")
+    # what a stale dist-info left by an upgrade would have answered
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0.1")
+    assert dmc_report._read_version() == "0.0.1"  # from source: the installed metadata
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert dmc_report._read_version() == "9.8.7"
+    (tmp_path / "dmc_report" / dmc_report.VERSION_FILE).unlink()
+    assert dmc_report._read_version() == dmc_report.UNKNOWN  # never the stale metadata
+
+
+def test_the_build_writes_the_version_from_pyproject_into_the_bundle() -> None:
+    import tomllib
+
+    import dmc_report
+
+    spec = (ROOT / "packaging" / "dmc-report.spec").read_text(encoding="ascii")
+    assert 'tomllib.loads((ROOT / "pyproject.toml")' in spec
+    assert 'datas += [(str(VERSION_FILE), "dmc_report")]' in spec
+    assert f'VERSION_FILE = Path(workpath) / "{dmc_report.VERSION_FILE}"' in spec
+    # the installed metadata this source tree runs with says what pyproject.toml says
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert dmc_report.__version__ == project["version"]
