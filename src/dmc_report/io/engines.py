@@ -54,17 +54,19 @@ class FastexcelSource:
         return list(self._reader.sheet_names)
 
     def read(self, name: str, first_cell: tuple[int, int] | None) -> RawSheet:
-        sheet = self._reader.load_sheet(
-            name, header_row=None, dtypes="string", whitespace_as_null=True
+        batch = self._reader.load_sheet(
+            name, header_row=None, dtypes="string", eager=True, whitespace_as_null=True
         )
-        columns = sheet.available_columns()
-        table = sheet.to_arrow()
-        table = pa.Table.from_batches([table]) if isinstance(table, pa.RecordBatch) else table
-        # calamine's range is the box around every cell holding something (an error or a text of
-        # spaces too): its first column is the one fastexcel reports, not necessarily that of the
-        # first filled row's first cell (a stray value or error further left widens it)
-        row = first_cell[0] if first_cell else 1
-        col = columns[0].absolute_index if columns else (first_cell[1] if first_cell else 0)
+        table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+        row, col = first_cell if first_cell else (1, 0)
+        if table.num_columns and table.num_rows and table.column(0)[0].as_py() is None:
+            # calamine's range is the box around every cell holding something (an error or a
+            # text of spaces too), so a stray cell left of the first filled row's first cell
+            # widens it; its first column is then the one fastexcel reports. (When the range's
+            # corner holds a value it is that first cell's column, and this second load is
+            # spared.)
+            columns = self._reader.load_sheet(name, header_row=None, n_rows=1).available_columns()
+            col = columns[0].absolute_index if columns else col
         return RawSheet(name, table, row, col)
 
 

@@ -59,6 +59,10 @@ def _issues(
     ]
 
 
+def _bools(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(arr, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _date(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dates (datetime64[ns], NaT when blank or invalid), a mask of non-blank cells that are no
     date, and a mask of dates outside the plausible years (:data:`FIRST_YEAR`-:data:`LAST_YEAR`).
@@ -73,27 +77,41 @@ def _date(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(arr)
     present = ~_null_mask(arr)
     values = np.full(n, np.datetime64("NaT", "ns"))
-    shaped = present & np.asarray(
-        pc.fill_null(pc.match_substring_regex(arr, _DATE_RE), False).to_numpy(zero_copy_only=False),
-        dtype=bool,
+    # Fast path, the usual Excel date cell: exactly YYYY-MM-DD HH:MM:SS, a plausible year, and not
+    # rolled over (a roll-over lands on day 1-3 from a written day 29-31). The rest takes the
+    # strict path below.
+    parsed = pc.strptime(arr, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    year = pc.year(parsed)
+    fast = _bools(
+        pc.and_(
+            pc.equal(pc.utf8_length(arr), 19),
+            pc.and_(pc.greater_equal(year, FIRST_YEAR), pc.less_equal(year, LAST_YEAR)),
+        )
     )
+    early = np.flatnonzero(fast & _bools(pc.less_equal(pc.day(parsed), 3)))
+    if len(early):
+        written = pc.cast(pc.utf8_slice_codeunits(arr.take(pa.array(early)), 8, 10), pa.int64())
+        fast[early[_bools(pc.greater(written, 28))]] = False
+    if fast.any():
+        stamps = pc.cast(parsed.filter(pa.array(fast)), pa.timestamp("ns"))
+        days = np.asarray(stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]")
+        values[fast] = days.astype("datetime64[D]").astype("datetime64[ns]")
     far = np.zeros(n, dtype=bool)
-    idx = np.flatnonzero(shaped)
-    if len(idx):
-        day = pc.utf8_slice_codeunits(arr.take(pa.array(idx)), 0, 10)
-        year = np.asarray(
+    rest = np.flatnonzero(present & ~fast)
+    if len(rest):  # ISO text, fractions of a second, far years, impossible days, not a date
+        text = arr.take(pa.array(rest))
+        shaped = _bools(pc.match_substring_regex(text, _DATE_RE))
+        idx, day = rest[shaped], pc.utf8_slice_codeunits(text.filter(pa.array(shaped)), 0, 10)
+        year_np = np.asarray(
             pc.cast(pc.utf8_slice_codeunits(day, 0, 4), pa.int32()).to_numpy(zero_copy_only=False)
         )
-        plausible = (year >= FIRST_YEAR) & (year <= LAST_YEAR)
+        plausible = (year_np >= FIRST_YEAR) & (year_np <= LAST_YEAR)
         far[idx[~plausible]] = True
         idx, day = idx[plausible], day.filter(pa.array(plausible))
-        parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
+        on_day = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
         written = pc.cast(pc.utf8_slice_codeunits(day, 8, 10), pa.int64())
-        real = np.asarray(
-            pc.fill_null(pc.equal(pc.day(parsed), written), False).to_numpy(zero_copy_only=False),
-            dtype=bool,
-        )
-        stamps = pc.cast(parsed.filter(pa.array(real)), pa.timestamp("ns"))
+        real = _bools(pc.equal(pc.day(on_day), written))
+        stamps = pc.cast(on_day.filter(pa.array(real)), pa.timestamp("ns"))
         values[idx[real]] = np.asarray(
             stamps.to_numpy(zero_copy_only=False), dtype="datetime64[ns]"
         )
