@@ -239,11 +239,42 @@ def test_an_ordinary_word_of_an_arm_label_does_not_stop_the_report(
     assert "was given" in " ".join(_text(rendered.open).split())
 
 
+def test_columns_outside_the_contract_are_checked_and_their_headers_withheld(
+    demo: DemoFiles, tmp_path: Path
+) -> None:
+    """A comment column, and a column headed by a drug's name, in a 'blinded' export."""
+
+    def edit(wb: Workbook) -> None:
+        ws = wb["AE"]
+        c = ws.max_column + 1
+        ws.cell(1, c, "AECOMMENT")
+        ws.cell(4, c, "site nurse: given Ketalar by mistake")
+        ws.cell(5, c, "no comment")
+        ex = wb["EX"]
+        ex.cell(1, ex.max_column + 1, "KETAMINE_LEVEL")
+        ex.cell(2, ex.max_column, 1.5)
+
+    data = edited(demo.data, tmp_path / "data.xlsx", edit)
+    loaded = load_study(demo.protocol, data, cutoff=demo.cutoff)
+    validation = run_validation(loaded)
+    hits = [f for f in validation.findings if f.code == "TREATMENT_NAME_IN_TEXT"]
+    assert [(f.sheet, f.excel_row, f.column) for f in hits] == [("AE", 4, "AECOMMENT")]
+    assert hits[0].subject  # located on its row's subject
+    from dmc_report.report.common import open_finding_message
+
+    header = next(
+        f for f in validation.findings if f.code == "EXTRA_COLUMN" and f.column == "KETAMINE_LEVEL"
+    )
+    assert "KETAMINE" in header.message  # the findings workbook names it for the data manager
+    assert open_finding_message(header, loaded.study.protocol) == WITHHELD_TEXT
+
+
 def test_vocabulary_words_and_boundaries() -> None:
     v = TreatmentVocabulary.of(["Ketamine 0.5 mg/kg IV", "Placebo infusion"], ["Ketalar"])
     assert v.words == ("ketalar", "ketamine", "placebo")
     assert v.names_treatment("KETAMINE-induced dissociation")
     assert v.names_treatment("reaction to ketalar")
     assert not v.names_treatment("ketaminergic")  # not a word of the vocabulary
+    assert v.names_treatment("KETAMINE_LEVEL")  # an underscore separates words in a header
     assert not v.names_treatment("Infusion site pain")  # a generic word of a name is not a name
     assert not TreatmentVocabulary().names_treatment("anything")

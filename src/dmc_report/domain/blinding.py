@@ -7,8 +7,9 @@ alone (its ``treatments``, their significant words, and the ``[blinding] terms``
 the open report is the same with and without the randomization key. The key's arm labels are a
 second vocabulary, used only on the closed side (:func:`arm_vocabulary`).
 
-Matching is case-insensitive on word boundaries: "ketamine" matches "Ketamine-induced" and
-"KETAMINE", not "ketaminergic"; a phrase matches across any run of white space.
+Matching is case-insensitive on word boundaries (any character but a letter or digit):
+"ketamine" matches "Ketamine-induced", "KETAMINE" and "KETAMINE_LEVEL", not "ketaminergic"; a
+phrase matches across any run of white space.
 """
 
 from __future__ import annotations
@@ -152,7 +153,19 @@ class TreatmentVocabulary:
         ]
         if not alternatives:
             return None
-        return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
+        # bounded by anything but a letter or digit: "KETAMINE_LEVEL" names it, "ketaminergic"
+        # does not
+        return re.compile(rf"(?<![^\W_])(?:{'|'.join(alternatives)})(?![^\W_])", re.IGNORECASE)
+
+    @cached_property
+    def candidates(self) -> str | None:
+        """A looser pattern (no word boundaries) in the syntax Arrow's RE2 takes, to find the
+        few cells worth testing with :meth:`names_treatment` in a large column."""
+        alternatives = [
+            r"\s+".join(re.escape(part) for part in text.split())
+            for text in sorted({*self.phrases, *self.words}, key=len, reverse=True)
+        ]
+        return f"(?i)(?:{'|'.join(alternatives)})" if alternatives else None
 
     def first_match(self, text: str | None) -> str | None:
         """The first phrase or word of the vocabulary in ``text``, as written there."""

@@ -55,7 +55,9 @@ class CellIssue:
     row: int
     column: str
     value: str
-    problem: str  # "date" | "date_range" | "number" | "error" (an Excel error) | "formula"
+    # "date" | "date_range" | "number" | "error" (an Excel error) | "formula" | "treatment_name"
+    # (a column outside the contract holding text that names a treatment)
+    problem: str
 
 
 @dataclass(frozen=True)

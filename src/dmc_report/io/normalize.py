@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dmc_report.domain.blinding import TreatmentVocabulary
 from dmc_report.domain.contract import Kind, Sheet
 from dmc_report.domain.errors import Location, UnusableInputError
 from dmc_report.domain.protocol import Mapping
@@ -163,6 +164,23 @@ def _blank_bad_cells(raw: RawSheet, bad_cells: Iterable[BadCell]) -> pa.Table:
     return table
 
 
+def _naming_treatment(
+    arr: pa.ChunkedArray, rows: np.ndarray, sheet: str, column: str, vocabulary: TreatmentVocabulary
+) -> list[CellIssue]:
+    """Cells of ``arr`` whose text names a treatment (Arrow finds the candidates)."""
+    if arr.null_count == len(arr):
+        return []
+    text = arr if pa.types.is_string(arr.type) else pc.cast(arr, pa.string())
+    hit = pc.fill_null(pc.match_substring_regex(text, vocabulary.candidates or ""), False)
+    where = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+    values = text.take(pa.array(where)).to_pylist() if len(where) else []
+    return [
+        CellIssue(sheet, int(rows[i]), column, "", "treatment_name")
+        for i, v in zip(where, values, strict=True)
+        if vocabulary.names_treatment(v)
+    ]
+
+
 def normalize_sheet(
     raw: RawSheet,
     spec: Sheet,
@@ -171,12 +189,15 @@ def normalize_sheet(
     file: str,
     bad_cells: Sequence[BadCell] = (),
     hidden: str | None = None,
+    vocabulary: TreatmentVocabulary | None = None,
 ) -> SheetTable:
     """Turn a sheet's text cells into a typed table with contract column names.
 
     ``bad_cells`` (from :func:`dmc_report.io.xlsx.scan_bad_cells`) are blank in the table and
     each one in a contract column below the header is a cell issue; ``hidden`` is the sheet's
-    state when the workbook hides it.
+    state when the workbook hides it. A cell of a column outside the contract that names a
+    treatment (``vocabulary``, the protocol's) is a cell issue too: the column is ignored, but a
+    blinded export that holds it may reveal arms.
 
     Raises
     ------
@@ -306,6 +327,10 @@ def normalize_sheet(
     frame = pd.DataFrame(columns, copy=False)
     letters = {c: column_letter(raw.first_col + j) for c, j in positions.items()}
     extras = tuple(h for j, h in enumerate(header) if h and j not in positions.values())
+    if vocabulary and vocabulary.candidates:
+        for j, h in enumerate(header):
+            if h and j not in positions.values():
+                issues += _naming_treatment(data.column(j), rows, sheet_label, h, vocabulary)
     return SheetTable(
         name=spec.name,
         frame=frame,

@@ -74,6 +74,9 @@ def _read_sheets(
             file=file,
             bad_cells=wb.bad_cells(actual),
             hidden=wb.hidden(actual),
+            # the blinded export's columns outside the contract are checked for treatment
+            # names; the key names its arms by design
+            vocabulary=protocol.treatment_vocabulary if sheets is DATA_SHEETS else None,
         )
     close = getattr(source, "close", None)
     if close:

@@ -110,6 +110,12 @@ def _issue_finding(issue: CellIssue) -> tuple[str, str]:
             f"{col} holds a formula with no saved result ({shown}); treated as blank "
             "(open the workbook in Excel and save it so that it calculates)",
         )
+    if issue.problem == "treatment_name":
+        return (
+            "TREATMENT_NAME_IN_TEXT",
+            f"column {col}, outside the data contract, holds text that names a treatment; it is "
+            "not read, but a blinded export should not hold it (ask the data manager)",
+        )
     if issue.problem == "date_range":
         return (
             "INVALID_DATE",
