@@ -261,3 +261,84 @@ def test_the_build_writes_the_version_from_pyproject_into_the_bundle() -> None:
     # the installed metadata this source tree runs with says what pyproject.toml says
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert dmc_report.__version__ == project["version"]
+
+
+# --- macOS: the real minimum system version, and an artefact that keeps the .app whole -------
+def macho(minos: tuple[int, int], *, old_style: bool = False, platform: int = 1) -> bytes:
+    """A 64-bit little-endian Mach-O header with one version load command."""
+    import struct
+
+    packed = (minos[0] << 16) | (minos[1] << 8)
+    if old_style:  # LC_VERSION_MIN_MACOSX: version, sdk
+        command = struct.pack("<IIII", 0x24, 16, packed, packed)
+    else:  # LC_BUILD_VERSION: platform, minos, sdk, ntools
+        command = struct.pack("<IIIIII", 0x32, 24, platform, packed, packed, 0)
+    other = struct.pack("<II", 0x19, 8)  # a load command of another kind, skipped
+    header = struct.pack("<IiiIIIII", 0xFEEDFACF, 0x0100000C, 0, 6, 2, 8 + len(command), 0, 0)
+    return header + other + command
+
+
+def fat(*slices: bytes) -> bytes:
+    import struct
+
+    head = struct.pack(">II", 0xCAFEBABE, len(slices))
+    offset = 4096
+    arches, body = b"", b""
+    for s in slices:
+        arches += struct.pack(">iiIII", 0x0100000C, 0, offset + len(body), len(s), 12)
+        body += s
+    return (head + arches).ljust(offset, b"\0") + body
+
+
+def test_the_macos_minimum_is_the_highest_any_bundled_library_declares(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        from macos_minimum import minimum_macos, minimum_of_file
+    finally:
+        sys.path.remove(str(ROOT / "packaging"))
+
+    assert minimum_of_file(macho((13, 0))) == (13, 0, 0)
+    assert minimum_of_file(macho((10, 13), old_style=True)) == (10, 13, 0)
+    assert minimum_of_file(macho((17, 0), platform=2)) is None  # an iOS build version
+    assert minimum_of_file(fat(macho((13, 0)), macho((14, 2)))) == (14, 2, 0)  # universal2
+    assert minimum_of_file(b"\xca\xfe\xba\xbe\x00\x00\x00\x37 a Java class") is None
+    assert minimum_of_file(b"#!/bin/sh\n") is None
+    files = {
+        "libqt.dylib": macho((13, 0)),
+        "_pikepdf.so": fat(macho((14, 0)), macho((12, 0))),
+        "numpy.so": macho((14, 0)),
+        "bootloader": macho((10, 13), old_style=True),
+        "notes.txt": b"LSMinimumSystemVersion",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    assert minimum_macos(tmp_path.iterdir()) == "14.0"
+    assert minimum_macos([tmp_path / "bootloader"]) == "11.0"  # Apple silicon's first macOS
+    spec = (ROOT / "packaging" / "dmc-report.spec").read_text(encoding="ascii")
+    assert '"LSMinimumSystemVersion": MIN_MACOS' in spec and '"11.0"' not in spec
+
+
+def workflow() -> str:
+    return (ROOT / ".github" / "workflows" / "package.yml").read_text(encoding="utf-8")
+
+
+def test_the_macos_app_ships_in_a_disk_image_one_per_architecture() -> None:
+    text = workflow()
+    assert "hdiutil create" in text and "ditto dist/dmc-report.app" in text
+    assert "macos-14" in text and "arch: arm64" in text  # Apple silicon
+    assert "macos-15-intel" in text and "arch: x86_64" in text  # Intel
+    # the .app itself is never uploaded as a folder (upload-artifact drops modes and links)
+    uploads = text.split("actions/upload-artifact")[1:]
+    assert uploads and all("dmc-report.app" not in u.split("- ")[0] for u in uploads)
+    assert "path: dist/*.dmg" in text
+    # its minimum system version is checked against the libraries actually bundled
+    assert "packaging/macos_minimum.py dist/dmc-report.app" in text
+
+
+def test_the_readme_install_steps_work_on_macos_15_and_past_smartscreen() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    install = readme.split("## Install", 1)[1].split("\n## ", 1)[0]
+    assert "Privacy & Security" in install and "Open Anyway" in install
+    assert "xattr -dr com.apple.quarantine" in install
+    assert "More info" in install and "Run anyway" in install
+    assert "right-click it and choose *Open*" not in install  # no longer works on macOS 15
