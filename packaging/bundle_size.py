@@ -15,7 +15,11 @@ GOAL_MB = 250
 
 def main() -> None:
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "dist/dmc-report")
+    if not root.is_dir():  # a build that made nothing must not pass as a 0 MB bundle
+        raise SystemExit(f"bundle_size: {root} is not a folder (did the build fail?)")
     files = [p for p in root.rglob("*") if p.is_file() and not p.is_symlink()]
+    if not files:
+        raise SystemExit(f"bundle_size: {root} holds no file (did the build fail?)")
     on_disk = sum(p.stat().st_size for p in files)
     with tempfile.TemporaryDirectory() as tmp:
         archive = Path(tmp) / "bundle.zip"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -342,3 +343,193 @@ def test_the_readme_install_steps_work_on_macos_15_and_past_smartscreen() -> Non
     assert "xattr -dr com.apple.quarantine" in install
     assert "More info" in install and "Run anyway" in install
     assert "right-click it and choose *Open*" not in install  # no longer works on macOS 15
+
+
+# --- the workflow: tests on both systems, the installed app run, failures that fail ------------
+def _scalar(text: str) -> Any:
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        return [_scalar(t) for t in text[1:-1].split(",") if t.strip()]
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def _strip_comment(line: str) -> str:
+    quote = ""
+    for i, c in enumerate(line):
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (i == 0 or line[i - 1] in " \t"):
+            return line[:i].rstrip()
+    return line.rstrip()
+
+
+def load_workflow_yaml(text: str) -> Any:
+    """The block-style YAML subset GitHub workflows are written in (mappings, lists, '|' block
+    scalars, [flow, lists], quoted scalars): PyYAML is not among this project's dependencies."""
+    raw = text.splitlines()
+
+    def block_scalar(i: int, parent: int) -> tuple[str, int]:
+        body: list[str] = []
+        while i < len(raw) and (not raw[i].strip() or len(raw[i]) - len(raw[i].lstrip()) > parent):
+            body.append(raw[i])
+            i += 1
+        while body and not body[-1].strip():
+            body.pop()
+        margin = min((len(b) - len(b.lstrip()) for b in body if b.strip()), default=0)
+        return "\n".join(b[margin:] for b in body) + "\n", i
+
+    def skip(i: int) -> int:
+        while i < len(raw) and not _strip_comment(raw[i]).strip():
+            i += 1
+        return i
+
+    def value_after(rest: str, i: int, indent: int) -> tuple[Any, int]:
+        if rest in ("|", "|-", ">", ">-"):
+            return block_scalar(i, indent)
+        if rest:
+            return _scalar(rest), i
+        j = skip(i)
+        if j < len(raw):
+            child = len(raw[j]) - len(raw[j].lstrip())
+            if child > indent or (child == indent and raw[j].lstrip().startswith("- ")):
+                return parse(j, child)
+        return None, i
+
+    def parse(i: int, indent: int) -> tuple[Any, int]:
+        i = skip(i)
+        is_list = raw[i].lstrip().startswith("- ")
+        out: Any = [] if is_list else {}
+        while True:
+            i = skip(i)
+            if i >= len(raw):
+                return out, i
+            line = _strip_comment(raw[i])
+            here = len(line) - len(line.lstrip())
+            content = line.strip()
+            if here < indent or (here == indent and is_list != content.startswith("- ")):
+                return out, i
+            if here > indent:
+                raise ValueError(f"line {i + 1}: unexpected indentation")
+            if is_list:
+                item = content[2:]
+                if ":" in item and not item.startswith(("'", '"')) and ": " in item + " ":
+                    raw[i] = " " * (indent + 2) + item  # the item is a mapping: parse it there
+                    value, i = parse(i, indent + 2)
+                else:
+                    value, i = _scalar(item), i + 1
+                out.append(value)
+            else:
+                key, _, rest = content.partition(":")
+                value, i = value_after(rest.strip(), i + 1, indent)
+                out[_scalar(key)] = value
+
+    doc, _ = parse(0, 0)
+    return doc
+
+
+def parsed_workflow() -> Any:
+    try:
+        import yaml
+    except ImportError:
+        return load_workflow_yaml(workflow())
+    doc = yaml.safe_load(workflow())
+    if True in doc:  # YAML 1.1 reads the key "on" as true
+        doc["on"] = doc.pop(True)
+    return doc
+
+
+def test_the_workflow_parser_reads_what_workflows_hold() -> None:
+    doc = load_workflow_yaml(
+        "on:\n  push:\n    branches: [main]  # comment\n  pull_request:\n"
+        "jobs:\n  a:\n    runs-on: ${{ matrix.os }}\n    strategy:\n      matrix:\n"
+        "        os: [windows-latest, 'macos-latest']\n        include:\n"
+        "          - os: x\n            arch: y\n    steps:\n      - uses: actions/checkout@v4\n"
+        "      - name: Run\n        run: |\n          echo '#1'\n\n          test 1 -eq 1\n"
+    )
+    assert doc["on"] == {"push": {"branches": ["main"]}, "pull_request": None}
+    job = doc["jobs"]["a"]
+    assert job["strategy"]["matrix"]["os"] == ["windows-latest", "macos-latest"]
+    assert job["strategy"]["matrix"]["include"] == [{"os": "x", "arch": "y"}]
+    assert job["steps"][1]["run"] == "echo '#1'\n\ntest 1 -eq 1\n"
+
+
+def runs(job: dict[str, Any]) -> str:
+    return "\n".join(str(step.get("run", "")) for step in job["steps"])
+
+
+def oses(job: dict[str, Any]) -> set[str]:
+    matrix = job.get("strategy", {}).get("matrix", {})
+    named = set(matrix.get("os", []))
+    named |= {entry["os"] for entry in matrix.get("include", [])}
+    return named or {job["runs-on"]}
+
+
+def test_the_workflow_tests_packages_and_runs_the_installed_app_on_every_push() -> None:
+    doc = parsed_workflow()
+    triggers = doc["on"]
+    assert "push" in triggers and triggers["push"]["branches"] == ["main"]
+    assert "pull_request" in triggers
+    jobs = doc["jobs"]
+    # the whole suite (no path, no -k) on Windows and macOS, offscreen
+    testing = [j for j in jobs.values() if "pytest" in runs(j)]
+    assert testing
+    for job in testing:
+        assert any(o.startswith("windows") for o in oses(job))
+        assert any(o.startswith("macos") for o in oses(job))
+        line = next(ln for ln in runs(job).splitlines() if "pytest" in ln)
+        assert line.split("pytest", 1)[1].split() in ([], ["-q"])
+    assert doc["env"]["QT_QPA_PLATFORM"] == "offscreen"
+    # then the package, after the tests
+    package = jobs["package"]
+    assert package["needs"] in ("test", ["test"])
+    assert "pyinstaller " in runs(package) and "ISCC" in runs(package)
+    # the Windows installer installed silently for the current user, the installed app run
+    steps = runs(package)
+    assert "/VERYSILENT" in steps and "/CURRENTUSER" in steps
+    assert 'packaging/smoke.sh "$target/dmc-report-cli.exe" "$target/dmc-report.exe"' in steps
+    assert 'packaging/smoke.sh "$app/Contents/MacOS/dmc-report-cli"' in steps
+    smoke = (ROOT / "packaging" / "smoke.sh").read_text(encoding="utf-8")
+    for command in ("--version", " demo --out", " report --protocol", " gui --self-test"):
+        assert command in smoke, command
+    assert "set -euo pipefail" in smoke
+
+
+def test_the_workflow_fails_when_anything_fails() -> None:
+    doc = parsed_workflow()
+    text = workflow()
+    smoke = (ROOT / "packaging" / "smoke.sh").read_text(encoding="utf-8")
+    for script in (text, smoke):
+        assert "|| true" not in script and "continue-on-error" not in script
+        assert "set +e" not in script
+    # bash everywhere (GitHub runs it with -e -o pipefail), never pwsh or cmd
+    assert doc["defaults"]["run"]["shell"] == "bash"
+    for job in doc["jobs"].values():
+        for step in job["steps"]:
+            assert step.get("shell", "bash") == "bash", step
+    # a command that fails inside 'a && b' does not stop bash -e: none in the scripts
+    for job in doc["jobs"].values():
+        for step in job["steps"]:
+            assert "&&" not in str(step.get("run", "")), step.get("name")
+    # build tools pinned
+    assert "pyinstaller==${PYINSTALLER_VERSION}" in text
+    assert re.fullmatch(r"\d+\.\d+\.\d+", doc["env"]["PYINSTALLER_VERSION"])
+    assert re.fullmatch(r"\d+\.\d+(\.\d+)?", doc["env"]["PYINSTALLER_HOOKS_CONTRIB_VERSION"])
+    assert ">=" not in runs(doc["jobs"]["package"])
+
+
+def test_bundle_size_fails_on_a_missing_or_empty_folder(tmp_path: Path) -> None:
+    script = ROOT / "packaging" / "bundle_size.py"
+    for folder in (tmp_path / "missing", tmp_path):
+        r = subprocess.run(
+            [sys.executable, str(script), str(folder)], capture_output=True, text=True, timeout=60
+        )
+        assert r.returncode != 0 and "did the build fail" in r.stderr, r
+    (tmp_path / "dmc-report").write_bytes(b"\0" * 1000)
+    r = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0 and "1 files" in r.stdout, r
