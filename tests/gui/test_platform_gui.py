@@ -127,3 +127,128 @@ def test_report_names_from_a_study_id_are_valid_on_windows(
     cutoff = w.session.loaded.cutoff.isoformat()
     assert names == [f"{safe}-open-report-{cutoff}.pdf", f"{safe}-open-results-{cutoff}.json"]
     assert all(p.is_file() for p in out.iterdir())  # no sub-folder made by a '/'
+
+
+# --- appearance: readable in dark mode, sharp at 150 % and on Retina --------------------------
+def dark_palette() -> Any:
+    """A dark palette as Windows 11 and macOS give Qt in dark mode (Fusion's dark colours)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#2b2b2b",
+        QPalette.ColorRole.WindowText: "#ffffff",
+        QPalette.ColorRole.Base: "#1e1e1e",
+        QPalette.ColorRole.AlternateBase: "#353535",
+        QPalette.ColorRole.Text: "#ffffff",
+        QPalette.ColorRole.Button: "#353535",
+        QPalette.ColorRole.ButtonText: "#ffffff",
+    }
+    for role, colour in roles.items():
+        p.setColor(role, QColor(colour))
+    return p
+
+
+def light_palette() -> Any:
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette()
+    for role, colour in {
+        QPalette.ColorRole.Window: "#f0f0f0",
+        QPalette.ColorRole.Base: "#ffffff",
+        QPalette.ColorRole.AlternateBase: "#f5f5f5",
+    }.items():
+        p.setColor(role, QColor(colour))
+    return p
+
+
+def test_the_wcag_contrast_ratio() -> None:
+    from PySide6.QtGui import QColor
+
+    from dmc_report.gui.colours import contrast
+
+    assert contrast(QColor("black"), QColor("white")) == pytest.approx(21.0)
+    assert contrast(QColor("#777777"), QColor("#777777")) == pytest.approx(1.0)
+    assert contrast(QColor("#767676"), QColor("white")) == pytest.approx(4.54, abs=0.01)
+    # the fixed colours of old on a dark window: 1.9:1 for the UNBLINDED banner
+    assert contrast(QColor("#B00020"), QColor("#2b2b2b")) < 2.0
+
+
+@pytest.mark.parametrize("palette", [dark_palette, light_palette])
+def test_severity_colours_are_readable_on_the_palette(qtbot: Any, palette: Any) -> None:
+    from PySide6.QtCore import Qt as QtCore_Qt
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from dmc_report.gui.colours import MIN_CONTRAST, contrast
+    from dmc_report.gui.models import FindingsTableModel
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    before = app.palette()
+    app.setPalette(palette())
+    try:
+        model = FindingsTableModel()
+        model.set_rows([[s, "CODE", "DM", 2, "A", "101-0001", "D1", "m"] for s in
+                        ("error", "warning", "info")])  # fmt: skip
+        p = app.palette()
+        for row in range(3):
+            colour = model.data(model.index(row, 0), QtCore_Qt.ItemDataRole.ForegroundRole)
+            for role in (QPalette.ColorRole.Base, QPalette.ColorRole.AlternateBase):
+                assert contrast(colour, p.color(role)) >= MIN_CONTRAST, (row, colour.name())
+    finally:
+        app.setPalette(before)
+
+
+def test_the_unblinded_banner_is_readable_in_dark_and_light_mode(qtbot: Any) -> None:
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QWidget
+
+    from dmc_report.gui.colours import ALERT, MIN_CONTRAST, AlertLabel, contrast
+
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    holder.setPalette(light_palette())
+    banner = AlertLabel("UNBLINDED - by arm. DMC closed session only.", parent=holder)
+    assert banner.colour() == QColor(ALERT)  # unchanged where it was readable already
+    holder.setPalette(dark_palette())  # the system switched to dark mode: the banner follows
+    window = banner.palette().color(QPalette.ColorRole.Window)
+    base = banner.palette().color(QPalette.ColorRole.Base)
+    assert contrast(banner.colour(), window) >= MIN_CONTRAST
+    assert contrast(banner.colour(), base) >= MIN_CONTRAST
+    assert banner.colour().name() in banner.text() and "UNBLINDED" in banner.text()
+    assert banner.colour().red() > banner.colour().green()  # still a red
+
+
+def test_no_fixed_colour_is_left_in_the_app() -> None:
+    import re
+
+    gui = Path(__file__).resolve().parents[2] / "src" / "dmc_report" / "gui"
+    for path in gui.glob("*.py"):
+        if path.name == "colours.py":  # the one place, where each is made readable
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"#[0-9A-Fa-f]{6}\b|#[0-9A-Fa-f]{3}\b['\";]", text), path.name
+        assert "setStyleSheet" not in text and "QColor(" not in text, path.name
+
+
+def test_figures_are_drawn_at_the_screens_device_pixel_ratio(
+    qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from PIL import Image
+    from PySide6.QtWidgets import QLabel
+
+    monkeypatch.setattr(MainWindow, "devicePixelRatioF", lambda self: 2.0)  # a Retina screen
+    open_demo(qtbot, window)
+    for name, png in window.images.items():
+        dpi = Image.open(io.BytesIO(png)).info["dpi"]
+        assert dpi[0] == pytest.approx(192, abs=1), name
+    labels = [lab for lab in window.blinded_area.findChildren(QLabel) if not lab.pixmap().isNull()]
+    assert len(labels) == 3
+    for lab, name in zip(labels, ("enrollment", "relapse", "craving"), strict=True):
+        width, height = Image.open(io.BytesIO(window.images[name])).size
+        # twice the pixels, shown at the size a 96-dpi figure had on screen
+        assert lab.sizeHint().width() == pytest.approx(width / 2, abs=2), name
+        assert lab.sizeHint().height() == pytest.approx(height / 2, abs=2), name

@@ -11,10 +11,13 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QLabel
 
 
-def image_label(png: bytes) -> QLabel:
+def image_label(png: bytes, scale: float = 1.0) -> QLabel:
+    """A figure drawn at ``scale`` times 96 dpi (the screen's device pixel ratio, so that it is
+    sharp at 150 % and on Retina screens), shown at its size in logical pixels."""
     label = QLabel()
     pix = QPixmap()
     pix.loadFromData(png, "PNG")
+    pix.setDevicePixelRatio(max(1.0, scale))
     label.setPixmap(pix)
     label.setAlignment(Qt.AlignmentFlag.AlignLeft)
     return label

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from dmc_report import __version__
+from dmc_report.gui.colours import AlertLabel
 from dmc_report.gui.figures import image_label
 from dmc_report.gui.models import FindingsTableModel, RowsTableModel
 from dmc_report.gui.workers import Job, start
@@ -532,6 +533,7 @@ class MainWindow(QMainWindow):
         )
         protocol = s.protocol
         assert protocol is not None
+        scale = self.devicePixelRatioF()  # figures drawn for this screen: sharp at 150 %, Retina
 
         def work(progress: Any) -> Any:
             from dmc_report.pipeline import load_study, run_analysis, run_validation
@@ -555,9 +557,12 @@ class MainWindow(QMainWindow):
             from dmc_report.report.figures import summary_images
 
             # matplotlib holds the interpreter lock while it draws: a child process draws
-            images = call_in_child(summary_images, open_data, results, progress=progress)
+            images = call_in_child(
+                summary_images, open_data, results, scale=scale, progress=progress
+            )
             # the tables' rows and counts are made here too, so the GUI thread only shows them
             shown = {
+                "scale": scale,
                 "findings": FindingsTableModel.rows_for(validation.findings),
                 # the data's findings: the key's go to the unblinded view only
                 "counts": {
@@ -576,6 +581,7 @@ class MainWindow(QMainWindow):
     def _loaded(self, value: Any) -> None:
         loaded, validation, results, open_data, images, shown = value
         self.images = images
+        self.images_scale = float(shown.get("scale", 1.0))
         s = self.session
         s.loaded, s.validation, s.results, s.open_data = loaded, validation, results, open_data
         s.cutoff = loaded.cutoff
@@ -657,7 +663,7 @@ class MainWindow(QMainWindow):
             grid.addWidget(lab, i, 1)
         row = len(facts)
         for name in ("enrollment", "relapse", "craving"):
-            grid.addWidget(image_label(self.images[name]), row, 0, 1, 2)
+            grid.addWidget(image_label(self.images[name], self.images_scale), row, 0, 1, 2)
             row += 1
         self.blinded_area.setWidget(box)
 
@@ -710,7 +716,8 @@ class MainWindow(QMainWindow):
         )
         box = QWidget()
         v = QVBoxLayout(box)
-        banner = QLabel("<b style='color:#B00020'>UNBLINDED - by arm. DMC closed session only.</b>")
+        # in the alert colour, readable on a light or a dark palette (gui/colours.py)
+        banner = AlertLabel("UNBLINDED - by arm. DMC closed session only.")
         v.addWidget(banner)
         view = _table(model)
         view.setMinimumHeight(90)
@@ -740,7 +747,7 @@ class MainWindow(QMainWindow):
             lv.setMinimumHeight(110)
             v.addWidget(lv)
             if "monitoring" in self.images:
-                v.addWidget(image_label(self.images["monitoring"]))
+                v.addWidget(image_label(self.images["monitoring"], self.images_scale))
         key_findings = self.session.validation.key_findings if self.session.validation else ()
         v.addWidget(QLabel(f"Randomization key findings: {len(key_findings)}"))
         if key_findings:

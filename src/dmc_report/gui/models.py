@@ -6,16 +6,13 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QGuiApplication
+
+from dmc_report.gui.colours import severity_colour
 
 Index = QModelIndex | QPersistentModelIndex
 
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-SEVERITY_COLOURS = {
-    "error": QColor("#B00020"),
-    "warning": QColor("#8A5A00"),
-    "info": QColor("#5A5A5A"),
-}
 
 
 class RowsTableModel(QAbstractTableModel):
@@ -151,5 +148,6 @@ class FindingsTableModel(RowsTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and index.column() == 0:
-            return SEVERITY_COLOURS.get(self.rows[index.row()][0])
+            # readable on the palette's rows, light or dark (gui/colours.py)
+            return severity_colour(self.rows[index.row()][0], QGuiApplication.palette())
         return super().data(index, role)

@@ -452,15 +452,17 @@ def boundary_figure(
     return fig
 
 
-def _png(fig: Any) -> bytes:
+def _png(fig: Any, dpi: float = 96) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=96, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 
-def summary_images(open_data: Any, results: Any) -> dict[str, bytes]:
+def summary_images(open_data: Any, results: Any, scale: float = 1.0) -> dict[str, bytes]:
     """PNG images of the figures the desktop app shows (no Qt here: the app draws them in a child
-    process and shows the images)."""
+    process and shows the images), drawn at ``scale`` times 96 dpi: the screen's device pixel
+    ratio (1.5 at 150 %, 2 on Retina), so that they are sharp there."""
+    dpi = 96 * min(max(scale, 1.0), 4.0)
     d = open_data
     b = d.blinded.payload
     p = d.protocol
@@ -473,14 +475,16 @@ def summary_images(open_data: Any, results: Any) -> dict[str, bytes]:
                 p.study.planned_enrollment_start,
                 p.study.planned_enrollment_end,
                 d.cutoff,
-            )
+            ),
+            dpi,
         ),
         "relapse": _png(
             km_figure(
                 [("All subjects", d.relapse.times, d.relapse.events)], "Proportion without relapse"
-            )
+            ),
+            dpi,
         ),
-        "craving": _png(craving_figure([("All subjects", b["craving"]["by_visit"])])),
+        "craving": _png(craving_figure([("All subjects", b["craving"]["by_visit"])]), dpi),
     }
     if results.unblinded is not None:  # drawn now, shown only after the user confirms
         m = results.unblinded.payload.get("monitoring")
@@ -488,6 +492,7 @@ def summary_images(open_data: Any, results: Any) -> dict[str, bytes]:
             out["monitoring"] = _png(
                 boundary_figure(
                     m["looks"], m["observed_z"], m["information_fraction"], m["crossed"]
-                )
+                ),
+                dpi,
             )
     return out
