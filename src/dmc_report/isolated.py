@@ -25,7 +25,6 @@ from dmc_report.domain.errors import CancelledError
 from dmc_report.domain.progress import NO_PROGRESS, Progress
 from dmc_report.pipeline import (
     LoadedStudy,
-    RenderedReports,
     WrittenReports,
     input_paths,
     render_report_bytes,
@@ -121,44 +120,16 @@ def render_reports_in_child(
     cancelled or failed render leaves nothing behind.
     """
     progress.update(0.0, "Starting the report renderer")
-    # The schedule grid (a row per subject and visit) is rebuilt in the child from the data:
-    # pickling its text columns would hold the interpreter lock here for ~0.1 s at 20,000 subjects.
-    findings = (
-        validation.findings, validation.compliance, validation.compliance_by_site,
-        validation.key_findings,
-    )  # fmt: skip
+    # the visit grid (a row per subject and visit) stays here: the reports do not use it, and
+    # pickling its text columns would hold the interpreter lock for ~0.1 s at 20,000 subjects
     rendered = call_in_child(
-        _render_with_schedule, loaded, findings, results, settings,
+        render_report_bytes, loaded, validation.for_reports(), results, settings,
         closed=closed_path is not None, closed_password=closed_password,
         pooled_results=pooled_results_path is not None, progress=progress, pass_progress=True,
     )  # fmt: skip
     return write_reports(
         rendered, open_path=open_path, closed_path=closed_path,
         pooled_results_path=pooled_results_path, inputs=input_paths(loaded, settings),
-        progress=progress,
-    )  # fmt: skip
-
-
-def _render_with_schedule(
-    loaded: LoadedStudy,
-    findings: tuple[Any, Any, Any, Any],
-    results: Any,
-    settings: ReportSettings,
-    *,
-    closed: bool,
-    closed_password: str | None,
-    pooled_results: bool,
-    progress: Progress,
-) -> RenderedReports:
-    from dmc_report.validation import ValidationResult
-    from dmc_report.validation.schedule import build_schedule
-
-    progress.update(0.0, "Rebuilding the visit schedule")
-    schedule = build_schedule(loaded.study.data, loaded.study.protocol, loaded.cutoff)
-    validation = ValidationResult(findings[0], schedule, findings[1], findings[2], findings[3])
-    return render_report_bytes(
-        loaded, validation, results, settings,
-        closed=closed, closed_password=closed_password, pooled_results=pooled_results,
         progress=progress,
     )  # fmt: skip
 

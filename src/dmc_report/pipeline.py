@@ -296,7 +296,7 @@ def render_report_bytes(
         previous = read_previous_results(
             settings.previous_results, study_id=study.protocol.study.id, cutoff=loaded.cutoff
         )
-    open_data, derived = open_report_data(
+    open_data = open_report_data(
         study.data,
         study.protocol,
         loaded.cutoff,
@@ -322,9 +322,7 @@ def render_report_bytes(
             raise UnusableInputError("the closed report needs the randomization key (--key)")
         if not closed_password:
             raise UnusableInputError("the closed report needs a password (--closed-password-file)")
-        closed_data = closed_report_data(
-            open_data, derived, results, loaded.key, validation.key_findings
-        )
+        closed_data = closed_report_data(open_data, results, loaded.key, validation.key_findings)
         closed_pdf = render_closed_report(
             closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5)
         )

@@ -67,7 +67,7 @@ def rendered(loaded: LoadedStudy, tmp_path_factory: pytest.TempPathFactory) -> d
 def _open_data(loaded: LoadedStudy) -> Any:
     validation = run_validation(loaded)
     results = run_analysis(loaded, validation)
-    data, _ = open_report_data(
+    data = open_report_data(
         loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
         loaded.study.protocol_provenance, SETTINGS,
     )  # fmt: skip

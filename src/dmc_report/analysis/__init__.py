@@ -10,9 +10,14 @@ import pandas as pd
 
 from dmc_report import __version__
 from dmc_report.analysis import summaries as sm
-from dmc_report.analysis.derive import Derived, derive
+from dmc_report.analysis.derive import MISSING, NEG, NOTDUE, NOTEXP, POS, Derived, derive
 from dmc_report.analysis.monitoring import monitoring
-from dmc_report.analysis.results import BlindedResults, Results, UnblindedResults
+from dmc_report.analysis.results import (
+    BlindedResults,
+    Results,
+    SubjectLevel,
+    UnblindedResults,
+)
 from dmc_report.analysis.stats import cox_hr, describe, logrank, odds_ratio, welch
 from dmc_report.domain.blinding import TreatmentVocabulary
 from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
@@ -80,6 +85,35 @@ def withhold_treatment_text(payload: Json, vocabulary: TreatmentVocabulary) -> J
 
     out: Json = walk(payload)
     return out
+
+
+_USE_CODE = {POS: 0, NEG: 1, MISSING: 2, NOTDUE: 3, NOTEXP: 4}
+
+
+def subject_level(derived: Derived, protocol: Protocol, schedule: Schedule) -> SubjectLevel:
+    """The per-subject arrays the figures draw (no arm)."""
+    s = derived.subjects
+    visits = [v.code for v in protocol.visits if "UDS" in v.assessments]
+    u = derived.urine
+    rows = pd.Index(s["sid"]).get_indexer(pd.Index(u["sid"]))
+    cols = pd.Index(visits).get_indexer(pd.Index(u["VISIT"]))
+    vals = u["result"].map(_USE_CODE).to_numpy(np.int8)
+    codes = np.full((len(s), len(visits)), 3, dtype=np.int8)
+    ok = (rows >= 0) & (cols >= 0)
+    codes[rows[ok], cols[ok]] = vals[ok]
+    last = schedule.grid.groupby("SITEID")["done_date"].max()
+    return SubjectLevel(
+        subjects=tuple(str(x) for x in s["SUBJID"]),
+        relapse_time=s["relapse_time"].to_numpy(float),
+        relapse_event=s["relapse_event"].to_numpy(bool),
+        dropout_time=s["dropout_time"].to_numpy(float),
+        dropout_event=s["dropout_event"].to_numpy(bool),
+        uds_visits=tuple(visits),
+        use_codes=codes,
+        last_data_date_by_site={
+            str(k): v.date().isoformat() for k, v in last.items() if pd.notna(v)
+        },
+    )
 
 
 def unblinded_results(
@@ -225,6 +259,7 @@ def analyze(
         unblinded = unblinded_results(protocol, derived, key, cutoff)
     progress.update(1.0, "Analysis done")
     return Results(
+        subject_level=subject_level(derived, protocol, schedule),
         study_id=protocol.study.id,
         data_cutoff=cutoff.isoformat(),
         software={"name": "dmc-report", "version": __version__},

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 SCHEMA = "dmc-report/results/1"
 
 
@@ -31,6 +33,38 @@ class UnblindedResults:
 
 
 @dataclass(frozen=True)
+class SubjectLevel:
+    """What the figures draw per randomized subject, computed once by the analysis (the reports
+    never derive again). One row per subject in ``subjects`` order; no arm anywhere: the closed
+    report splits these rows by the key.
+
+    ``use_codes`` is subjects x ``uds_visits``: 0 POS, 1 NEG, 2 missing, 3 not yet due, 4 not
+    expected. ``last_data_date_by_site`` is the latest visit date per site (data currency).
+    """
+
+    subjects: tuple[str, ...]
+    relapse_time: np.ndarray
+    relapse_event: np.ndarray
+    dropout_time: np.ndarray
+    dropout_event: np.ndarray
+    uds_visits: tuple[str, ...]
+    use_codes: np.ndarray
+    last_data_date_by_site: Mapping[str, str]
+
+    def rows(self, mask: np.ndarray) -> SubjectLevel:
+        """The same for the subjects where ``mask`` is set (an arm's)."""
+        return replace(
+            self,
+            subjects=tuple(np.asarray(self.subjects, dtype=object)[mask]),
+            relapse_time=self.relapse_time[mask],
+            relapse_event=self.relapse_event[mask],
+            dropout_time=self.dropout_time[mask],
+            dropout_event=self.dropout_event[mask],
+            use_codes=self.use_codes[mask],
+        )
+
+
+@dataclass(frozen=True)
 class Results:
     study_id: str
     data_cutoff: str
@@ -41,6 +75,8 @@ class Results:
     unblinded: UnblindedResults | None
     # the validation block without the key's findings (what :meth:`pooled` carries)
     pooled_validation: Mapping[str, Any] | None = None
+    # per-subject arrays for the figures (not part of the results JSON)
+    subject_level: SubjectLevel | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {

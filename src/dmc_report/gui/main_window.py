@@ -548,7 +548,7 @@ class MainWindow(QMainWindow):
             validation = run_validation(loaded)
             progress.update(0.8, "Analysing")
             results = run_analysis(loaded, validation)
-            open_data, _ = open_report_data(
+            open_data = open_report_data(
                 loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
                 loaded.study.protocol_provenance, ReportSettings(report_date=loaded.cutoff),
             )  # fmt: skip

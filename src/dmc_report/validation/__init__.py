@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -38,6 +38,11 @@ class ValidationResult:
     compliance: pd.DataFrame  # per visit
     compliance_by_site: pd.DataFrame  # per site and visit
     key_findings: tuple[Finding, ...] = ()
+
+    def for_reports(self) -> ValidationResult:
+        """The findings and compliance without the visit grid, which the reports do not use
+        (the analysis made what they draw): cheap to send to the report renderer."""
+        return replace(self, schedule=self.schedule.emptied())
 
     @property
     def all_findings(self) -> tuple[Finding, ...]:
