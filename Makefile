@@ -69,7 +69,7 @@ bench: setup
 # The one-folder application for this platform (dist/dmc-report); see packaging/dmc-report.spec.
 # THIRD_PARTY_NOTICES.txt is generated from the installed packages first, and shipped in it.
 package: setup
-	$(PY) -m pip install --quiet "pyinstaller>=6.10"
+	$(PY) -m pip install --quiet "pyinstaller==6.22.3" "pyinstaller-hooks-contrib==2026.9"  # as the workflow pins them
 	$(PY) packaging/make_notices.py build/THIRD_PARTY_NOTICES.txt
 	rm -rf dist/dmc-report
 	$(VENV)/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build packaging/dmc-report.spec

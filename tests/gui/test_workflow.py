@@ -210,3 +210,43 @@ def test_the_open_report_shows_the_changes_since_a_previous_report(
     text = " ".join(text.split())
     assert "Changes since the previous report (data cutoff 2015-06-30)" in text
     assert "Randomized 40 55 +15" in text
+
+
+def test_a_report_held_open_by_another_program_can_be_retried(
+    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows: a viewer holds the old report, so the rename fails; the app says to close it and
+    offers Retry, which writes the pair once the file is free."""
+    import dmc_report.io.output as output
+    from dmc_report.domain.errors import Location, OutputInUseError
+
+    w = window
+    open_demo(qtbot, w)
+    out = tmp_path / "reports"
+    out.mkdir()
+    w.out_dir.setText(str(out))
+    w.password1.setText("pw-retry-123")
+    w.password2.setText("pw-retry-123")
+    real, calls = output.write_files_atomic, []
+
+    def held_once(files: Any) -> None:
+        calls.append(files)
+        if len(calls) == 1:
+            raise OutputInUseError(
+                "the output cannot be written: close open.pdf in the program that has it open",
+                Location(file=str(out / "open.pdf")),
+            )
+        real(files)
+
+    asked: list[str] = []
+
+    def answer(box: QMessageBox) -> int:
+        asked.append(box.text())
+        return int(QMessageBox.StandardButton.Retry.value)
+
+    monkeypatch.setattr(output, "write_files_atomic", held_once)
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(calls) == 2 and w.job is None, timeout=TIMEOUT)
+    assert asked and "close open.pdf" in asked[0]
+    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".pdf", ".pdf"]

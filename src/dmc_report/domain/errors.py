@@ -60,5 +60,10 @@ class UnusableInputError(Exception):
         return f"{where}: {self.message}" if where else self.message
 
 
+class OutputInUseError(UnusableInputError):
+    """An output that cannot be replaced: another program holds it open (a PDF viewer, Excel,
+    an antivirus scan) or it is read-only. Exit 2; the app offers to try again."""
+
+
 class CancelledError(Exception):
     """The user cancelled a long-running stage."""

@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.session = Session()
         self.demo_folder = demo_folder
         self.job: Job | None = None
+        self._last_job: tuple[Any, Any, str] | None = None  # what "Retry" runs again
         self.settings = QSettings(ORG, APP)
         self.setWindowTitle("dmc-report")
         self.setWindowIcon(_resource_icon())
@@ -940,6 +941,7 @@ class MainWindow(QMainWindow):
     def _run(self, fn: Any, on_done: Any, label: str) -> None:
         if self.job is not None:
             return
+        self._last_job = (fn, on_done, label)  # what "Retry" runs again
         self.job = Job(fn)
         self.job.signals.progress.connect(self._on_progress)
         self._on_done = on_done
@@ -987,7 +989,7 @@ class MainWindow(QMainWindow):
             b.setEnabled(True)
 
     def _failed(self, exc: BaseException, tb: str) -> None:
-        from dmc_report.domain.errors import UnusableInputError
+        from dmc_report.domain.errors import OutputInUseError, UnusableInputError
 
         if isinstance(exc, UnusableInputError) and "password-protected" in exc.message:
             which = "key" if "key workbook" in exc.message else "data"
@@ -1000,6 +1002,18 @@ class MainWindow(QMainWindow):
             if ok and text:
                 setattr(self.session, f"{which}_password", text)
                 self.load_data()
+            return
+        if isinstance(exc, OutputInUseError):  # a viewer or Excel holds it: close it, retry
+            box = QMessageBox(self)
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setWindowTitle("dmc-report")
+            box.setText(exc.message)
+            box.setInformativeText(f"Where: {exc.location.describe()}")
+            box.setStandardButtons(
+                QMessageBox.StandardButton.Retry | QMessageBox.StandardButton.Cancel
+            )
+            if box.exec() == QMessageBox.StandardButton.Retry and self._last_job is not None:
+                self._run(*self._last_job)
             return
         if isinstance(exc, UnusableInputError):
             self.show_error(exc.message, exc.location.describe())

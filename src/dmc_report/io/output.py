@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from dmc_report.domain.errors import Location, UnusableInputError
+from dmc_report.domain.errors import Location, OutputInUseError, UnusableInputError
 
 # ".<name>.<12 hex>.part": the temporary name adds this many characters to the target's name
 TEMP_SUFFIX_CHARS = 1 + 1 + 12 + 5
@@ -241,7 +241,8 @@ def _unwritable(target: Path, exc: OSError) -> UnusableInputError:
         why = "its name or path is too long"
     else:
         why = exc.strerror or str(exc)
-    return UnusableInputError(f"the output cannot be written: {why}; nothing was replaced", loc)
+    error = OutputInUseError if isinstance(exc, PermissionError) else UnusableInputError
+    return error(f"the output cannot be written: {why}; nothing was replaced", loc)
 
 
 @contextlib.contextmanager
