@@ -258,3 +258,43 @@ def test_arm_codes_match_whatever_their_case(demo: DemoFiles, tmp_path: Path) ->
     )
     assert loaded.key is not None and reference.key is not None
     assert loaded.key.assignments["ARMCD"].tolist() == reference.key.assignments["ARMCD"].tolist()
+
+
+def test_duplicating_an_ignored_row_changes_nothing(demo: DemoFiles, tmp_path: Path) -> None:
+    holder: dict[str, int] = {}
+
+    def edit(wb: Workbook) -> None:
+        row = _uds_row(wb)
+        _insert_copy(wb, row, above=True, result=None)
+        _insert_copy(wb, row, above=True, result=None)  # the ignored row, twice
+        holder["valid"] = row + 2
+
+    data = edited(demo.data, tmp_path / "dup2.xlsx", edit)
+    validation, numbers = _run(demo, data)
+    dups = [f for f in validation.findings if f.code == "DUPLICATE_RECORD"]
+    assert len(dups) == 2
+    assert all(f"row {holder['valid']}, which counts" in f.message for f in dups)
+    assert numbers == _run(demo, demo.data)[1]
+
+
+def test_an_adverse_event_before_randomization_is_a_finding_on_its_row(
+    demo: DemoFiles, tmp_path: Path
+) -> None:
+    holder: dict[str, Any] = {}
+
+    def edit(wb: Workbook) -> None:
+        ae, dm = wb["AE"], wb["DM"]
+        subject = ae.cell(2, column(ae, "SUBJID")).value
+        for row in range(2, dm.max_row + 1):
+            if dm.cell(row, column(dm, "SUBJID")).value == subject:
+                rand = dm.cell(row, column(dm, "RANDDT")).value
+        ae.cell(2, column(ae, "AESTDT")).value = rand - dt.timedelta(days=5)
+        ae.cell(2, column(ae, "AEENDT")).value = rand - dt.timedelta(days=2)
+        holder["subject"] = subject
+
+    data = edited(demo.data, tmp_path / "ae.xlsx", edit)
+    validation, _ = _run(demo, data)
+    hits = [f for f in validation.findings if f.code == "AE_BEFORE_RANDOMIZATION"]
+    assert [(f.sheet, f.excel_row, f.column, f.subject) for f in hits] == [
+        ("AE", 2, "AESTDT", holder["subject"])
+    ]

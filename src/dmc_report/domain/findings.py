@@ -97,6 +97,10 @@ CODES: dict[str, tuple[Severity, str]] = {
         Severity.ERROR,
         "a disposition dated before randomization; a discontinuation counts at day 0",
     ),
+    "AE_BEFORE_RANDOMIZATION": (
+        Severity.WARNING,
+        "an adverse event that started before randomization; still counted in safety tables",
+    ),
     "AE_END_BEFORE_START": (Severity.ERROR, "an adverse event ending before it starts"),
     "DISCONTINUED_WITHOUT_DATE": (
         Severity.ERROR,

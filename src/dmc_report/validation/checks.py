@@ -145,6 +145,12 @@ def cross_sheet_checks(data: DataSet, protocol: Protocol, schedule: Schedule) ->
             )  # fmt: skip
         if spec.name == "AE":
             out += flagged(
+                t_m, in_cut & m["_RANDDT"].notna() & (date < m["_RANDDT"]),
+                "AE_BEFORE_RANDOMIZATION", "AESTDT",
+                "started {value}, before randomization; counted in the safety tables, which "
+                "hold every adverse event reported in the study", file=file, value_column="AESTDT",
+            )  # fmt: skip
+            out += flagged(
                 t_m, m["AEENDT"].notna() & m["AESTDT"].notna() & (m["AEENDT"] < m["AESTDT"]),
                 "AE_END_BEFORE_START", "AEENDT", "ends {value}, before it starts", file=file,
                 value_column="AEENDT",
