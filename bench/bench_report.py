@@ -26,8 +26,8 @@ def main() -> None:
     ap.add_argument("--subjects", type=int, nargs="+", default=[55, 20000])
     args = ap.parse_args()
     from dmc_report.demo.writer import DEMO_PASSWORD
+    from dmc_report.domain.settings import ReportSettings
     from dmc_report.pipeline import load_study, render_reports, run_analysis, run_validation
-    from dmc_report.report.data import ReportSettings
 
     print(f"{'subjects':>8} {'open+closed s':>14} {'open MB':>8} {'closed MB':>10}")
     warm = True

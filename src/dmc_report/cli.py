@@ -218,8 +218,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     if args.no_reports:
         return EXIT_OK
     from dmc_report.demo.writer import DEMO_PASSWORD
+    from dmc_report.domain.settings import ReportSettings
     from dmc_report.pipeline import load_study, render_reports, run_analysis, run_validation
-    from dmc_report.report.data import ReportSettings
 
     loaded = load_study(
         files.protocol, files.data, key=files.key, key_password=DEMO_PASSWORD, cutoff=files.cutoff
@@ -327,7 +327,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace, loaded: Any) -> Any:
-    from dmc_report.report.data import ReportSettings
+    from dmc_report.domain.settings import ReportSettings
 
     return ReportSettings(
         report_date=args.report_date or loaded.cutoff,

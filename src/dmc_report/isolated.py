@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from dmc_report.domain.errors import CancelledError
 from dmc_report.domain.progress import NO_PROGRESS, Progress
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.pipeline import (
     LoadedStudy,
     WrittenReports,
@@ -30,7 +31,6 @@ from dmc_report.pipeline import (
     render_report_bytes,
     write_reports,
 )
-from dmc_report.report.data import ReportSettings
 
 POLL_SECONDS = 0.05
 T = TypeVar("T")

@@ -6,10 +6,11 @@ Front ends call these and nothing below them; neither computes a statistic nor f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,13 +20,18 @@ from dmc_report.demo.generator import apply_cutoff, generate
 from dmc_report.demo.writer import DemoFiles, write_demo
 from dmc_report.domain.contract import DATA_SHEETS, Kind
 from dmc_report.domain.errors import CancelledError, Location, UnusableInputError
+from dmc_report.domain.findings import Finding
 from dmc_report.domain.progress import NO_PROGRESS, Progress
+from dmc_report.domain.protocol import Protocol
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.domain.study import ROW, DataSet, RandomizationKey, Study
 from dmc_report.io.engines import Engine
 from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
 from dmc_report.io.reader import read_key, read_study
-from dmc_report.report.data import ReportSettings
 from dmc_report.validation import ValidationResult, validate
+
+if TYPE_CHECKING:  # the report package is imported when a report is made, not at start-up
+    from dmc_report.report.data import OpenReportData
 
 DEMO_PROTOCOL = "ketamine-mbrp.toml"
 
@@ -341,3 +347,77 @@ class _Scaled:
 
     def cancelled(self) -> bool:
         return self.parent.cancelled()
+
+
+# --- What the desktop app asks of the core (it imports no io, validation, analysis or report) ---
+
+
+def read_protocol(path: str | Path) -> Protocol:
+    """The protocol file, checked (:class:`UnusableInputError` naming the key otherwise)."""
+    from dmc_report.io.protocol_loader import load_protocol
+
+    return load_protocol(path).protocol
+
+
+def closed_password_problem(password: str) -> str | None:
+    """Why a closed-report password is refused, or None (the command line's rule)."""
+    from dmc_report.io.passwords import closed_password_problem as problem
+
+    return problem(password)
+
+
+def log_internal_error(exc: BaseException) -> Path | None:
+    """Write a bug's traceback to the log the command line uses; its path."""
+    from dmc_report.io.logs import write_error_log
+
+    return write_error_log(exc)
+
+
+def export_findings(loaded: LoadedStudy, path: str | Path, findings: Sequence[Finding]) -> None:
+    """Write findings to an xlsx or csv file, which may not replace an input."""
+    from dmc_report.io.findings_writer import write_findings
+    from dmc_report.io.output import check_outputs
+
+    check_outputs({"findings file": Path(path)}, input_paths(loaded))
+    write_findings(path, findings)
+
+
+def report_paths(
+    loaded: LoadedStudy, folder: str | Path, *, closed: bool, pooled_results: bool
+) -> tuple[Path, Path | None, Path | None]:
+    """The app's names for the open and closed reports and the pooled results in ``folder``
+    (study id made safe for any file system, and the cutoff)."""
+    from dmc_report.io.filenames import report_file_name
+
+    sid, cutoff = loaded.study.protocol.study.id, loaded.cutoff
+    out = Path(folder)
+
+    def name(kind: str, suffix: str) -> Path:
+        return out / report_file_name(sid, kind, cutoff, suffix)
+
+    return (
+        name("open-report", ".pdf"),
+        name("closed-report", ".pdf") if closed else None,
+        name("open-results", ".json") if pooled_results else None,
+    )
+
+
+def summary_data(
+    loaded: LoadedStudy, validation: ValidationResult, results: Results
+) -> OpenReportData:
+    """What the app's pooled view draws: the open report's data (no key)."""
+    from dmc_report.report.prepare import open_report_data
+
+    return open_report_data(
+        loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
+        loaded.study.protocol_provenance, ReportSettings(report_date=loaded.cutoff),
+    )  # fmt: skip
+
+
+def summary_images(
+    open_data: OpenReportData, results: Results, *, scale: float = 1.0
+) -> dict[str, bytes]:
+    """The summary figures as PNG bytes at ``scale`` (the reports' own figure functions)."""
+    from dmc_report.report.figures import summary_images as draw
+
+    return draw(open_data, results, scale=scale)

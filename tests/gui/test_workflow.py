@@ -250,3 +250,23 @@ def test_a_report_held_open_by_another_program_can_be_retried(
     qtbot.waitUntil(lambda: len(calls) == 2 and w.job is None, timeout=TIMEOUT)
     assert asked and "close open.pdf" in asked[0]
     assert sorted(p.suffix for p in out.iterdir()) == [".json", ".pdf", ".pdf"]
+
+
+def test_the_app_refuses_a_short_closed_password(
+    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    w = MainWindow(demo_folder=tmp_path / "demo")
+    qtbot.addWidget(w)
+    w.show()
+    with qtbot.waitSignal(w.study_loaded, timeout=120_000):
+        qtbot.mouseClick(w.btn_demo, Qt.MouseButton.LeftButton)
+    out = tmp_path / "reports"
+    out.mkdir()
+    w.out_dir.setText(str(out))
+    w.password1.setText("1234567")
+    w.password2.setText("1234567")
+    with qtbot.waitSignal(w.error_shown, timeout=5000) as sig:
+        qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
+    assert "at least 8 characters" in sig.args[0] and w.job is None
+    assert list(out.iterdir()) == []

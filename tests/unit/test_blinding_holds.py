@@ -17,6 +17,7 @@ from dmc_report.cli import main
 from dmc_report.demo.writer import DEMO_PASSWORD, DemoFiles
 from dmc_report.domain.blinding import WITHHELD_TEXT, TreatmentVocabulary
 from dmc_report.domain.errors import UnusableInputError
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.pipeline import (
     LoadedStudy,
     RenderedReports,
@@ -25,7 +26,6 @@ from dmc_report.pipeline import (
     run_analysis,
     run_validation,
 )
-from dmc_report.report.data import ReportSettings
 from dmc_report.report.guard import BlindingLeakError
 from tests.hostile import edited, key_workbook, set_cell
 

@@ -21,8 +21,8 @@ from dmc_report.analysis.monitoring import (
 )
 from dmc_report.demo.writer import DemoFiles
 from dmc_report.domain.protocol import Interim, PreviousLook, Spending
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.pipeline import load_study, render_reports, run_analysis, run_validation
-from dmc_report.report.data import ReportSettings
 
 EXPECTED = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "monitoring" / "expected.json").read_text()

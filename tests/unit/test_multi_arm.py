@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.pipeline import load_study, render_report_bytes, run_analysis, run_validation
-from dmc_report.report.data import ReportSettings
 from tests.unit.test_reports import pdf_pages
 
 CASE = Path(__file__).parents[1] / "fixtures" / "r" / "three-arm"

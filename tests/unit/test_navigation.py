@@ -12,8 +12,8 @@ import pytest
 from pypdf import PdfReader
 
 from dmc_report.demo.writer import DEMO_PASSWORD, DemoFiles
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.pipeline import load_study, render_report_bytes, run_analysis, run_validation
-from dmc_report.report.data import ReportSettings
 
 
 def _norm(text: str) -> str:

@@ -16,8 +16,8 @@ import pytest
 from dmc_report.analysis.monitoring import boundaries, monitoring
 from dmc_report.demo.writer import DemoFiles
 from dmc_report.domain.protocol import Interim, PreviousLook, Spending
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.pipeline import load_study, render_report_bytes, run_analysis, run_validation
-from dmc_report.report.data import ReportSettings
 
 SMALL = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "monitoring" / "small-fractions.json").read_text()

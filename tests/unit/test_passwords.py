@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pikepdf
 import pytest
@@ -313,31 +312,3 @@ def test_analyze_with_a_key_writes_the_results_owner_only(
     if sys.platform != "win32":
         assert out.stat().st_mode & 0o777 == 0o600
         assert "written readable by you only" in stdout
-
-
-# -- the desktop app -------------------------------------------------------------------------
-
-
-def test_the_app_refuses_a_short_closed_password(
-    qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pytest.importorskip("PySide6")
-    from PySide6.QtCore import Qt
-
-    from dmc_report.gui.main_window import MainWindow
-
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    w = MainWindow(demo_folder=tmp_path / "demo")
-    qtbot.addWidget(w)
-    w.show()
-    with qtbot.waitSignal(w.study_loaded, timeout=120_000):
-        qtbot.mouseClick(w.btn_demo, Qt.MouseButton.LeftButton)
-    out = tmp_path / "reports"
-    out.mkdir()
-    w.out_dir.setText(str(out))
-    w.password1.setText("1234567")
-    w.password2.setText("1234567")
-    with qtbot.waitSignal(w.error_shown, timeout=5000) as sig:
-        qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
-    assert "at least 8 characters" in sig.args[0] and w.job is None
-    assert list(out.iterdir()) == []

@@ -16,6 +16,7 @@ import pytest
 from dmc_report import cli
 from dmc_report.demo.writer import DemoFiles
 from dmc_report.domain.errors import UnusableInputError
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.io.previous import read_previous_results
 from dmc_report.pipeline import (
     LoadedStudy,
@@ -24,7 +25,6 @@ from dmc_report.pipeline import (
     run_analysis,
     run_validation,
 )
-from dmc_report.report.data import ReportSettings
 from tests.unit.test_reports import pdf_pages
 
 STUDY = "KETCOC-01"

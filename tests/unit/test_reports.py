@@ -13,6 +13,7 @@ import pytest
 
 from dmc_report import cli
 from dmc_report.demo.writer import DemoFiles
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.pipeline import (
     LoadedStudy,
     load_study,
@@ -22,7 +23,6 @@ from dmc_report.pipeline import (
 )
 from dmc_report.report import render_open_report
 from dmc_report.report.consistency import ConsistencyError, check_consistency
-from dmc_report.report.data import ReportSettings
 from dmc_report.report.guard import BlindingLeakError
 from dmc_report.report.model import Text
 from dmc_report.report.prepare import open_report_data

@@ -18,100 +18,156 @@ class Severity(StrEnum):
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
+
+class FindingCode(StrEnum):
+    """The stable finding codes (other tools filter on them; docs/findings.md tables them)."""
+
+    INVALID_DATE = "INVALID_DATE"
+    INVALID_NUMBER = "INVALID_NUMBER"
+    ERROR_CELL = "ERROR_CELL"
+    HIDDEN_SHEET = "HIDDEN_SHEET"
+    MISSING_VALUE = "MISSING_VALUE"
+    INVALID_CODE = "INVALID_CODE"
+    VALUE_OUT_OF_RANGE = "VALUE_OUT_OF_RANGE"
+    NOT_INTEGER = "NOT_INTEGER"
+    DUPLICATE_SUBJECT = "DUPLICATE_SUBJECT"
+    DUPLICATE_RECORD = "DUPLICATE_RECORD"
+    EXTRA_COLUMN = "EXTRA_COLUMN"
+    SUBJECT_NOT_IN_DM = "SUBJECT_NOT_IN_DM"
+    NOT_IN_KEY = "NOT_IN_KEY"
+    KEY_SUBJECT_NOT_IN_DM = "KEY_SUBJECT_NOT_IN_DM"
+    KEY_SUBJECT_NOT_RANDOMIZED = "KEY_SUBJECT_NOT_RANDOMIZED"
+    UNKNOWN_VISIT = "UNKNOWN_VISIT"
+    RANDOMIZED_BEFORE_CONSENT = "RANDOMIZED_BEFORE_CONSENT"
+    VISIT_BEFORE_CONSENT = "VISIT_BEFORE_CONSENT"
+    VISIT_BEFORE_RANDOMIZATION = "VISIT_BEFORE_RANDOMIZATION"
+    VISIT_AFTER_DISCONTINUATION = "VISIT_AFTER_DISCONTINUATION"
+    RECORDS_AFTER_CUTOFF = "RECORDS_AFTER_CUTOFF"
+    VISIT_OUT_OF_WINDOW = "VISIT_OUT_OF_WINDOW"
+    VISIT_MISSED = "VISIT_MISSED"
+    ASSESSMENT_MISSING = "ASSESSMENT_MISSING"
+    RESULT_MISSING = "RESULT_MISSING"
+    DISPOSITION_BEFORE_RANDOMIZATION = "DISPOSITION_BEFORE_RANDOMIZATION"
+    AE_BEFORE_RANDOMIZATION = "AE_BEFORE_RANDOMIZATION"
+    AE_END_BEFORE_START = "AE_END_BEFORE_START"
+    DISCONTINUED_WITHOUT_DATE = "DISCONTINUED_WITHOUT_DATE"
+    INFUSION_OFF_SCHEDULE = "INFUSION_OFF_SCHEDULE"
+    TREATMENT_NAME_IN_TEXT = "TREATMENT_NAME_IN_TEXT"
+    DATA_FOR_UNRANDOMIZED_SUBJECT = "DATA_FOR_UNRANDOMIZED_SUBJECT"
+
+
 # code -> (severity, what it means)
-CODES: dict[str, tuple[Severity, str]] = {
-    "INVALID_DATE": (
+CODES: dict[FindingCode, tuple[Severity, str]] = {
+    FindingCode.INVALID_DATE: (
         Severity.ERROR,
         "a date cell that is neither an Excel date nor YYYY-MM-DD; treated as blank",
     ),
-    "INVALID_NUMBER": (Severity.ERROR, "a number cell holding text; treated as blank"),
-    "ERROR_CELL": (
+    FindingCode.INVALID_NUMBER: (Severity.ERROR, "a number cell holding text; treated as blank"),
+    FindingCode.ERROR_CELL: (
         Severity.ERROR,
         "an Excel error value or a formula with no saved result; treated as blank",
     ),
-    "HIDDEN_SHEET": (Severity.WARNING, "a hidden sheet was read; check that the export meant it"),
-    "MISSING_VALUE": (Severity.ERROR, "a value the contract requires in every row is blank"),
-    "INVALID_CODE": (
+    FindingCode.HIDDEN_SHEET: (
+        Severity.WARNING,
+        "a hidden sheet was read; check that the export meant it",
+    ),
+    FindingCode.MISSING_VALUE: (
+        Severity.ERROR,
+        "a value the contract requires in every row is blank",
+    ),
+    FindingCode.INVALID_CODE: (
         Severity.ERROR,
         "a code outside the contract's list; treated as blank (a urine result: missing)",
     ),
-    "VALUE_OUT_OF_RANGE": (
+    FindingCode.VALUE_OUT_OF_RANGE: (
         Severity.ERROR,
         "a number outside its plausible range; excluded from summaries",
     ),
-    "NOT_INTEGER": (Severity.WARNING, "a whole number (age, days) holding a fraction"),
-    "DUPLICATE_SUBJECT": (
+    FindingCode.NOT_INTEGER: (Severity.WARNING, "a whole number (age, days) holding a fraction"),
+    FindingCode.DUPLICATE_SUBJECT: (
         Severity.ERROR,
         "a subject listed twice where one row per subject is expected; the first row is used",
     ),
-    "DUPLICATE_RECORD": (
+    FindingCode.DUPLICATE_RECORD: (
         Severity.ERROR,
         "two rows for the same subject and visit (and time point); the first row is used",
     ),
-    "EXTRA_COLUMN": (Severity.INFO, "a column the contract does not know; ignored"),
-    "SUBJECT_NOT_IN_DM": (Severity.ERROR, "a record of a subject absent from DM; ignored"),
-    "NOT_IN_KEY": (
+    FindingCode.EXTRA_COLUMN: (Severity.INFO, "a column the contract does not know; ignored"),
+    FindingCode.SUBJECT_NOT_IN_DM: (
+        Severity.ERROR,
+        "a record of a subject absent from DM; ignored",
+    ),
+    FindingCode.NOT_IN_KEY: (
         Severity.ERROR,
         "a randomized subject absent from the key; counted in blinded summaries only",
     ),
-    "KEY_SUBJECT_NOT_IN_DM": (Severity.ERROR, "a key row for a subject absent from DM"),
-    "KEY_SUBJECT_NOT_RANDOMIZED": (
+    FindingCode.KEY_SUBJECT_NOT_IN_DM: (Severity.ERROR, "a key row for a subject absent from DM"),
+    FindingCode.KEY_SUBJECT_NOT_RANDOMIZED: (
         Severity.INFO,
         "a key row for a subject with no randomization date by the cutoff",
     ),
-    "UNKNOWN_VISIT": (
+    FindingCode.UNKNOWN_VISIT: (
         Severity.ERROR,
         "a visit code not in the protocol's schedule; the row is ignored",
     ),
-    "RANDOMIZED_BEFORE_CONSENT": (Severity.ERROR, "a randomization date before the consent date"),
-    "VISIT_BEFORE_CONSENT": (Severity.ERROR, "a record dated before the subject's consent"),
-    "VISIT_BEFORE_RANDOMIZATION": (
+    FindingCode.RANDOMIZED_BEFORE_CONSENT: (
+        Severity.ERROR,
+        "a randomization date before the consent date",
+    ),
+    FindingCode.VISIT_BEFORE_CONSENT: (
+        Severity.ERROR,
+        "a record dated before the subject's consent",
+    ),
+    FindingCode.VISIT_BEFORE_RANDOMIZATION: (
         Severity.ERROR,
         "a post-randomization visit dated before randomization",
     ),
-    "VISIT_AFTER_DISCONTINUATION": (
+    FindingCode.VISIT_AFTER_DISCONTINUATION: (
         Severity.WARNING,
         "a record dated after the subject's discontinuation",
     ),
-    "RECORDS_AFTER_CUTOFF": (
+    FindingCode.RECORDS_AFTER_CUTOFF: (
         Severity.INFO,
         "records dated after the data cutoff; excluded from every summary",
     ),
-    "VISIT_OUT_OF_WINDOW": (
+    FindingCode.VISIT_OUT_OF_WINDOW: (
         Severity.WARNING,
         "a visit dated outside its window; it still counts for its visit",
     ),
-    "VISIT_MISSED": (
+    FindingCode.VISIT_MISSED: (
         Severity.WARNING,
         "a due visit (window closed by the cutoff) with no record at all",
     ),
-    "ASSESSMENT_MISSING": (
+    FindingCode.ASSESSMENT_MISSING: (
         Severity.WARNING,
         "a visit took place but an assessment due at it is absent",
     ),
-    "RESULT_MISSING": (
+    FindingCode.RESULT_MISSING: (
         Severity.WARNING,
         "a urine sample marked collected (or dated) with no result; counts as missing",
     ),
-    "DISPOSITION_BEFORE_RANDOMIZATION": (
+    FindingCode.DISPOSITION_BEFORE_RANDOMIZATION: (
         Severity.ERROR,
         "a disposition dated before randomization; a discontinuation counts at day 0",
     ),
-    "AE_BEFORE_RANDOMIZATION": (
+    FindingCode.AE_BEFORE_RANDOMIZATION: (
         Severity.WARNING,
         "an adverse event that started before randomization; still counted in safety tables",
     ),
-    "AE_END_BEFORE_START": (Severity.ERROR, "an adverse event ending before it starts"),
-    "DISCONTINUED_WITHOUT_DATE": (
+    FindingCode.AE_END_BEFORE_START: (Severity.ERROR, "an adverse event ending before it starts"),
+    FindingCode.DISCONTINUED_WITHOUT_DATE: (
         Severity.ERROR,
         "a disposition row without its date; the subject counts as ongoing",
     ),
-    "INFUSION_OFF_SCHEDULE": (Severity.WARNING, "an infusion not on the protocol's infusion day"),
-    "TREATMENT_NAME_IN_TEXT": (
+    FindingCode.INFUSION_OFF_SCHEDULE: (
+        Severity.WARNING,
+        "an infusion not on the protocol's infusion day",
+    ),
+    FindingCode.TREATMENT_NAME_IN_TEXT: (
         Severity.WARNING,
         "free text in the blinded export names a treatment; withheld from the open report",
     ),
-    "DATA_FOR_UNRANDOMIZED_SUBJECT": (
+    FindingCode.DATA_FOR_UNRANDOMIZED_SUBJECT: (
         Severity.WARNING,
         "post-randomization records for a subject never randomized",
     ),
@@ -122,7 +178,7 @@ CODES: dict[str, tuple[Severity, str]] = {
 class Finding:
     """One data problem and where it is (the Excel row is the row a user sees: header = 1)."""
 
-    code: str
+    code: FindingCode
     severity: Severity
     file: str | None
     sheet: str | None
@@ -163,7 +219,7 @@ class Finding:
 
 
 def finding(
-    code: str,
+    code: str | FindingCode,
     message: str,
     *,
     file: str | None = None,
@@ -174,5 +230,5 @@ def finding(
     visit: str | None = None,
 ) -> Finding:
     """A finding whose severity comes from the code's catalogue entry."""
-    severity = CODES[code][0]
-    return Finding(code, severity, file, sheet, row, column, subject, visit, message)
+    fc = FindingCode(code)  # an unknown code is a bug, told where the finding is made
+    return Finding(fc, CODES[fc][0], file, sheet, row, column, subject, visit, message)

@@ -468,16 +468,15 @@ class MainWindow(QMainWindow):
     def set_protocol(self, path: Path) -> None:
         """Read the protocol (small, fast) and show its schedule."""
         from dmc_report.domain.errors import UnusableInputError
-        from dmc_report.io.protocol_loader import load_protocol
+        from dmc_report.pipeline import read_protocol
 
         try:
-            pf = load_protocol(path)
+            p = read_protocol(path)
         except UnusableInputError as exc:
             self.show_error(str(exc), "")
             return
         self.session.protocol = path
         self.settings.setValue("last_dir", str(path.parent))
-        p = pf.protocol
         self.study_info.setText(
             f"<b>{p.study.id}</b> - {p.study.title}<br>{p.study.design}<br>Target enrollment {p.study.target_enrollment}."
         )
@@ -537,9 +536,13 @@ class MainWindow(QMainWindow):
         scale = self.devicePixelRatioF()  # figures drawn for this screen: sharp at 150 %, Retina
 
         def work(progress: Any) -> Any:
-            from dmc_report.pipeline import load_study, run_analysis, run_validation
-            from dmc_report.report.data import ReportSettings
-            from dmc_report.report.prepare import open_report_data
+            from dmc_report.pipeline import (
+                load_study,
+                run_analysis,
+                run_validation,
+                summary_data,
+                summary_images,
+            )
 
             loaded = load_study(
                 protocol, data, key=key, data_password=s.data_password, key_password=s.key_password,
@@ -549,13 +552,9 @@ class MainWindow(QMainWindow):
             validation = run_validation(loaded)
             progress.update(0.8, "Analysing")
             results = run_analysis(loaded, validation)
-            open_data = open_report_data(
-                loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
-                loaded.study.protocol_provenance, ReportSettings(report_date=loaded.cutoff),
-            )  # fmt: skip
+            open_data = summary_data(loaded, validation, results)
             progress.update(0.9, "Drawing the figures")
             from dmc_report.isolated import call_in_child
-            from dmc_report.report.figures import summary_images
 
             # matplotlib holds the interpreter lock while it draws: a child process draws
             images = call_in_child(
@@ -637,26 +636,9 @@ class MainWindow(QMainWindow):
         b = d.blinded.payload
         box = QWidget()
         grid = QGridLayout(box)
-        facts = [
-            (
-                "Screened / randomized / target",
-                f"{b['enrollment']['screened']} / {b['enrollment']['randomized']} / {b['enrollment']['target']}",
-            ),
-            (
-                "Completed / discontinued / ongoing",
-                f"{b['disposition']['completed']} / {b['disposition']['discontinued']} / {b['disposition']['ongoing']}",
-            ),
-            (
-                "Abstinence evaluable / pending / abstinent",
-                f"{b['abstinence']['evaluable']} / {b['abstinence']['pending']} / {b['abstinence']['abstinent']}",
-            ),
-            ("Dropouts before the end of treatment", str(b["dropout"]["dropouts"])),
-            ("Relapse events (pooled)", str(b["relapse"]["events"])),
-            (
-                "Subjects with an AE / a serious AE",
-                f"{b['safety']['subjects_with_ae']} / {b['safety']['subjects_with_sae']}",
-            ),
-        ]
+        from dmc_report.presenters import blinded_facts
+
+        facts = blinded_facts(b)
         for i, (k, val) in enumerate(facts):
             grid.addWidget(QLabel(k), i, 0)
             lab = QLabel(f"<b>{val}</b>")
@@ -684,37 +666,11 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _show_unblinded(self) -> None:
-        from dmc_report.report import fmt
+        from dmc_report import presenters
 
         u = self.session.results.unblinded.payload
-        arms = {a["code"]: a for a in u["arms"]}
-        rows = []
-        for code, a in arms.items():
-            ab = u["abstinence"]["by_arm"][code]
-            rel = u["relapse"]["by_arm"][code]
-            rows.append(
-                [
-                    f"{a['label']} ({code})",
-                    a["role"],
-                    a["n"],
-                    f"{ab['abstinent']}/{ab['evaluable']}",
-                    fmt.pct(ab["proportion"]),
-                    rel["events"],
-                    fmt.median_ci(rel),
-                ]
-            )
-        model = RowsTableModel(
-            [
-                "Arm",
-                "Role",
-                "N",
-                "Abstinent/evaluable",
-                "%",
-                "Relapse events",
-                "Median days (95% CI)",
-            ],
-            rows,
-        )
+        arm_rows = presenters.arm_rows(u)
+        model = RowsTableModel(arm_rows.header, arm_rows.rows)
         box = QWidget()
         v = QVBoxLayout(box)
         # in the alert colour, readable on a light or a dark palette (gui/colours.py)
@@ -723,27 +679,13 @@ class MainWindow(QMainWindow):
         view = _table(model)
         view.setMinimumHeight(90)
         v.addWidget(view)
-        labels = {a["code"]: a["label"] for a in u["arms"]}
-        for c in u.get("comparisons", []):  # each experimental arm against the control
-            ab, hr = c["abstinence"], c["relapse"]["hazard_ratio"]
-            v.addWidget(
-                QLabel(
-                    f"{labels[c['experimental']]} vs {labels[c['control']]}: odds ratio "
-                    f"(abstinence) {fmt.ratio_ci(ab.get('odds_ratio'), ab.get('odds_ratio_note'))}; "
-                    f"Fisher p {fmt.p_value(ab.get('fisher_p'))}. Relapse hazard ratio "
-                    f"{fmt.ratio_ci(hr, hr.get('note'))}."
-                )
-            )
-        m = u.get("monitoring")
-        if m and m.get("looks"):
-            from dmc_report.report.closed_report import monitoring_sentence
-
-            v.addWidget(QLabel(monitoring_sentence(m)))
-            looks = RowsTableModel(
-                ["Look", "Information", "Z lower", "Z upper", "Nominal p", "Alpha spent"],
-                [[i + 1, f"{lk['information']:.3f}", fmt.num(lk.get("z_lower"), 3), fmt.num(lk["z_upper"], 3), f"{lk['nominal_p']:.4f}", f"{lk['alpha_spent_cumulative']:.4f}"]
-                 for i, lk in enumerate(m["looks"])],
-            )  # fmt: skip
+        for line in presenters.comparison_lines(u):  # each experimental arm vs the control
+            v.addWidget(QLabel(line))
+        shown = presenters.monitoring(u.get("monitoring"))
+        if shown is not None:
+            sentence, by_look = shown
+            v.addWidget(QLabel(sentence))
+            looks = RowsTableModel(by_look.header, by_look.rows)
             lv = _table(looks)
             lv.setMinimumHeight(110)
             v.addWidget(lv)
@@ -771,12 +713,12 @@ class MainWindow(QMainWindow):
         )
         if not path:
             return
-        findings = self.session.validation.findings
+        findings, loaded = self.session.validation.findings, self.session.loaded
 
         def work(progress: Any) -> Any:
-            from dmc_report.io.findings_writer import write_findings
+            from dmc_report.pipeline import export_findings
 
-            write_findings(path, findings)
+            export_findings(loaded, path, findings)  # never over an input
             return path
 
         self._run(
@@ -800,7 +742,7 @@ class MainWindow(QMainWindow):
                     "Enter the closed report's password twice (the two entries must match).", ""
                 )
                 return
-            from dmc_report.io.passwords import closed_password_problem
+            from dmc_report.pipeline import closed_password_problem
 
             problem = closed_password_problem(self.password1.text())
             if problem is not None:
@@ -811,16 +753,12 @@ class MainWindow(QMainWindow):
                 "The open report is always produced with the closed one; tick 'Open report'.", ""
             )
             return
-        from dmc_report.io.filenames import report_file_name
+        from dmc_report.pipeline import report_paths
 
-        folder = Path(self.out_dir.text())
-        sid, cutoff = s.loaded.study.protocol.study.id, s.loaded.cutoff
-
-        def name(kind: str, suffix: str) -> str:  # the study id made safe for Windows too
-            return report_file_name(sid, kind, cutoff, suffix)
-
-        open_path = folder / name("open-report", ".pdf")
-        closed_path = folder / name("closed-report", ".pdf") if want_closed else None
+        open_path, closed_path, pooled_path = report_paths(
+            s.loaded, Path(self.out_dir.text()), closed=want_closed,
+            pooled_results=self.chk_save_results.isChecked(),
+        )  # fmt: skip
         password = self.password1.text() if want_closed else None
         report_date, meeting_date = (
             _pydate(self.report_date.date()),
@@ -828,10 +766,7 @@ class MainWindow(QMainWindow):
         )
         recipient = self.recipient.text() or None
         previous = Path(self.previous_edit.text()) if self.previous_edit.text().strip() else None
-        pooled_path = (
-            folder / name("open-results", ".json") if self.chk_save_results.isChecked() else None
-        )
-        from dmc_report.report.data import ReportSettings
+        from dmc_report.domain.settings import ReportSettings
 
         settings = ReportSettings(
             report_date=report_date,
@@ -1018,9 +953,9 @@ class MainWindow(QMainWindow):
         if isinstance(exc, UnusableInputError):
             self.show_error(exc.message, exc.location.describe())
             return
-        from dmc_report.io.logs import write_error_log  # the same log as the command line
+        from dmc_report.pipeline import log_internal_error  # the command line's log
 
-        log = write_error_log(exc)
+        log = log_internal_error(exc)
         tb = getattr(exc, "child_traceback", None) or tb  # where it failed in the renderer
         self.show_error(
             f"Internal error: {type(exc).__name__}: {exc}",

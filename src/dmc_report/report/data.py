@@ -1,11 +1,11 @@
 """What the report builders receive. The open report's data has no field that could hold an arm."""
+# ReportSettings lives in dmc_report.domain.settings; it is imported here for the builders.
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,20 +15,8 @@ from dmc_report.analysis.results import BlindedResults, UnblindedResults
 from dmc_report.domain.findings import Finding
 from dmc_report.domain.previous import PreviousResults
 from dmc_report.domain.protocol import Protocol
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.domain.study import Provenance
-
-
-@dataclass(frozen=True)
-class ReportSettings:
-    report_date: dt.date
-    meeting_date: dt.date | None = None
-    version: str = "1.0"
-    distribution: tuple[str, ...] = ()
-    recipient: str | None = None  # closed report: the named recipient
-    copy_number: int | None = None
-    arms_by_code_only: bool = False  # closed report: show arms as A/B, decode kept off the report
-    # the previous report's results JSON: the open synopsis shows the changes since then
-    previous_results: Path | None = None
 
 
 @dataclass(frozen=True)

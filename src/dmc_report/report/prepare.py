@@ -14,12 +14,12 @@ from dmc_report.analysis.results import Results, SubjectLevel
 from dmc_report.domain.findings import Finding
 from dmc_report.domain.previous import PreviousResults
 from dmc_report.domain.protocol import Protocol
+from dmc_report.domain.settings import ReportSettings
 from dmc_report.domain.study import DataSet, Provenance, RandomizationKey
 from dmc_report.report.data import (
     ArmData,
     ClosedReportData,
     OpenReportData,
-    ReportSettings,
     Survival,
 )
 from dmc_report.validation import ValidationResult

@@ -1,0 +1,20 @@
+"""The settings of one report request (what the user chooses, not what the data hold)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    report_date: dt.date
+    meeting_date: dt.date | None = None
+    version: str = "1.0"
+    distribution: tuple[str, ...] = ()
+    recipient: str | None = None  # closed report: the named recipient
+    copy_number: int | None = None
+    arms_by_code_only: bool = False  # closed report: show arms as A/B, decode kept off the report
+    # the previous report's results JSON: the open synopsis shows the changes since then
+    previous_results: Path | None = None
