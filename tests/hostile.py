@@ -51,3 +51,21 @@ def column(ws: Worksheet, name: str) -> int:
 def set_cell(wb: Workbook, sheet: str, row: int, name: str, value: Any) -> None:
     ws = wb[sheet]
     ws.cell(row=row, column=column(ws, name), value=value)
+
+
+def render_study(
+    loaded: Any, *, closed_password: str | None = None, pooled_results: bool = False
+) -> tuple[Any, Any, Any]:
+    """Validate, analyse and render a loaded study in memory (the closed report too when a
+    password is given): (validation, results, rendered)."""
+    from dmc_report.domain.settings import ReportSettings
+    from dmc_report.pipeline import render_report_bytes, run_analysis, run_validation
+
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    rendered = render_report_bytes(
+        loaded, validation, results, ReportSettings(report_date=loaded.cutoff),
+        closed=closed_password is not None, closed_password=closed_password,
+        pooled_results=pooled_results,
+    )  # fmt: skip
+    return validation, results, rendered

@@ -14,22 +14,7 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt
 
 from dmc_report.gui.main_window import MainWindow
-
-TIMEOUT = 120_000
-
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    w = MainWindow(demo_folder=tmp_path / "demo")
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
-def open_demo(qtbot: Any, w: MainWindow) -> None:
-    with qtbot.waitSignal(w.study_loaded, timeout=TIMEOUT):
-        qtbot.mouseClick(w.btn_demo, Qt.MouseButton.LeftButton)
+from tests.gui.conftest import TIMEOUT, open_demo
 
 
 def open_handles(paths: list[Path]) -> list[str]:

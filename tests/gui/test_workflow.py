@@ -14,22 +14,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from dmc_report.gui.main_window import MainWindow
-
-TIMEOUT = 120_000
-
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    w = MainWindow(demo_folder=tmp_path / "demo")
-    qtbot.addWidget(w)
-    w.show()
-    return w
-
-
-def open_demo(qtbot: Any, w: MainWindow) -> None:
-    with qtbot.waitSignal(w.study_loaded, timeout=TIMEOUT):
-        qtbot.mouseClick(w.btn_demo, Qt.MouseButton.LeftButton)
+from tests.gui.conftest import TIMEOUT, open_demo
 
 
 def test_whole_workflow_on_the_demo(

@@ -17,17 +17,14 @@ from dmc_report.cli import main
 from dmc_report.demo.writer import DEMO_PASSWORD, DemoFiles
 from dmc_report.domain.blinding import WITHHELD_TEXT, TreatmentVocabulary
 from dmc_report.domain.errors import UnusableInputError
-from dmc_report.domain.settings import ReportSettings
 from dmc_report.pipeline import (
     LoadedStudy,
     RenderedReports,
     load_study,
-    render_report_bytes,
-    run_analysis,
     run_validation,
 )
 from dmc_report.report.guard import BlindingLeakError
-from tests.hostile import edited, key_workbook, set_cell
+from tests.hostile import edited, key_workbook, render_study, set_cell
 
 SAE_ROW = 3  # the demo's AE sheet, Excel row 3: a serious AE (in the open SAE listing)
 DRUG_TERM = "Agitation after ketamine dose"
@@ -55,16 +52,8 @@ def _render(
         key_password=DEMO_PASSWORD if key == demo.key else None,
         cutoff=demo.cutoff,
     )
-    validation = run_validation(loaded)
-    results = run_analysis(loaded, validation)
-    rendered = render_report_bytes(
-        loaded,
-        validation,
-        results,
-        ReportSettings(report_date=demo.cutoff),
-        closed=closed,
-        closed_password=DEMO_PASSWORD if closed else None,
-        pooled_results=True,
+    validation, _, rendered = render_study(
+        loaded, closed_password=DEMO_PASSWORD if closed else None, pooled_results=True
     )
     return loaded, rendered, validation
 

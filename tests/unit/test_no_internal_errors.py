@@ -16,8 +16,8 @@ import pytest
 from dmc_report.analysis.monitoring import boundaries, monitoring
 from dmc_report.demo.writer import DemoFiles
 from dmc_report.domain.protocol import Interim, PreviousLook, Spending
-from dmc_report.domain.settings import ReportSettings
-from dmc_report.pipeline import load_study, render_report_bytes, run_analysis, run_validation
+from dmc_report.pipeline import load_study
+from tests.hostile import key_workbook, render_study
 
 SMALL = json.loads(
     (Path(__file__).parents[1] / "fixtures" / "monitoring" / "small-fractions.json").read_text()
@@ -110,18 +110,9 @@ def test_early_interim_looks_render(demo: DemoFiles, cutoff: str) -> None:
         key_password=demo.key_password_file.read_text().strip(),
         cutoff=dt.date.fromisoformat(cutoff),
     )
-    validation = run_validation(loaded)
-    results = run_analysis(loaded, validation)
+    _, results, rendered = render_study(loaded, closed_password=CLOSED_PASSWORD)
     m = json.loads(results.to_json())["unblinded"]["monitoring"]
     _finite_or_noted(m)
-    rendered = render_report_bytes(
-        loaded,
-        validation,
-        results,
-        ReportSettings(report_date=loaded.cutoff),
-        closed=True,
-        closed_password=CLOSED_PASSWORD,
-    )
     assert rendered.closed is not None
     assert "Interim monitoring" in closed_text(rendered.closed)
 
@@ -146,38 +137,15 @@ def test_early_look_from_the_command_line(demo: DemoFiles, tmp_path: Path) -> No
 # --- a key that misses a randomized subject ---------------------------------------------------
 
 
-def demo_key_workbook(demo: DemoFiles) -> Any:
-    """The demo key, decrypted, as an openpyxl workbook."""
-    import msoffcrypto
-    import openpyxl
-
-    plain = io.BytesIO()
-    with demo.key.open("rb") as fh:
-        office = msoffcrypto.OfficeFile(fh)
-        office.load_key(password=demo.key_password_file.read_text().strip())
-        office.decrypt(plain)
-    plain.seek(0)
-    return openpyxl.load_workbook(plain)
-
-
 def render_closed(demo: DemoFiles, key: Path) -> tuple[dict[str, Any], str]:
     loaded = load_study(demo.protocol, demo.data, key=key)
-    validation = run_validation(loaded)
-    results = run_analysis(loaded, validation)
-    rendered = render_report_bytes(
-        loaded,
-        validation,
-        results,
-        ReportSettings(report_date=loaded.cutoff),
-        closed=True,
-        closed_password=CLOSED_PASSWORD,
-    )
+    _, results, rendered = render_study(loaded, closed_password=CLOSED_PASSWORD)
     assert rendered.closed is not None
     return json.loads(results.to_json()), closed_text(rendered.closed)
 
 
 def test_a_subject_missing_from_the_key_does_not_agree(demo: DemoFiles, tmp_path: Path) -> None:
-    wb = demo_key_workbook(demo)
+    wb = key_workbook(demo)
     rand = wb["RAND"]
     dropped = rand.cell(2, 1).value
     rand.delete_rows(2)
@@ -303,16 +271,7 @@ def test_long_text_in_the_data_renders(demo: DemoFiles, tmp_path: Path) -> None:
         key=demo.key,
         key_password=demo.key_password_file.read_text().strip(),
     )
-    validation = run_validation(loaded)
-    results = run_analysis(loaded, validation)
-    rendered = render_report_bytes(
-        loaded,
-        validation,
-        results,
-        ReportSettings(report_date=loaded.cutoff),
-        closed=True,
-        closed_password=CLOSED_PASSWORD,
-    )
+    _, _, rendered = render_study(loaded, closed_password=CLOSED_PASSWORD)
     from pypdf import PdfReader
 
     from dmc_report.report.render import ELLIPSIS
@@ -331,7 +290,7 @@ def test_long_text_in_the_data_renders(demo: DemoFiles, tmp_path: Path) -> None:
 def test_fifty_arms_render(demo: DemoFiles, tmp_path: Path) -> None:
     from dmc_report.cli import main
 
-    wb = demo_key_workbook(demo)
+    wb = key_workbook(demo)
     arms, rand = wb["ARMS"], wb["RAND"]
     head = [c.value for c in arms[1]]
     arms.delete_rows(2, arms.max_row)
@@ -373,20 +332,11 @@ def test_a_current_look_without_boundary_renders(demo: DemoFiles, tmp_path: Path
         key_password=demo.key_password_file.read_text().strip(),
         cutoff=dt.date(2012, 12, 15),
     )
-    validation = run_validation(loaded)
-    results = run_analysis(loaded, validation)
+    _, results, rendered = render_study(loaded, closed_password=CLOSED_PASSWORD)
     m = json.loads(results.to_json())["unblinded"]["monitoring"]
     assert m["information_fraction"] == 0.002 and m["observed_z"] is not None
     assert m["current_look"] is None and "below the first computable look" in m["note"]
     _finite_or_noted(m)
-    rendered = render_report_bytes(
-        loaded,
-        validation,
-        results,
-        ReportSettings(report_date=loaded.cutoff),
-        closed=True,
-        closed_password=CLOSED_PASSWORD,
-    )
     assert rendered.closed is not None
     text = " ".join(closed_text(rendered.closed).split())
     assert "information fraction 0.0020: below the first computable look" in text
