@@ -210,3 +210,10 @@ def test_the_demo_never_overwrites_a_folder_of_real_study_files(tmp_path: Path) 
     (tmp_path / "data.xlsx").write_bytes(b"the real export")
     assert main(["demo", "--out", str(tmp_path), "--no-reports"]) == 2
     assert (tmp_path / "data.xlsx").read_bytes() == b"the real export"
+
+
+def test_the_demo_rewrites_an_earlier_demo_folder(tmp_path: Path) -> None:
+    """`make run` twice, or over a demo folder from before the marker existed."""
+    assert main(["demo", "--out", str(tmp_path), "--no-reports"]) == 0
+    (tmp_path / ".dmc-demo").unlink()
+    assert main(["demo", "--out", str(tmp_path), "--no-reports"]) == 0

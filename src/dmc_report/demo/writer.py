@@ -65,6 +65,14 @@ def encrypt_xlsx(plain: bytes, password: str) -> bytes:
     return out.getvalue()
 
 
+def _earlier_demo(folder: Path) -> bool:
+    """A demo folder written before the marker existed: its key password is the demo's."""
+    try:
+        return (folder / "key-password.txt").read_text(encoding="utf-8").strip() == DEMO_PASSWORD
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def write_demo(folder: str | Path, tables: DemoTables, protocol_text: str) -> DemoFiles:
     """Write the demo study's four files into ``folder`` (together, all or nothing).
 
@@ -76,7 +84,7 @@ def write_demo(folder: str | Path, tables: DemoTables, protocol_text: str) -> De
     out = Path(folder)
     if out.exists() and not out.is_dir():
         raise UnusableInputError("the demo folder is a file", Location(file=str(out)))
-    if not (out / DEMO_MARKER).exists():
+    if not (out / DEMO_MARKER).exists() and not _earlier_demo(out):
         names = ("protocol.toml", "data.xlsx", "key.xlsx", "key-password.txt", *DEMO_REPORTS)
         clash = [n for n in names if (out / n).exists()]
         if clash:
