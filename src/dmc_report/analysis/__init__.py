@@ -257,6 +257,7 @@ def analyze(
     if key is not None:
         checkpoint(progress, 0.7, "Summaries by arm")
         unblinded = unblinded_results(protocol, derived, key, cutoff)
+    full_validation, pooled_validation = validation.json_blocks(protocol)
     progress.update(1.0, "Analysis done")
     return Results(
         subject_level=subject_level(derived, protocol, schedule),
@@ -268,8 +269,8 @@ def analyze(
             "data": _input(data.provenance),
             "key": _input(key.provenance) if key else None,
         },
-        validation=validation.as_json(),
-        pooled_validation=validation.as_json(pooled_for=protocol),
+        validation=full_validation,
+        pooled_validation=pooled_validation,
         blinded=blinded,
         unblinded=unblinded,
     )

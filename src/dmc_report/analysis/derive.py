@@ -16,7 +16,7 @@ import pyarrow as pa
 from dmc_report.domain.contract import AE
 from dmc_report.domain.protocol import MissingRule, Protocol
 from dmc_report.domain.study import DataSet
-from dmc_report.validation.records import counting
+from dmc_report.validation.records import counting, usable
 from dmc_report.validation.schedule import Schedule, day_offset
 from dmc_report.validation.schema import codes_in, isin
 
@@ -93,7 +93,9 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     # Urine result per subject and UDS visit
     uds = data.frame("UDS")
     u_sid, u_vid = codes_in(uds["SUBJID"], ids), codes_in(uds["VISIT"], visits)
-    ok = (u_sid >= 0) & (u_vid >= 0) & counting("UDS", uds, c)  # the record that counts
+    # the record that counts (records.py): the first usable row per subject and visit, the
+    # first taken on integer keys below (the same rows as records.counting, without its strings)
+    ok = (u_sid >= 0) & (u_vid >= 0) & usable("UDS", uds, c)
     keys, first = _first_by_key(u_sid * nv + u_vid, ok)
     uds_rows = isin(
         g["VISIT"].astype(str), [v.code for v in protocol.visits if "UDS" in v.assessments]
@@ -174,7 +176,7 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     v_sid, v_vid = codes_in(vas["SUBJID"], ids), codes_in(vas["VISIT"], visits)
     vas_codes = {v.code for v in protocol.visits if "VAS" in v.assessments}
     ok = (v_sid >= 0) & (v_vid >= 0) & vas["VISIT"].isin(vas_codes).fillna(False).to_numpy(bool)
-    ok &= counting("VAS", vas, c)  # the record that counts (records.py)
+    ok &= usable("VAS", vas, c)  # the first usable per key counts (records.py), taken below
     keys, first = _first_by_key(v_sid * nv + v_vid, ok)
     at = pd.Index(g_key).get_indexer(keys)
     exp_ok = np.where(at >= 0, g["expected"].to_numpy(bool)[np.maximum(at, 0)], True)

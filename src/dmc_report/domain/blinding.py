@@ -167,9 +167,18 @@ class TreatmentVocabulary:
         ]
         return f"(?i)(?:{'|'.join(alternatives)})" if alternatives else None
 
+    @cached_property
+    def _needles(self) -> tuple[str, ...]:
+        """Substrings one of which any match must hold (a cheap test before the pattern)."""
+        firsts = {p.split()[0].casefold() for p in self.phrases if p.split()}
+        return tuple(sorted(firsts | set(self.words)))
+
     def first_match(self, text: str | None) -> str | None:
         """The first phrase or word of the vocabulary in ``text``, as written there."""
         if not text or self.pattern is None:
+            return None
+        folded = text.casefold()
+        if not any(n in folded for n in self._needles):
             return None
         m = self.pattern.search(text)
         return m.group(0) if m else None

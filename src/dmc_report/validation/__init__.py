@@ -67,18 +67,29 @@ class ValidationResult:
         protocol: the block of the pooled results, which go where the open report goes: the
         data's findings alone (identical with and without the key), each message as the open
         report prints it (:func:`~dmc_report.domain.blinding.open_finding_message`)."""
-        findings = self.all_findings if pooled_for is None else self.findings
-        items = [f.as_json() for f in findings]
-        if pooled_for is not None:
-            vocabulary, revealing = pooled_for.treatment_vocabulary, pooled_for.revealing_columns
-            for item, f in zip(items, findings, strict=True):
-                item["message"] = open_finding_message(f, vocabulary, revealing)
-        return {
-            "errors": sum(1 for f in findings if f.severity is Severity.ERROR),
-            "warnings": sum(1 for f in findings if f.severity is Severity.WARNING),
-            "info": sum(1 for f in findings if f.severity is Severity.INFO),
-            "findings": items,
-        }
+        if pooled_for is None:
+            return _block(self.all_findings, [f.as_json() for f in self.all_findings])
+        return self.json_blocks(pooled_for)[1]
+
+    def json_blocks(self, protocol: Protocol) -> tuple[dict[str, object], dict[str, object]]:
+        """Both validation blocks, the full one and the pooled one, each finding made once."""
+        items = {id(f): f.as_json() for f in self.all_findings}
+        full = _block(self.all_findings, [items[id(f)] for f in self.all_findings])
+        vocabulary, revealing = protocol.treatment_vocabulary, protocol.revealing_columns
+        pooled_items = []
+        for f in self.findings:
+            item, message = items[id(f)], open_finding_message(f, vocabulary, revealing)
+            pooled_items.append(item if message == f.message else {**item, "message": message})
+        return full, _block(self.findings, pooled_items)
+
+
+def _block(findings: tuple[Finding, ...], items: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        "errors": sum(1 for f in findings if f.severity is Severity.ERROR),
+        "warnings": sum(1 for f in findings if f.severity is Severity.WARNING),
+        "info": sum(1 for f in findings if f.severity is Severity.INFO),
+        "findings": items,
+    }
 
 
 def validate(

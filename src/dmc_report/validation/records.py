@@ -37,6 +37,8 @@ def record_dates(sheet: str, frame: pd.DataFrame, targets: pd.DataFrame | None =
     if spec.date_column and spec.date_column in frame:
         return frame[spec.date_column]
     if sheet == "VS" and targets is not None and len(frame):
+        visits = frame["VISIT"].dropna().unique()  # a few: only the visits with vital signs
+        targets = targets.loc[isin(targets["VISIT"].astype(str), list(visits)).to_numpy(bool)]
         keyed = targets.set_index(["SUBJID", "VISIT"])["target"]
         index = pd.MultiIndex.from_arrays(
             [frame["SUBJID"].astype(object), frame["VISIT"].astype(object)]
