@@ -264,7 +264,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             result.by_code.items(), key=lambda kv: (SEVERITY_RANK[kv[0][0]], kv[0][1])
         ):
             print(f"  {sev:8} {code:30} {n:6d}")
-        shown = result.findings[:15]
+        shown = result.all_findings[:15]
         if shown:
             print("first findings:")
         for f in shown:
@@ -280,15 +280,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 if x
             )
             print(f"  {f.severity.value:8} {f.code:28} {where}: {f.message}")
-        if len(result.findings) > len(shown):
+        if len(result.all_findings) > len(shown):
             print(
-                f"  ... {len(result.findings) - len(shown)} more (write them all with --findings F.xlsx)"
+                f"  ... {len(result.all_findings) - len(shown)} more (write them all with --findings F.xlsx)"
             )
         print(f"visit compliance at {loaded.cutoff.isoformat()} (randomized subjects):")
         print("  " + result.compliance.to_string(index=False).replace("\n", "\n  "))
     if args.findings:
-        write_findings(args.findings, result.findings)
-        print(f"all {len(result.findings)} findings written to {args.findings}", file=sys.stderr)
+        write_findings(args.findings, result.all_findings)
+        print(
+            f"all {len(result.all_findings)} findings written to {args.findings}", file=sys.stderr
+        )
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 

@@ -267,3 +267,22 @@ def test_vocabulary_words_and_boundaries() -> None:
     assert v.names_treatment("KETAMINE_LEVEL")  # an underscore separates words in a header
     assert not v.names_treatment("Infusion site pain")  # a generic word of a name is not a name
     assert not TreatmentVocabulary().names_treatment("anything")
+
+
+def test_validate_with_a_key_lists_and_exports_the_keys_findings_too(
+    demo: DemoFiles, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The statistician's own listing: data and key findings together, as the counts are."""
+
+    def spare(wb: Workbook) -> None:
+        wb["RAND"].append(["999-0001", "A"])
+
+    key = edited(key_workbook(demo), tmp_path / "key.xlsx", spare)
+    out = tmp_path / "findings.csv"
+    rc = main([
+        "validate", "--protocol", str(demo.protocol), "--data", str(demo.data),
+        "--key", str(key), "--findings", str(out),
+    ])  # fmt: skip
+    assert rc == 1
+    assert "KEY_SUBJECT_NOT_IN_DM" in out.read_text(encoding="utf-8-sig")
+    assert "KEY_SUBJECT_NOT_IN_DM" in capsys.readouterr().out

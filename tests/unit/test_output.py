@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dmc_report.io.output import atomic_output, write_bytes_atomic
+from dmc_report.io.output import write_bytes_atomic
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
@@ -27,9 +27,14 @@ def test_an_output_gets_the_permissions_of_any_file_the_user_saves(
 def test_an_existing_output_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
     target = tmp_path / "results.json"
     target.write_bytes(b"old")
-    with pytest.raises(RuntimeError), atomic_output(target) as fh:
-        fh.write(b"half of the new")
+
+    def interrupted(fd: int) -> None:  # the write stops half-way (a cancellation, a crash)
         raise RuntimeError("cancelled")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "fsync", interrupted)
+        with pytest.raises(RuntimeError):
+            write_bytes_atomic(target, b"half of the new")
     assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == [target.name]
     write_bytes_atomic(target, b"new")
     assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == [target.name]

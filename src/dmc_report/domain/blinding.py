@@ -146,26 +146,27 @@ class TreatmentVocabulary:
         return cls(tuple(phrases), tuple(sorted(words)))
 
     @cached_property
-    def pattern(self) -> re.Pattern[str] | None:
-        alternatives = [
+    def _alternatives(self) -> str:
+        """Every phrase and word, longest first, a phrase matching across any white space."""
+        return "|".join(
             r"\s+".join(re.escape(part) for part in text.split())
             for text in sorted({*self.phrases, *self.words}, key=len, reverse=True)
-        ]
+        )
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        alternatives = self._alternatives
         if not alternatives:
             return None
         # bounded by anything but a letter or digit: "KETAMINE_LEVEL" names it, "ketaminergic"
         # does not
-        return re.compile(rf"(?<![^\W_])(?:{'|'.join(alternatives)})(?![^\W_])", re.IGNORECASE)
+        return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])", re.IGNORECASE)
 
     @cached_property
     def candidates(self) -> str | None:
         """A looser pattern (no word boundaries) in the syntax Arrow's RE2 takes, to find the
         few cells worth testing with :meth:`names_treatment` in a large column."""
-        alternatives = [
-            r"\s+".join(re.escape(part) for part in text.split())
-            for text in sorted({*self.phrases, *self.words}, key=len, reverse=True)
-        ]
-        return f"(?i)(?:{'|'.join(alternatives)})" if alternatives else None
+        return f"(?i)(?:{self._alternatives})" if self._alternatives else None
 
     @cached_property
     def _needles(self) -> tuple[str, ...]:

@@ -15,10 +15,9 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from dmc_report.domain.errors import Location, OutputInUseError, UnusableInputError
 
@@ -243,31 +242,6 @@ def _unwritable(target: Path, exc: OSError) -> UnusableInputError:
         why = exc.strerror or str(exc)
     error = OutputInUseError if isinstance(exc, PermissionError) else UnusableInputError
     return error(f"the output cannot be written: {why}; nothing was replaced", loc)
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | Path, *, private: bool = False) -> Iterator[BinaryIO]:
-    """Open a temporary file beside ``path``; on success rename it to ``path``.
-
-    The file gets the permissions of any file the user saves (their umask decides), or with
-    ``private`` (a password file) owner-only access.
-
-    A failure (an exception, a cancellation) removes the temporary file and leaves any existing
-    ``path`` untouched, so no partial output is ever visible.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _create_temporary(target, 0o600 if private else 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
-        raise
 
 
 def _create_temporary(target: Path, mode: int) -> tuple[int, Path]:
