@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,16 +13,28 @@ from dmc_report import __version__
 from dmc_report.analysis import summaries as sm
 from dmc_report.analysis.derive import MISSING, NEG, NOTDUE, NOTEXP, POS, Derived, derive
 from dmc_report.analysis.monitoring import monitoring
-from dmc_report.analysis.results import (
-    BlindedResults,
-    Results,
-    SubjectLevel,
-    UnblindedResults,
-)
-from dmc_report.analysis.stats import cox_hr, describe, logrank, odds_ratio, welch
-from dmc_report.domain.blinding import TreatmentVocabulary
+from dmc_report.analysis.stats import cox_hr, logrank, odds_ratio, welch
 from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
 from dmc_report.domain.protocol import Protocol
+from dmc_report.domain.results import (
+    Arm,
+    BlindedResults,
+    Comparison,
+    ConditionalPower,
+    FutilityGuidance,
+    GroupSummary,
+    HazardRatio,
+    LogRank,
+    Look,
+    MeanDifference,
+    Monitoring,
+    OddsRatio,
+    PooledInformation,
+    Results,
+    SubjectLevel,
+    Summary,
+    UnblindedResults,
+)
 from dmc_report.domain.study import DataSet, Provenance, RandomizationKey
 from dmc_report.validation import ValidationResult
 from dmc_report.validation.schedule import Schedule
@@ -29,62 +42,39 @@ from dmc_report.validation.schedule import Schedule
 Json = dict[str, Any]
 
 
-def _summaries(d: Derived, protocol: Protocol) -> Json:
+def _summaries(d: Derived, protocol: Protocol) -> GroupSummary:
     """Everything that is summarised the same way for all subjects or for one arm's."""
     s = d.subjects
-    return {
-        "disposition": sm.disposition(s),
-        "abstinence": sm.abstinence(s),
-        "abstinence_missing_ignored": sm.abstinence_ignoring_missing(s),
-        "dropout": sm.dropout(s),
-        "relapse": sm.relapse(s),
-        "use_or_dropout": sm.use_or_dropout(s),
-        "craving": sm.craving_by_visit(d, protocol),
-        "safety": sm.safety(d),
-        "baseline": sm.baseline(d),
-        "exposure": sm.exposure(d),
-        "vital_signs": sm.vital_signs(d, protocol),
-        "follow_up": sm.follow_up(d),
-    }
+    return GroupSummary(
+        disposition=sm.disposition(s),
+        abstinence=sm.abstinence(s),
+        abstinence_missing_ignored=sm.abstinence_ignoring_missing(s),
+        dropout=sm.dropout(s),
+        relapse=sm.relapse(s),
+        use_or_dropout=sm.use_or_dropout(s),
+        craving=sm.craving_by_visit(d, protocol),
+        safety=sm.safety(d),
+        baseline=sm.baseline(d),
+        exposure=sm.exposure(d),
+        vital_signs=sm.vital_signs(d, protocol),
+        follow_up=sm.follow_up(d),
+    )
 
 
 def blinded_results(protocol: Protocol, schedule: Schedule, derived: Derived) -> BlindedResults:
-    """Pooled summaries. Takes no key: nothing here can be split by arm."""
+    """Pooled summaries. Takes no key: nothing here can be split by arm. Free text that names a
+    treatment (:data:`~dmc_report.domain.blinding.WITHHELD_TEXT`; the same cells validation
+    reports as TREATMENT_NAME_IN_TEXT) is withheld; counts are unchanged."""
     pooled = _summaries(derived, protocol)
-    pooled["craving"] = {"by_visit": pooled["craving"]}
+    vocabulary = protocol.treatment_vocabulary
+    if vocabulary:
+        pooled = replace(pooled, safety=pooled.safety.with_text(vocabulary.withhold))
+    information = None
     if protocol.interim is not None:  # the pooled information fraction only
-        evaluable = pooled["abstinence"]["evaluable"]
-        pooled["monitoring"] = {
-            "information": evaluable,
-            "planned_information": protocol.interim.planned_information,
-            "information_fraction": evaluable / protocol.interim.planned_information,
-        }
-    payload = {"enrollment": sm.enrollment(schedule, protocol), **pooled}
-    return BlindedResults(withhold_treatment_text(payload, protocol.treatment_vocabulary))
-
-
-# Keys under which the pooled results carry free text from the data (AE terms and organ classes)
-FREE_TEXT_KEYS = frozenset({"term", "soc"})
-
-
-def withhold_treatment_text(payload: Json, vocabulary: TreatmentVocabulary) -> Json:
-    """The pooled results with every free text that names a treatment replaced by
-    :data:`~dmc_report.domain.blinding.WITHHELD_TEXT` (the same cells validation reports as
-    TREATMENT_NAME_IN_TEXT); counts are unchanged."""
-    if not vocabulary:
-        return payload
-
-    def walk(o: Any, key: str | None = None) -> Any:
-        if isinstance(o, dict):
-            return {k: walk(v, k) for k, v in o.items()}
-        if isinstance(o, list):
-            return [walk(v, key) for v in o]
-        if key in FREE_TEXT_KEYS and isinstance(o, str):
-            return vocabulary.withhold(o)
-        return o
-
-    out: Json = walk(payload)
-    return out
+        information = PooledInformation(
+            pooled.abstinence.evaluable, protocol.interim.planned_information
+        )
+    return BlindedResults(sm.enrollment(schedule, protocol), pooled, information)
 
 
 _USE_CODE = {POS: 0, NEG: 1, MISSING: 2, NOTDUE: 3, NOTEXP: 4}
@@ -124,111 +114,115 @@ def unblinded_results(
     subjects = derived.subjects.assign(ARMCD=derived.subjects["SUBJID"].map(arm_of.astype(object)))
     arm = subjects["ARMCD"].to_numpy(object)
     parts = {a.code: derived.subset(np.asarray(arm == a.code, dtype=bool)) for a in key.arms}
-    each = {code: _summaries(d, protocol) for code, d in parts.items()}
     by = {code: d.subjects for code, d in parts.items()}
     ctl = key.control
     exps = key.experimental
-    out: Json = {
-        "arms": [
-            {"code": a.code, "label": a.label, "role": a.role, "n": len(by[a.code])}
-            for a in key.arms
-        ]
-    }
-    if subjects["ARMCD"].isna().any():
-        out["not_in_key"] = int(subjects["ARMCD"].isna().sum())
-
-    def per_arm(part: str) -> Json:
-        return {code: summary[part] for code, summary in each.items()}
-
     # every experimental arm against the control, each on those two arms' subjects alone
-    baseline = {code: describe(s["craving_baseline"]) for code, s in by.items()}
-    comparisons = [_comparison(by[x.code], by[ctl.code], x.code, ctl.code, baseline) for x in exps]
-    only = comparisons[0] if len(comparisons) == 1 else None
-    several = {
-        "odds_ratio": None,
-        "odds_ratio_note": "more than one experimental arm: see comparisons",
-        "fisher_p": None,
-    }
-    out["abstinence"] = {"by_arm": per_arm("abstinence")} | (
-        only["abstinence"] if only else several
+    baseline = {code: sm.summary(s["craving_baseline"]) for code, s in by.items()}
+    monitoring_block, note = _monitoring(protocol, by, [x.code for x in exps], ctl.code, cutoff)
+    return UnblindedResults(
+        arms=tuple(Arm(a.code, a.label, a.role, len(by[a.code])) for a in key.arms),
+        by_arm={code: _summaries(d, protocol) for code, d in parts.items()},
+        comparisons=tuple(
+            _comparison(by[x.code], by[ctl.code], x.code, ctl.code, baseline) for x in exps
+        ),
+        monitoring=monitoring_block,
+        monitoring_note=note,
+        not_in_key=int(subjects["ARMCD"].isna().sum()),
     )
-    out["abstinence_missing_ignored"] = {"by_arm": per_arm("abstinence_missing_ignored")} | (
-        only["abstinence_missing_ignored"] if only else several
-    )
-    drop: Json = {"by_arm": per_arm("dropout")} | (only["dropout"] if only else several)
-    drop["km_note"] = (
-        "KM of time to dropout, censored at the end of treatment, the cutoff or completion"
-    )
-    out["dropout"] = drop
-    out["relapse"] = {"by_arm": per_arm("relapse")} | (only["relapse"] if only else {})
-    crav = per_arm("craving")
-    visits = [r["visit"] for r in next(iter(crav.values()))] if crav else []
-    out["craving"] = {
-        "by_visit": [
-            {
-                "visit": v,
-                "by_arm": {
-                    code: {k: x for k, x in rows[i].items() if k != "visit"}
-                    for code, rows in crav.items()
-                },
-            }
-            for i, v in enumerate(visits)
-        ]
-    }
-    if only:
-        out["craving"]["difference"] = only["craving"]["difference"]
-    out["safety"] = {"by_arm": per_arm("safety")}
-    for part in (
-        "use_or_dropout",
-        "vital_signs",
-        "follow_up",
-        "exposure",
-        "disposition",
-        "baseline",
-    ):
-        out[part] = per_arm(part)
+
+
+def _monitoring(
+    protocol: Protocol,
+    by: dict[str, pd.DataFrame],
+    experimental: list[str],
+    control: str,
+    cutoff: dt.date | None,
+) -> tuple[Monitoring | None, str | None]:
+    """The monitoring of the primary endpoint, or why there is none."""
     if protocol.interim is None:
-        out["monitoring"] = None
-        out["monitoring_note"] = "the protocol defines no interim monitoring plan"
-    elif len(exps) != 1:
-        out["monitoring"] = None
-        out["monitoring_note"] = (
+        return None, "the protocol defines no interim monitoring plan"
+    if len(experimental) != 1:
+        return None, (
             "monitoring needs exactly one experimental arm (a multi-arm boundary needs a "
             "multiplicity adjustment the protocol does not define)"
         )
-    else:
-        ev_e, ev_c = (d[d["evaluable"]] for d in (by[exps[0].code], by[ctl.code]))
-        out["monitoring"] = monitoring(
-            protocol.interim,
-            int(ev_e["abstinent"].sum()), len(ev_e),
-            int(ev_c["abstinent"].sum()), len(ev_c), cutoff=cutoff,
-        )  # fmt: skip
-    out["comparisons"] = comparisons
-    return UnblindedResults(out)
+    ev_e, ev_c = (d[d["evaluable"]] for d in (by[experimental[0]], by[control]))
+    block = monitoring(
+        protocol.interim,
+        int(ev_e["abstinent"].sum()), len(ev_e),
+        int(ev_c["abstinent"].sum()), len(ev_c), cutoff=cutoff,
+    )  # fmt: skip
+    return monitoring_result(block), None
+
+
+def monitoring_result(m: Json) -> Monitoring:
+    """The monitoring block of :func:`~dmc_report.analysis.monitoring.monitoring` as a
+    :class:`Monitoring` (an unknown key is a bug: it would be lost from the results)."""
+    known = {
+        "endpoint", "spending", "gamma", "alpha", "sided", "planned_information", "information",
+        "information_fraction", "observed_z", "looks", "current_look", "crossed",
+        "conditional_power", "design_theta", "notes", "note", "futility_guidance", "final",
+    }  # fmt: skip
+    unknown = set(m) - known
+    if unknown:
+        raise ValueError(f"monitoring block: unknown keys {sorted(unknown)}")
+    fut = m.get("futility_guidance")
+    return Monitoring(
+        endpoint=m["endpoint"],
+        spending=m["spending"],
+        gamma=m["gamma"],
+        alpha=m["alpha"],
+        sided=m["sided"],
+        planned_information=m["planned_information"],
+        information=m["information"],
+        information_fraction=m["information_fraction"],
+        observed_z=m["observed_z"],
+        looks=tuple(Look(**lk) for lk in m["looks"]),
+        current_look=m["current_look"],
+        crossed=m["crossed"],
+        conditional_power=ConditionalPower(**m["conditional_power"]),
+        computed="design_theta" in m,
+        design_theta=m.get("design_theta"),
+        notes=tuple(m.get("notes", ())),
+        note=m.get("note"),
+        futility_guidance=FutilityGuidance(**fut) if fut else None,
+        final=bool(m.get("final", False)),
+    )
+
+
+def _odds(d: Json) -> OddsRatio:
+    r = d["odds_ratio"] or {}
+    return OddsRatio(
+        estimate=r.get("estimate"),
+        ci_lower=r.get("ci_lower"),
+        ci_upper=r.get("ci_upper"),
+        fisher_p=d["fisher_p"],
+        note=d.get("odds_ratio_note"),
+    )
 
 
 def _comparison(
-    e: pd.DataFrame, c: pd.DataFrame, exp_code: str, ctl_code: str, baseline: Json
-) -> Json:
+    e: pd.DataFrame, c: pd.DataFrame, exp_code: str, ctl_code: str, baseline: dict[str, Summary]
+) -> Comparison:
     """One experimental arm against the control: the SAP's between-arm statistics (the
     craving difference carries every arm's baseline craving, as the data contract has it)."""
     ev_e, ev_c = e[e["evaluable"]], c[c["evaluable"]]
 
-    def binary(x: pd.DataFrame, y: pd.DataFrame, col: str) -> Json:
-        return odds_ratio(x[col].to_numpy(bool), y[col].to_numpy(bool))
+    def binary(x: pd.DataFrame, y: pd.DataFrame, col: str) -> OddsRatio:
+        return _odds(odds_ratio(x[col].to_numpy(bool), y[col].to_numpy(bool)))
 
     times = (e["relapse_time"], e["relapse_event"], c["relapse_time"], c["relapse_event"])
-    return {
-        "experimental": exp_code,
-        "control": ctl_code,
-        "abstinence": binary(ev_e, ev_c, "abstinent"),
-        "abstinence_missing_ignored": binary(ev_e, ev_c, "abstinent_ignore"),
-        "dropout": binary(e, c, "dropout"),
-        "relapse": {"logrank": logrank(*times), "hazard_ratio": cox_hr(*times)},
-        "craving": {
-            "difference": welch(e["craving_mean"], c["craving_mean"]) | {"baseline": baseline}
-        },
-    }
+    return Comparison(
+        experimental=exp_code,
+        control=ctl_code,
+        abstinence=binary(ev_e, ev_c, "abstinent"),
+        abstinence_missing_ignored=binary(ev_e, ev_c, "abstinent_ignore"),
+        dropout=binary(e, c, "dropout"),
+        logrank=LogRank(**logrank(*times)),
+        hazard_ratio=HazardRatio(**cox_hr(*times)),
+        craving=MeanDifference(**welch(e["craving_mean"], c["craving_mean"]), baseline=baseline),
+    )
 
 
 def _input(p: Provenance | None) -> Json | None:

@@ -1,0 +1,915 @@
+"""What the analysis computes, as typed objects: the seam between the analysis and the reports.
+
+The analysis (:mod:`dmc_report.analysis`) builds these once per run; the reports and the app read
+their fields, never string keys. The results JSON (data contract section 3) is produced from these
+objects in one place, each class's ``to_json()``, and keeps the contract's keys and their order.
+
+Blinding lives in the types: :class:`BlindedResults` holds one pooled :class:`GroupSummary` and has
+no field that could hold an arm; :class:`UnblindedResults` holds the arms, the comparisons of each
+experimental arm against the control, and the monitoring.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+SCHEMA = "dmc-report/results/1"
+
+Json = dict[str, Any]
+NO_SUBJECTS = "no subjects"
+
+
+def _proportion(k: int, n: int) -> Json:
+    """``proportion`` and, with no subjects, its note (the SAP's rule for a zero denominator)."""
+    return {"proportion": k / n if n else None} | ({} if n else {"proportion_note": NO_SUBJECTS})
+
+
+def _note(note: str | None, key: str = "note") -> Json:
+    return {key: note} if note is not None else {}
+
+
+# --- the building blocks ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    """n, mean, SD (n - 1), median and the t-based 95% CI of the mean (R ``t.test``)."""
+
+    n: int
+    mean: float | None = None
+    sd: float | None = None
+    median: float | None = None
+    ci_lower: float | None = None
+    ci_upper: float | None = None
+
+    def to_json(self) -> Json:
+        return {
+            "n": self.n,
+            "mean": self.mean,
+            "sd": self.sd,
+            "median": self.median,
+            "ci_lower": self.ci_lower,
+            "ci_upper": self.ci_upper,
+        }
+
+
+@dataclass(frozen=True)
+class NumericSummary(Summary):
+    """A baseline variable: :class:`Summary`, quartiles (R type 7), range and the missing count."""
+
+    q1: float | None = None
+    q3: float | None = None
+    min: float | None = None
+    max: float | None = None
+    missing: int = 0
+
+    def to_json(self) -> Json:
+        return super().to_json() | {
+            "q1": self.q1,
+            "q3": self.q3,
+            "min": self.min,
+            "max": self.max,
+            "missing": self.missing,
+        }
+
+
+@dataclass(frozen=True)
+class KmRow:
+    """One distinct event time of a Kaplan-Meier curve (R ``summary(survfit)``)."""
+
+    day: float
+    at_risk: int
+    events: int
+    survival: float
+    ci_lower: float | None
+    ci_upper: float | None
+
+    def to_json(self) -> Json:
+        return {
+            "day": self.day,
+            "at_risk": self.at_risk,
+            "events": self.events,
+            "survival": self.survival,
+            "ci_lower": self.ci_lower,
+            "ci_upper": self.ci_upper,
+        }
+
+
+@dataclass(frozen=True)
+class KaplanMeier:
+    """A Kaplan-Meier curve with log-log 95% CI and its median by R's rule (the figures draw the
+    median from here, so a figure and its table cannot disagree)."""
+
+    n: int
+    events: int
+    median_days: float | None
+    median_ci_lower: float | None
+    median_ci_upper: float | None
+    rows: tuple[KmRow, ...]
+    median_note: str | None = None  # "no subjects" or "not reached"
+
+    def to_json(self) -> Json:
+        return {
+            "n": self.n,
+            "events": self.events,
+            "median_days": self.median_days,
+            "median_ci": {"lower": self.median_ci_lower, "upper": self.median_ci_upper},
+            "km": [r.to_json() for r in self.rows],
+        } | _note(self.median_note, "median_note")
+
+
+# --- a group's summaries (all subjects, or one arm's) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Disposition:
+    completed: int
+    discontinued: int
+    ongoing: int
+    reasons: Mapping[str, int]  # discontinuations by reason, sorted by reason
+
+    def to_json(self) -> Json:
+        return {
+            "completed": self.completed,
+            "discontinued": self.discontinued,
+            "ongoing": self.ongoing,
+            "reasons": dict(self.reasons),
+        }
+
+
+@dataclass(frozen=True)
+class Abstinence:
+    """The primary endpoint: abstinent of the evaluable (window complete by the cutoff)."""
+
+    evaluable: int
+    pending: int
+    abstinent: int
+
+    @property
+    def proportion(self) -> float | None:
+        return self.abstinent / self.evaluable if self.evaluable else None
+
+    def to_json(self) -> Json:
+        return {
+            "evaluable": self.evaluable,
+            "pending": self.pending,
+            "abstinent": self.abstinent,
+        } | _proportion(self.abstinent, self.evaluable)
+
+
+@dataclass(frozen=True)
+class Dropout:
+    n: int
+    dropouts: int
+    km: KaplanMeier  # time to dropout
+
+    @property
+    def proportion(self) -> float | None:
+        return self.dropouts / self.n if self.n else None
+
+    def to_json(self) -> Json:
+        return (
+            {"n": self.n, "dropouts": self.dropouts}
+            | _proportion(self.dropouts, self.n)
+            | {"km_median_days": self.km.median_days, "km": [r.to_json() for r in self.km.rows]}
+        )
+
+
+@dataclass(frozen=True)
+class Count:
+    """Subjects with something, of n."""
+
+    n: int
+    subjects: int
+
+    @property
+    def proportion(self) -> float | None:
+        return self.subjects / self.n if self.n else None
+
+    def to_json(self) -> Json:
+        return {"n": self.n, "subjects": self.subjects} | _proportion(self.subjects, self.n)
+
+
+@dataclass(frozen=True)
+class VisitSummary:
+    visit: str
+    stats: Summary
+
+    def to_json(self) -> Json:
+        return {"visit": self.visit, **self.stats.to_json()}
+
+
+@dataclass(frozen=True)
+class TermCount:
+    term: str
+    subjects: int
+    events: int
+
+    def to_json(self) -> Json:
+        return {"term": self.term, "subjects": self.subjects, "events": self.events}
+
+
+@dataclass(frozen=True)
+class SocCount:
+    soc: str
+    subjects: int
+    events: int
+    terms: tuple[TermCount, ...]  # most subjects first, then by name
+
+    def to_json(self) -> Json:
+        return {
+            "soc": self.soc,
+            "subjects": self.subjects,
+            "events": self.events,
+            "terms": [t.to_json() for t in self.terms],
+        }
+
+
+@dataclass(frozen=True)
+class AeEvent:
+    """One adverse event of a listing, as recorded (codes decoded by the report)."""
+
+    subject: str | None
+    term: str | None
+    soc: str | None
+    start: str | None
+    end: str | None
+    study_day: int | None
+    severity: str | None
+    related: str | None
+    action: str | None
+    outcome: str | None
+
+    def to_json(self) -> Json:
+        return {
+            "subject": self.subject,
+            "term": self.term,
+            "soc": self.soc,
+            "start": self.start,
+            "end": self.end,
+            "study_day": self.study_day,
+            "severity": self.severity,
+            "related": self.related,
+            "action": self.action,
+            "outcome": self.outcome,
+        }
+
+    def key(self) -> tuple[str | None, str | None, str | None]:
+        """What identifies an event from one report to the next."""
+        return (self.subject, self.term, self.start)
+
+
+@dataclass(frozen=True)
+class Safety:
+    subjects_with_ae: int
+    ae_events: int
+    subjects_with_sae: int
+    sae_events: int
+    deaths: int
+    ae_withdrawn_events: int
+    subjects_ae_withdrawn: int
+    by_soc: tuple[SocCount, ...]  # most subjects first
+    by_worst_severity: Mapping[str, int]  # MILD, MODERATE, SEVERE, NOT RECORDED
+    sae_listing: tuple[AeEvent, ...]
+    death_listing: tuple[str, ...]
+
+    def to_json(self) -> Json:
+        return {
+            "subjects_with_ae": self.subjects_with_ae,
+            "ae_events": self.ae_events,
+            "subjects_with_sae": self.subjects_with_sae,
+            "sae_events": self.sae_events,
+            "deaths": self.deaths,
+            "ae_withdrawn_events": self.ae_withdrawn_events,
+            "subjects_ae_withdrawn": self.subjects_ae_withdrawn,
+            "by_soc": [s.to_json() for s in self.by_soc],
+            "by_worst_severity": dict(self.by_worst_severity),
+            "sae_listing": [e.to_json() for e in self.sae_listing],
+            "death_listing": list(self.death_listing),
+        }
+
+    def with_text(self, text: Callable[[str], str]) -> Safety:
+        """The same with every free text from the data (terms, organ classes) passed through
+        ``text`` (the open side withholds the ones that name a treatment)."""
+
+        def opt(t: str | None) -> str | None:
+            return None if t is None else text(t)
+
+        return replace(
+            self,
+            by_soc=tuple(
+                replace(
+                    s,
+                    soc=text(s.soc),
+                    terms=tuple(replace(t, term=text(t.term)) for t in s.terms),
+                )
+                for s in self.by_soc
+            ),
+            sae_listing=tuple(
+                replace(e, term=opt(e.term), soc=opt(e.soc)) for e in self.sae_listing
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Category:
+    value: str
+    n: int
+    proportion: float | None
+
+    def to_json(self) -> Json:
+        return {"value": self.value, "n": self.n, "proportion": self.proportion}
+
+
+@dataclass(frozen=True)
+class Baseline:
+    n: int
+    numeric: Mapping[str, NumericSummary]  # contract column -> summary
+    categorical: Mapping[str, tuple[Category, ...]]  # contract column -> most frequent first
+
+    def to_json(self) -> Json:
+        return {
+            "n": self.n,
+            "numeric": {k: v.to_json() for k, v in self.numeric.items()},
+            "categorical": {k: [c.to_json() for c in v] for k, v in self.categorical.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Exposure:
+    n: int
+    infused: int
+    completed: int
+
+    def to_json(self) -> Json:
+        return {"n": self.n, "infused": self.infused, "completed": self.completed}
+
+
+@dataclass(frozen=True)
+class VitalSigns:
+    """The largest rise from pre-dose on the dosing day."""
+
+    visit: str
+    sysbp_max_rise: Summary
+    diabp_max_rise: Summary
+
+    def to_json(self) -> Json:
+        return {
+            "visit": self.visit,
+            "sysbp_max_rise": self.sysbp_max_rise.to_json(),
+            "diabp_max_rise": self.diabp_max_rise.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    n: int
+    contacted: int
+    abstinent: int
+
+    def to_json(self) -> Json:
+        return {"n": self.n, "contacted": self.contacted, "abstinent": self.abstinent}
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """Everything summarised the same way for all subjects (pooled) or for one arm's."""
+
+    disposition: Disposition
+    abstinence: Abstinence
+    abstinence_missing_ignored: Abstinence
+    dropout: Dropout
+    relapse: KaplanMeier
+    use_or_dropout: Count
+    craving: tuple[VisitSummary, ...]  # the protocol's craving visits, in schedule order
+    safety: Safety
+    baseline: Baseline
+    exposure: Exposure
+    vital_signs: VitalSigns | None  # None: no vital signs in the protocol or the data
+    follow_up: FollowUp
+
+    @property
+    def n(self) -> int:
+        """Randomized subjects in the group."""
+        return self.dropout.n
+
+    def part_json(self, part: str) -> Any:
+        """One part's JSON, by its results-JSON key."""
+        if part == "craving":
+            return [v.to_json() for v in self.craving]
+        if part == "vital_signs":
+            return (
+                {"note": "no vital signs"}
+                if self.vital_signs is None
+                else (self.vital_signs.to_json())
+            )
+        value: Any = getattr(self, part)
+        return value.to_json()
+
+
+GROUP_PARTS = (
+    "disposition",
+    "abstinence",
+    "abstinence_missing_ignored",
+    "dropout",
+    "relapse",
+    "use_or_dropout",
+    "craving",
+    "safety",
+    "baseline",
+    "exposure",
+    "vital_signs",
+    "follow_up",
+)
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    month: str  # YYYY-MM
+    randomized: int
+    cumulative: int
+
+    def to_json(self) -> Json:
+        return {"month": self.month, "randomized": self.randomized, "cumulative": self.cumulative}
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    screened: int
+    randomized: int
+    not_randomized: int
+    target: int
+    by_site: Mapping[str, int]  # randomized subjects per site, by site
+    by_month: tuple[MonthCount, ...]
+    first_randomization: str | None
+    last_randomization: str | None
+
+    def to_json(self) -> Json:
+        return {
+            "screened": self.screened,
+            "randomized": self.randomized,
+            "not_randomized": self.not_randomized,
+            "target": self.target,
+            "by_site": dict(self.by_site),
+            "by_site_basis": "randomized",
+            "by_month": [m.to_json() for m in self.by_month],
+            "first_randomization": self.first_randomization,
+            "last_randomization": self.last_randomization,
+        }
+
+
+@dataclass(frozen=True)
+class PooledInformation:
+    """The pooled information of the monitoring plan (no arm needed)."""
+
+    information: int
+    planned_information: int
+
+    @property
+    def fraction(self) -> float:
+        return self.information / self.planned_information
+
+    def to_json(self) -> Json:
+        return {
+            "information": self.information,
+            "planned_information": self.planned_information,
+            "information_fraction": self.fraction,
+        }
+
+
+@dataclass(frozen=True)
+class BlindedResults:
+    """Pooled summaries: no arm anywhere. Free text naming a treatment is already withheld."""
+
+    enrollment: Enrollment
+    pooled: GroupSummary
+    information: PooledInformation | None  # None: the protocol has no monitoring plan
+
+    @functools.cached_property
+    def payload(self) -> Json:
+        """The results-JSON section (transitional: the reports are moving to the fields)."""
+        return self.to_json()
+
+    def to_json(self) -> Json:
+        out: Json = {"enrollment": self.enrollment.to_json()}
+        for part in GROUP_PARTS:
+            value = self.pooled.part_json(part)
+            out[part] = {"by_visit": value} if part == "craving" else value
+        if self.information is not None:
+            out["monitoring"] = self.information.to_json()
+        return out
+
+
+# --- comparisons ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OddsRatio:
+    """Experimental vs control: logistic-regression odds ratio with Wald 95% CI (R ``glm``) and
+    the two-sided Fisher exact p (R ``fisher.test``). ``note`` says why the ratio is null."""
+
+    estimate: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    fisher_p: float | None
+    note: str | None = None
+
+    def to_json(self) -> Json:
+        if self.estimate is None:
+            return {"odds_ratio": None, "odds_ratio_note": self.note, "fisher_p": self.fisher_p}
+        ratio = {"estimate": self.estimate, "ci_lower": self.ci_lower, "ci_upper": self.ci_upper}
+        return {"odds_ratio": ratio, "fisher_p": self.fisher_p}
+
+
+@dataclass(frozen=True)
+class LogRank:
+    chi2: float | None
+    p: float | None
+    note: str | None = None
+
+    def to_json(self) -> Json:
+        return {"chi2": self.chi2, "p": self.p} | _note(self.note)
+
+
+@dataclass(frozen=True)
+class HazardRatio:
+    """Cox hazard ratio experimental vs control, Efron ties, Wald CI and p (R ``coxph``)."""
+
+    estimate: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    p: float | None
+    note: str | None = None
+
+    def to_json(self) -> Json:
+        return {
+            "estimate": self.estimate,
+            "ci_lower": self.ci_lower,
+            "ci_upper": self.ci_upper,
+            "p": self.p,
+        } | _note(self.note)
+
+
+@dataclass(frozen=True)
+class MeanDifference:
+    """Difference of subject means experimental - control, Welch 95% CI and p (R ``t.test``),
+    with every arm's baseline beside it."""
+
+    estimate: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    p: float | None
+    percent: float | None
+    experimental_mean: float | None
+    control_mean: float | None
+    n_experimental: int
+    n_control: int
+    baseline: Mapping[str, Summary]  # arm code -> baseline craving
+    note: str | None = None
+
+    def to_json(self) -> Json:
+        return (
+            {
+                "estimate": self.estimate,
+                "ci_lower": self.ci_lower,
+                "ci_upper": self.ci_upper,
+                "p": self.p,
+                "percent": self.percent,
+                "experimental_mean": self.experimental_mean,
+                "control_mean": self.control_mean,
+                "n_experimental": self.n_experimental,
+                "n_control": self.n_control,
+            }
+            | _note(self.note)
+            | {"baseline": {k: v.to_json() for k, v in self.baseline.items()}}
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One experimental arm against the control, each on those two arms' subjects alone."""
+
+    experimental: str
+    control: str
+    abstinence: OddsRatio
+    abstinence_missing_ignored: OddsRatio
+    dropout: OddsRatio
+    logrank: LogRank
+    hazard_ratio: HazardRatio
+    craving: MeanDifference
+
+    def to_json(self) -> Json:
+        return {
+            "experimental": self.experimental,
+            "control": self.control,
+            "abstinence": self.abstinence.to_json(),
+            "abstinence_missing_ignored": self.abstinence_missing_ignored.to_json(),
+            "dropout": self.dropout.to_json(),
+            "relapse": {
+                "logrank": self.logrank.to_json(),
+                "hazard_ratio": self.hazard_ratio.to_json(),
+            },
+            "craving": {"difference": self.craving.to_json()},
+        }
+
+
+# --- monitoring -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Look:
+    """One look of the group-sequential plan at its information fraction."""
+
+    information: float
+    z_upper: float
+    z_lower: float | None  # None: one-sided
+    alpha_spent_cumulative: float
+    alpha_spent_incremental: float
+    nominal_p: float
+    kind: str  # "previous" | "current" | "final"
+    observed_z: float | None = None  # a previous look's recorded Z (the current one's is above)
+
+    def to_json(self) -> Json:
+        return {
+            "information": self.information,
+            "z_upper": self.z_upper,
+            "z_lower": self.z_lower,
+            "alpha_spent_cumulative": self.alpha_spent_cumulative,
+            "alpha_spent_incremental": self.alpha_spent_incremental,
+            "nominal_p": self.nominal_p,
+            "kind": self.kind,
+        } | ({"observed_z": self.observed_z} if self.kind == "previous" else {})
+
+
+@dataclass(frozen=True)
+class ConditionalPower:
+    current_trend: float | None
+    design: float | None
+    null: float | None
+
+    def to_json(self) -> Json:
+        return {"current_trend": self.current_trend, "design": self.design, "null": self.null}
+
+
+NO_CONDITIONAL_POWER = ConditionalPower(None, None, None)
+
+
+@dataclass(frozen=True)
+class FutilityGuidance:
+    z: float
+    below: bool
+    binding: bool = False
+
+    def to_json(self) -> Json:
+        return {"z": self.z, "below": self.below, "binding": self.binding}
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """Boundaries at the actual information, the observed statistic, whether a boundary is
+    crossed, and conditional power (``computed`` False: none, and no ``design_theta``)."""
+
+    endpoint: str
+    spending: str  # OBF | POCOCK | HSD
+    gamma: float | None
+    alpha: float
+    sided: int
+    planned_information: int
+    information: int
+    information_fraction: float
+    observed_z: float | None
+    looks: tuple[Look, ...]
+    current_look: int | None  # 1-based index into looks
+    crossed: str | None  # "efficacy" | "harm" | None
+    conditional_power: ConditionalPower = NO_CONDITIONAL_POWER
+    computed: bool = False  # conditional power computed (then design_theta is reported)
+    design_theta: float | None = None
+    notes: tuple[str, ...] = ()
+    note: str | None = None
+    futility_guidance: FutilityGuidance | None = None
+    final: bool = False  # the final analysis: the current look is the last
+
+    @property
+    def current(self) -> Look | None:
+        return self.looks[self.current_look - 1] if self.current_look else None
+
+    def to_json(self) -> Json:
+        out: Json = {
+            "endpoint": self.endpoint,
+            "spending": self.spending,
+            "gamma": self.gamma,
+            "alpha": self.alpha,
+            "sided": self.sided,
+            "planned_information": self.planned_information,
+            "information": self.information,
+            "information_fraction": self.information_fraction,
+            "observed_z": self.observed_z,
+            "looks": [lk.to_json() for lk in self.looks],
+            "current_look": self.current_look,
+            "crossed": self.crossed,
+            "conditional_power": self.conditional_power.to_json(),
+        }
+        if self.final:
+            out["final"] = True
+        if self.notes:
+            out["notes"] = list(self.notes)
+        out |= _note(self.note)
+        if self.computed:
+            out["design_theta"] = self.design_theta
+        if self.futility_guidance is not None:
+            out["futility_guidance"] = self.futility_guidance.to_json()
+        return out
+
+
+# --- the unblinded results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Arm:
+    code: str
+    label: str
+    role: str  # "experimental" | "control"
+    n: int
+
+    def to_json(self) -> Json:
+        return {"code": self.code, "label": self.label, "role": self.role, "n": self.n}
+
+
+SEVERAL_EXPERIMENTAL = {
+    "odds_ratio": None,
+    "odds_ratio_note": "more than one experimental arm: see comparisons",
+    "fisher_p": None,
+}
+KM_NOTE = "KM of time to dropout, censored at the end of treatment, the cutoff or completion"
+
+
+@dataclass(frozen=True)
+class UnblindedResults:
+    """Summaries by arm (in the key's order), each experimental arm against the control, and
+    the monitoring of the primary endpoint."""
+
+    arms: tuple[Arm, ...]
+    by_arm: Mapping[str, GroupSummary]  # arm code -> the arm's summaries
+    comparisons: tuple[Comparison, ...]
+    monitoring: Monitoring | None
+    monitoring_note: str | None = None  # why there is no monitoring
+    not_in_key: int = 0  # randomized subjects the key does not list (in no arm)
+
+    def arm(self, code: str) -> Arm:
+        return next(a for a in self.arms if a.code == code)
+
+    def comparison(self, experimental: str) -> Comparison | None:
+        return next((c for c in self.comparisons if c.experimental == experimental), None)
+
+    def _per_arm(self, part: str) -> Json:
+        return {code: g.part_json(part) for code, g in self.by_arm.items()}
+
+    @functools.cached_property
+    def payload(self) -> Json:
+        """The results-JSON section (transitional: the reports are moving to the fields)."""
+        return self.to_json()
+
+    def to_json(self) -> Json:
+        only = self.comparisons[0].to_json() if len(self.comparisons) == 1 else None
+        out: Json = {"arms": [a.to_json() for a in self.arms]}
+        if self.not_in_key:
+            out["not_in_key"] = self.not_in_key
+        for part in ("abstinence", "abstinence_missing_ignored"):
+            out[part] = {"by_arm": self._per_arm(part)} | (
+                only[part] if only else SEVERAL_EXPERIMENTAL
+            )
+        out["dropout"] = (
+            {"by_arm": self._per_arm("dropout")}
+            | (only["dropout"] if only else SEVERAL_EXPERIMENTAL)
+            | {"km_note": KM_NOTE}
+        )
+        out["relapse"] = {"by_arm": self._per_arm("relapse")} | (only["relapse"] if only else {})
+        visits = [v.visit for v in next(iter(self.by_arm.values())).craving] if self.by_arm else []
+        out["craving"] = {
+            "by_visit": [
+                {
+                    "visit": v,
+                    "by_arm": {
+                        code: g.craving[i].stats.to_json() for code, g in self.by_arm.items()
+                    },
+                }
+                for i, v in enumerate(visits)
+            ]
+        }
+        if only:
+            out["craving"]["difference"] = only["craving"]["difference"]
+        out["safety"] = {"by_arm": self._per_arm("safety")}
+        for part in (
+            "use_or_dropout",
+            "vital_signs",
+            "follow_up",
+            "exposure",
+            "disposition",
+            "baseline",
+        ):
+            out[part] = self._per_arm(part)
+        out["monitoring"] = self.monitoring.to_json() if self.monitoring else None
+        if self.monitoring_note is not None:
+            out["monitoring_note"] = self.monitoring_note
+        out["comparisons"] = [c.to_json() for c in self.comparisons]
+        return out
+
+
+# --- per-subject arrays and the whole -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectLevel:
+    """What the figures draw per randomized subject, computed once by the analysis (the reports
+    never derive again). One row per subject in ``subjects`` order; no arm anywhere: the closed
+    report splits these rows by the key.
+
+    ``use_codes`` is subjects x ``uds_visits``: 0 POS, 1 NEG, 2 missing, 3 not yet due, 4 not
+    expected. ``last_data_date_by_site`` is the latest visit date per site (data currency).
+    """
+
+    subjects: tuple[str, ...]
+    relapse_time: np.ndarray
+    relapse_event: np.ndarray
+    dropout_time: np.ndarray
+    dropout_event: np.ndarray
+    uds_visits: tuple[str, ...]
+    use_codes: np.ndarray
+    last_data_date_by_site: Mapping[str, str]
+
+    def rows(self, mask: np.ndarray) -> SubjectLevel:
+        """The same for the subjects where ``mask`` is set (an arm's)."""
+        return replace(
+            self,
+            subjects=tuple(np.asarray(self.subjects, dtype=object)[mask]),
+            relapse_time=self.relapse_time[mask],
+            relapse_event=self.relapse_event[mask],
+            dropout_time=self.dropout_time[mask],
+            dropout_event=self.dropout_event[mask],
+            use_codes=self.use_codes[mask],
+        )
+
+
+@dataclass(frozen=True)
+class Results:
+    study_id: str
+    data_cutoff: str
+    software: Mapping[str, str]
+    inputs: Mapping[str, Any]
+    validation: Mapping[str, Any]
+    blinded: BlindedResults
+    unblinded: UnblindedResults | None
+    # the validation block without the key's findings (what :meth:`pooled` carries)
+    pooled_validation: Mapping[str, Any] | None = None
+    # per-subject arrays for the figures (not part of the results JSON)
+    subject_level: SubjectLevel | None = field(default=None, compare=False)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "study_id": self.study_id,
+            "data_cutoff": self.data_cutoff,
+            "software": dict(self.software),
+            "inputs": dict(self.inputs),
+            "validation": dict(self.validation),
+            "blinded": self.blinded.to_json(),
+            "unblinded": self.unblinded.to_json() if self.unblinded else None,
+        }
+
+    def to_json(self) -> str:
+        return dumps(self.as_json())
+
+    def pooled(self) -> Results:
+        """The results as if computed without the key: no unblinded section and no key input.
+        What the app saves beside an open report, for the next report's comparison."""
+        validation = self.validation if self.pooled_validation is None else self.pooled_validation
+        return replace(
+            self, inputs={**self.inputs, "key": None}, validation=validation, unblinded=None
+        )
+
+
+def _clean(o: Any) -> Any:
+    """JSON-ready: numpy scalars to Python, NaN as null."""
+    if isinstance(o, Mapping):
+        return {str(k): _clean(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_clean(v) for v in o]
+    if hasattr(o, "item") and not isinstance(o, str):
+        o = o.item()
+    if isinstance(o, float):
+        if not math.isfinite(o):
+            return None
+        return o
+    return o
+
+
+def dumps(obj: Any) -> str:
+    """Deterministic JSON: keys in insertion order, full float precision (shortest repr)."""
+    return json.dumps(_clean(obj), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
