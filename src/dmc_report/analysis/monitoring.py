@@ -2,9 +2,13 @@
 
 Boundaries are recomputed at the information actually accrued: earlier looks at the fractions
 the protocol records, the current look at (evaluable subjects with a known arm) / (planned
-evaluable subjects), and the final look at 1. Critical values come from the recursive numerical
-integration of Armitage, McPherson and Rowe (Jennison & Turnbull 2000, ch. 19) on the score
-scale; they agree with R ``rpact::getDesignGroupSequential`` to 1e-6 (tests/reference).
+evaluable subjects), and the final look at 1. When the report is the final analysis
+(``final=True``), the current look is the last and sits at information fraction 1 whatever the
+number of evaluable subjects, as rpact's final stage does: its boundary spends all the alpha
+left, no later look follows and no conditional power is computed. Critical values come from the
+recursive numerical integration of Armitage, McPherson and Rowe (Jennison & Turnbull 2000,
+ch. 19) on the score scale; they agree with R ``rpact::getDesignGroupSequential`` to 1e-6
+(tests/reference).
 
 Conditional power follows Lan & Wittes' B-value: with Z_t at information fraction t and the final
 critical value c_K,
@@ -187,11 +191,18 @@ class LookPlan:
     dropped: tuple[PreviousLook, ...] = ()
 
 
-def look_rates(plan: Interim, fraction: float, cutoff: dt.date | None = None) -> LookPlan:
+def look_rates(
+    plan: Interim, fraction: float, cutoff: dt.date | None = None, *, final: bool = False
+) -> LookPlan:
     """Previous looks (dated before the cutoff) at their recorded fractions, the current look,
     then the final look at 1. A previous look at a fraction at or above the current one (fewer
     evaluable subjects with a known arm now than then) cannot precede it: it is left out and
-    returned in ``dropped``."""
+    returned in ``dropped``.
+
+    ``final``: the current look is the final analysis, at information fraction 1 whatever
+    ``fraction`` is; the previous looks below 1 precede it (one recorded at 1 is dropped)."""
+    if final:
+        fraction = 1.0
     before = [p for p in plan.previous_looks if cutoff is None or p.date < cutoff]
     previous = sorted(p.information_fraction for p in before if p.information_fraction < fraction)
     dropped = tuple(
@@ -205,13 +216,38 @@ def look_rates(plan: Interim, fraction: float, cutoff: dt.date | None = None) ->
     return LookPlan([*previous, fraction, 1.0], len(previous), dropped)
 
 
+FINAL_NO_CP = "final analysis: no conditional power"
+
+
+def suggest_final(
+    planned_enrollment_end: dt.date, cutoff: dt.date, ongoing: int, pending: int
+) -> bool:
+    """Whether to suggest that a report is the final analysis (dmc-sap.md): the planned end of
+    enrolment has passed at the cutoff and no randomized subject is ongoing or pending."""
+    return cutoff > planned_enrollment_end and ongoing == 0 and pending == 0
+
+
 def monitoring(
-    plan: Interim, k_e: int, n_e: int, k_c: int, n_c: int, cutoff: dt.date | None = None
+    plan: Interim,
+    k_e: int,
+    n_e: int,
+    k_c: int,
+    n_c: int,
+    cutoff: dt.date | None = None,
+    *,
+    final: bool = False,
 ) -> dict[str, Any]:
     """The ``unblinded.monitoring`` block: boundaries at the actual information, the observed
-    statistic, whether a boundary is crossed, and conditional power."""
+    statistic, whether a boundary is crossed, and conditional power.
+
+    ``final``: the report is the final analysis. The looks are the earlier ones (dated before
+    the cutoff, at their recorded fractions) and then the current one at information fraction 1,
+    kind "final", spending all the alpha left; ``information`` and ``information_fraction`` stay
+    the actual ones (``notes`` says so when they differ from the plan); ``crossed`` compares Z
+    with the final boundary; no conditional power (all null, ``notes`` says why), no
+    ``design_theta`` and no futility guidance; ``"final": True``."""
     fraction = (n_e + n_c) / plan.planned_information
-    looks = look_rates(plan, min(fraction, 1.0), cutoff) if fraction > 0 else None
+    looks = look_rates(plan, min(fraction, 1.0), cutoff, final=final) if fraction > 0 else None
     z = two_proportion_z(k_e, n_e, k_c, n_c)
     out: dict[str, Any] = {
         "endpoint": plan.endpoint,
@@ -228,20 +264,42 @@ def monitoring(
         "crossed": None,
         "conditional_power": {"current_trend": None, "design": None, "null": None},
     }
+    if final:
+        out["final"] = True
     if looks is None:
         out["note"] = "no evaluable subjects yet"
+        if final:
+            out["notes"] = [FINAL_NO_CP]
         return out
     notes: list[str] = [
-        f"the earlier look of {p.date.isoformat()} at information fraction "
-        f"{p.information_fraction:.4f} is left out: it is not below the current fraction "
-        f"({fraction:.4f}; a recorded fraction rounded up, or fewer evaluable subjects with a "
-        "known arm now than then)"
+        (
+            f"the earlier look of {p.date.isoformat()} at information fraction "
+            f"{p.information_fraction:.4f} is left out: the final analysis is at information "
+            "fraction 1"
+        )
+        if final
+        else (
+            f"the earlier look of {p.date.isoformat()} at information fraction "
+            f"{p.information_fraction:.4f} is left out: it is not below the current fraction "
+            f"({fraction:.4f}; a recorded fraction rounded up, or fewer evaluable subjects with "
+            "a known arm now than then)"
+        )
         for p in looks.dropped
     ]
+    if final and n_e + n_c != plan.planned_information:
+        notes.append(
+            f"final analysis with {n_e + n_c} of {plan.planned_information} planned evaluable "
+            f"subjects (information fraction {fraction:.4f}): the final boundary is at "
+            "information fraction 1 and spends all the alpha left"
+        )
+    if final:
+        notes.append(FINAL_NO_CP)
     bounds = boundaries(looks.rates, plan.alpha, plan.spending, plan.gamma, plan.sided)
     for i, b in enumerate(bounds):
         b["kind"] = (
-            "previous" if i < looks.current else ("current" if i == looks.current else "final")
+            "previous"
+            if i < looks.current
+            else ("current" if i == looks.current and not final else "final")
         )
         if b["z_lower"] == float("-inf"):
             b["z_lower"] = None
@@ -270,6 +328,8 @@ def monitoring(
         out["crossed"] = "efficacy"
     elif cur["z_lower"] is not None and z <= cur["z_lower"]:
         out["crossed"] = "harm"
+    if final:  # the last look: nothing to condition on, no later look to stop at
+        return out
     t = min(fraction, 1.0)
     c_final = bounds[-1]["z_upper"]
     if c_final is None:  # nothing left to spend at the end (an earlier look spent it all)

@@ -316,3 +316,62 @@ def welch(exp: Values, ctl: Values) -> Json:
         percent=100 * diff / float(y.mean()) if y.mean() != 0 else None,
     )
     return out
+
+
+# --- risk difference (dmc-sap.md "Risk difference") ----------------------------------------------
+
+RISK_DIFFERENCE_METHOD = "Newcombe hybrid score (method 10)"
+
+
+def wilson_ci(k: int, n: int) -> tuple[float, float]:
+    """95% Wilson score interval for ``k`` of ``n`` (no continuity correction), as R's
+    ``prop.test(k, n, correct = FALSE)$conf.int`` computes it: the lower limit is exactly 0 at
+    0/n and the upper limit exactly 1 at n/n. ``n`` must be positive."""
+    if n <= 0:
+        raise ValueError("wilson_ci needs n > 0")
+    p = k / n
+    z22n = Z975**2 / (2 * n)
+    half = Z975 * math.sqrt(p * (1 - p) / n + z22n / (2 * n))
+    lower = 0.0 if p <= 0 else (p + z22n - half) / (1 + 2 * z22n)
+    upper = 1.0 if p >= 1 else (p + z22n + half) / (1 + 2 * z22n)
+    return max(lower, 0.0), min(upper, 1.0)
+
+
+def proportion_ci(k: int, n: int) -> Json:
+    """One arm's proportion ``k / n`` with its 95% Wilson score CI; nulls and a note when the arm
+    has no subjects."""
+    if n <= 0:
+        return {"proportion": None, "ci_lower": None, "ci_upper": None, "note": "no subjects"}
+    lower, upper = wilson_ci(k, n)
+    return {"proportion": k / n, "ci_lower": lower, "ci_upper": upper}
+
+
+def risk_difference(k_e: int, n_e: int, k_c: int, n_c: int) -> Json:
+    """Difference of proportions experimental - control, ``k_e / n_e - k_c / n_c``, with the
+    Newcombe hybrid score 95% CI (Newcombe RG, Stat Med 1998;17:873-90, method 10; R
+    ``DescTools::BinomDiffCI(k_e, n_e, k_c, n_c, method = "score")``). From each arm's Wilson
+    interval (l, u) around p:
+
+        lower = d - sqrt((p_e - l_e)^2 + (u_c - p_c)^2)
+        upper = d + sqrt((u_e - p_e)^2 + (p_c - l_c)^2)
+
+    Nulls and a note when an arm has no subjects."""
+    out: Json = {
+        "estimate": None,
+        "ci_lower": None,
+        "ci_upper": None,
+        "method": RISK_DIFFERENCE_METHOD,
+    }
+    if n_e <= 0 or n_c <= 0:
+        out["note"] = "no subjects in an arm"
+        return out
+    p_e, p_c = k_e / n_e, k_c / n_c
+    l_e, u_e = wilson_ci(k_e, n_e)
+    l_c, u_c = wilson_ci(k_c, n_c)
+    d = p_e - p_c
+    out.update(
+        estimate=d,
+        ci_lower=d - math.hypot(p_e - l_e, u_c - p_c),
+        ci_upper=d + math.hypot(u_e - p_e, p_c - l_c),
+    )
+    return out
