@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dmc_report.domain.blinding import TreatmentVocabulary
-from dmc_report.domain.contract import Kind, Sheet
+from dmc_report.domain.contract import Column, Kind, Sheet
 from dmc_report.domain.errors import Location, UnusableInputError
 from dmc_report.domain.protocol import Mapping
 from dmc_report.domain.study import ROW, CellIssue, SheetTable
@@ -207,15 +207,58 @@ def normalize_sheet(
     """
     sheet_label = raw.name
     table = _blank_bad_cells(raw, bad_cells) if bad_cells else raw.rows
-    loc = Location(file=file, sheet=sheet_label)
     if table.num_rows == 0 or table.num_columns == 0:
         raise UnusableInputError(
             f"the sheet is empty; expected a header in row 1 with {', '.join(spec.required_columns)}",
-            loc,
+            Location(file=file, sheet=sheet_label),
         )
-    header = [
-        _norm(v) for v in (table.slice(0, 1).to_pylist()[0].values() if table.num_rows else [])
-    ]
+    header = [_norm(v) for v in table.slice(0, 1).to_pylist()[0].values()]
+    positions = _column_positions(header, raw, spec, mapping, file)
+    _check_header_in_row_1(table, header, positions, raw, spec, mapping, file)
+    data, rows = _data_rows(table.slice(1), raw.first_row + 1)
+    if spec.rows_required and data.num_rows == 0:
+        raise UnusableInputError(
+            "the sheet has a header but no data rows", Location(file=file, sheet=sheet_label, row=2)
+        )
+    columns: dict[str, object] = {}
+    issues: list[CellIssue] = []
+    for col in spec.columns:  # absent optional columns exist, all blank, so code can rely on them
+        if col.name in positions:
+            arr = _trimmed(data.column(positions[col.name]))
+            columns[col.name], found_issues = _typed_column(arr, col, mapping, rows, sheet_label)
+            issues += found_issues
+        else:
+            columns[col.name] = _blank(col.kind, len(rows))
+    columns[ROW] = rows
+    issues += _bad_cell_issues(bad_cells, positions, raw)
+    extra = [j for j, h in enumerate(header) if h and j not in positions.values()]
+    if vocabulary and vocabulary.candidates:
+        for j in extra:
+            issues += _naming_treatment(data.column(j), rows, sheet_label, header[j], vocabulary)
+    return SheetTable(
+        name=spec.name,
+        frame=pd.DataFrame(columns, copy=False),
+        source_name=sheet_label,
+        columns_found=tuple(h for h in header if h),
+        extra_columns=tuple(header[j] for j in extra),
+        column_letters=MappingProxyType(
+            {c: column_letter(raw.first_col + j) for c, j in positions.items()}
+        ),
+        issues=tuple(issues),
+        hidden=hidden,
+    )
+
+
+def _column_positions(
+    header: list[str], raw: RawSheet, spec: Sheet, mapping: Mapping, file: str
+) -> dict[str, int]:
+    """Contract column name -> its index in the sheet, for the contract's columns the header has.
+
+    Raises
+    ------
+    UnusableInputError
+        A contract column appears twice.
+    """
     wanted = {_norm(mapping.column_name(spec.name, c.name)): c for c in spec.columns}
     positions: dict[str, int] = {}
     for j, h in enumerate(header):
@@ -226,40 +269,63 @@ def normalize_sheet(
                 b = column_letter(raw.first_col + j)
                 raise UnusableInputError(
                     f"column {h} appears twice (columns {a} and {b}); keep one",
-                    Location(file=file, sheet=sheet_label, row=raw.first_row, column=h),
+                    Location(file=file, sheet=raw.name, row=raw.first_row, column=h),
                 )
             positions[cname] = j
-    missing = [c for c in spec.required_columns if c not in positions]
+    return positions
+
+
+def _check_header_in_row_1(
+    table: pa.Table,
+    header: list[str],
+    positions: dict[str, int],
+    raw: RawSheet,
+    spec: Sheet,
+    mapping: Mapping,
+    file: str,
+) -> None:
+    """Refuse a header that is not in row 1, or lacks a required column.
+
+    Raises
+    ------
+    UnusableInputError
+        Row 1 is empty, a required column is missing, or the column names stand lower down
+        (said so rather than "column missing").
+    """
     found = [h for h in header if h]
-    if raw.first_row != 1 and table.num_rows:
+    if raw.first_row != 1:
         raise UnusableInputError(
             f"the header must be in row 1, but row 1 is empty and the first filled row is "
             f"{raw.first_row} (found there: {', '.join(found[:12])})",
-            Location(file=file, sheet=sheet_label, row=raw.first_row),
+            Location(file=file, sheet=raw.name, row=raw.first_row),
         )
-    if missing:
-        export_name = mapping.column_name(spec.name, missing[0])
-        # A header further down? Say so rather than "column missing".
-        for k in range(1, min(_HEADER_SEARCH_ROWS, table.num_rows)):
-            later = {_norm(v) for v in table.slice(k, 1).to_pylist()[0].values()}
-            if all(_norm(mapping.column_name(spec.name, m)) in later for m in missing):
-                raise UnusableInputError(
-                    f"the header must be in row 1, but the column names stand in row "
-                    f"{raw.first_row + k}; delete the rows above them",
-                    Location(file=file, sheet=sheet_label, row=raw.first_row + k),
-                )
-        raise UnusableInputError(
-            f"required column {export_name} is missing"
-            + (f" (and {', '.join(missing[1:])})" if len(missing) > 1 else "")
-            + f"; found: {', '.join(found) if found else 'no column names in row 1'}",
-            Location(file=file, sheet=sheet_label, row=1, column=export_name),
-        )
-    data = table.slice(1)
-    n = data.num_rows
-    rows = np.arange(raw.first_row + 1, raw.first_row + 1 + n, dtype=np.int64)
-    # Drop rows that are blank in every column (Excel users leave them between blocks). Only a
-    # row whose first column is blank can be; most sheets have none, and skip the full check.
-    if n and data.num_columns and data.column(0).null_count:
+    missing = [c for c in spec.required_columns if c not in positions]
+    if not missing:
+        return
+    for k in range(1, min(_HEADER_SEARCH_ROWS, table.num_rows)):
+        later = {_norm(v) for v in table.slice(k, 1).to_pylist()[0].values()}
+        if all(_norm(mapping.column_name(spec.name, m)) in later for m in missing):
+            raise UnusableInputError(
+                f"the header must be in row 1, but the column names stand in row "
+                f"{raw.first_row + k}; delete the rows above them",
+                Location(file=file, sheet=raw.name, row=raw.first_row + k),
+            )
+    export_name = mapping.column_name(spec.name, missing[0])
+    raise UnusableInputError(
+        f"required column {export_name} is missing"
+        + (f" (and {', '.join(missing[1:])})" if len(missing) > 1 else "")
+        + f"; found: {', '.join(found) if found else 'no column names in row 1'}",
+        Location(file=file, sheet=raw.name, row=1, column=export_name),
+    )
+
+
+def _data_rows(data: pa.Table, first_row: int) -> tuple[pa.Table, np.ndarray]:
+    """The rows below the header without those blank in every column (Excel users leave them
+    between blocks), and each kept row's number in the sheet."""
+    rows = np.arange(first_row, first_row + data.num_rows, dtype=np.int64)
+    # Only a row whose first column is blank can be blank; most sheets have none, and skip the
+    # full check.
+    if data.num_rows and data.num_columns and data.column(0).null_count:
         blank = pc.is_null(data.column(0))
         for col in data.columns[1:]:
             if col.null_count:
@@ -271,76 +337,49 @@ def normalize_sheet(
             keep = pc.invert(blank)
             data = data.filter(keep)
             rows = rows[keep.to_numpy(zero_copy_only=False)]
-    if spec.rows_required and data.num_rows == 0:
-        raise UnusableInputError(
-            "the sheet has a header but no data rows", Location(file=file, sheet=sheet_label, row=2)
-        )
-    out: dict[str, pa.ChunkedArray] = {}  # text and codes, kept in Arrow
-    typed: dict[str, np.ndarray] = {}  # dates and numbers
-    issues: list[CellIssue] = []
-    for col in spec.columns:
-        if col.name not in positions:
-            continue
-        arr = _trimmed(data.column(positions[col.name]))
-        if col.kind is Kind.CODE:
-            arr = pc.utf8_upper(arr)
-            codes = mapping.code_map(col.name)
-            if codes:
-                arr = pa.chunked_array(
-                    [
-                        pa.array(
-                            [codes.get(v, v) if v is not None else None for v in arr.to_pylist()],
-                            pa.string(),
-                        )
-                    ]
-                )
-            out[col.name] = arr
-        elif col.kind is Kind.TEXT:
-            out[col.name] = arr
-        elif col.kind is Kind.DATE:
-            dates, bad, far = _date(arr)
-            issues += _issues(arr, bad, rows, sheet_label, col.name, "date")
-            issues += _issues(arr, far, rows, sheet_label, col.name, "date_range")
-            typed[col.name] = dates
-        else:
-            numbers, bad = _number(arr)
-            issues += _issues(arr, bad, rows, sheet_label, col.name, "number")
-            typed[col.name] = numbers
-    # Error cells and unsaved formulas, where a contract column has them below the header (an
-    # extra column is ignored whole). Located from the sheet itself, so a row holding nothing
-    # else is reported too.
+    return data, rows
+
+
+def _typed_column(
+    arr: pa.ChunkedArray, col: Column, mapping: Mapping, rows: np.ndarray, sheet: str
+) -> tuple[object, list[CellIssue]]:
+    """A contract column's trimmed cells as the frame holds them (text and codes in Arrow, dates
+    and numbers in numpy), and the cells that are no date or number."""
+    if col.kind is Kind.CODE:
+        arr = pc.utf8_upper(arr)
+        codes = mapping.code_map(col.name)
+        if codes:
+            arr = pa.chunked_array(
+                [
+                    pa.array(
+                        [codes.get(v, v) if v is not None else None for v in arr.to_pylist()],
+                        pa.string(),
+                    )
+                ]
+            )
+        return pd.arrays.ArrowStringArray(arr), []
+    if col.kind is Kind.TEXT:
+        return pd.arrays.ArrowStringArray(arr), []
+    if col.kind is Kind.DATE:
+        dates, bad, far = _date(arr)
+        issues = _issues(arr, bad, rows, sheet, col.name, "date")
+        return dates, issues + _issues(arr, far, rows, sheet, col.name, "date_range")
+    numbers, bad = _number(arr)
+    return numbers, _issues(arr, bad, rows, sheet, col.name, "number")
+
+
+def _bad_cell_issues(
+    bad_cells: Sequence[BadCell], positions: dict[str, int], raw: RawSheet
+) -> list[CellIssue]:
+    """Error cells and unsaved formulas, where a contract column has them below the header (an
+    extra column is ignored whole). Located from the sheet itself, so a row holding nothing else
+    is reported too."""
     at = {raw.first_col + j: c for c, j in positions.items()}
-    issues += [
-        CellIssue(sheet_label, b.row, at[b.col], b.value, b.kind)
+    return [
+        CellIssue(raw.name, b.row, at[b.col], b.value, b.kind)
         for b in bad_cells
         if b.col in at and b.row > raw.first_row
     ]
-    columns: dict[str, object] = {}
-    for col in spec.columns:  # absent optional columns exist, all blank, so code can rely on them
-        if col.name in out:
-            columns[col.name] = pd.arrays.ArrowStringArray(out[col.name])
-        elif col.name in typed:
-            columns[col.name] = typed[col.name]
-        else:
-            columns[col.name] = _blank(col.kind, len(rows))
-    columns[ROW] = rows
-    frame = pd.DataFrame(columns, copy=False)
-    letters = {c: column_letter(raw.first_col + j) for c, j in positions.items()}
-    extras = tuple(h for j, h in enumerate(header) if h and j not in positions.values())
-    if vocabulary and vocabulary.candidates:
-        for j, h in enumerate(header):
-            if h and j not in positions.values():
-                issues += _naming_treatment(data.column(j), rows, sheet_label, h, vocabulary)
-    return SheetTable(
-        name=spec.name,
-        frame=frame,
-        source_name=sheet_label,
-        columns_found=tuple(found),
-        extra_columns=extras,
-        column_letters=MappingProxyType(letters),
-        issues=tuple(issues),
-        hidden=hidden,
-    )
 
 
 def _blank(kind: Kind, n: int) -> object:
