@@ -67,6 +67,42 @@ DELIBERATE_PROBLEMS = (
 )
 
 
+# The export's sheets and their columns, in the workbook's order.
+_COLUMNS = {
+    "DM": [
+        "SUBJID",
+        "SITEID",
+        "CONSDT",
+        "RANDDT",
+        "AGE",
+        "SEX",
+        "RACE",
+        "ETHNIC",
+        "ROUTE",
+        "BLDAYS",
+    ],
+    "UDS": ["SUBJID", "VISIT", "VISDT", "COCAINE", "COLLECTED"],
+    "VAS": ["SUBJID", "VISIT", "VISDT", "CRAVING"],
+    "QS": ["SUBJID", "VISIT", "VISDT", "FFMQ", "PSS"],
+    "EX": ["SUBJID", "EXDT", "EXCOMPL"],
+    "AE": [
+        "SUBJID",
+        "AETERM",
+        "AESOC",
+        "AESTDT",
+        "AEENDT",
+        "AESEV",
+        "AESER",
+        "AEREL",
+        "AEACN",
+        "AEOUT",
+    ],
+    "DS": ["SUBJID", "DSDECOD", "DSTERM", "DSDT"],
+    "VS": ["SUBJID", "VISIT", "TPT", "SYSBP", "DIABP", "PULSE"],
+    "FU": ["SUBJID", "FUDT", "FUABST"],
+}
+
+
 @dataclass(frozen=True)
 class DemoTables:
     """The demo export (data sheets) and key (RAND, ARMS) as frames in the contract's layout."""
@@ -77,6 +113,44 @@ class DemoTables:
     last_date: dt.date
 
 
+@dataclass(frozen=True)
+class _Schedule:
+    """What the generator needs of the protocol's schedule."""
+
+    visits: dict[str, Visit]
+    relapse: list[str]  # the relapse visits, in order
+    window_idx: list[int]  # positions in ``relapse`` of the abstinence window's visits
+    eot: int  # end-of-treatment day
+
+    @classmethod
+    def of(cls, protocol: Protocol) -> _Schedule:
+        ep = protocol.endpoints
+        relapse = list(ep.relapse_visits)
+        window = set(ep.abstinence_visits)
+        return cls(
+            visits={v.code: v for v in protocol.visits},
+            relapse=relapse,
+            window_idx=[i for i, c in enumerate(relapse) if c in window],
+            eot=ep.end_of_treatment_day,
+        )
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """A randomized subject as the generator decided them before their visits."""
+
+    sid: str
+    randdt: dt.date
+    consdt: dt.date
+    arm: str
+    klass: str  # outcome class: dropout, abst_clean, abst_early or relapser
+    lost_after_eot: bool
+
+    @property
+    def experimental(self) -> bool:
+        return self.arm == EXPERIMENTAL
+
+
 def _day(randdt: dt.date, study_day: int) -> dt.date:
     return randdt + dt.timedelta(days=study_day - 1 if study_day > 0 else study_day)
 
@@ -84,25 +158,57 @@ def _day(randdt: dt.date, study_day: int) -> dt.date:
 def generate(protocol: Protocol, *, subjects: int = 55, seed: int = 20120705) -> DemoTables:
     """Generate the final (all follow-up complete) demo data for ``subjects`` randomized."""
     rng = np.random.default_rng(seed)
-    ep = protocol.endpoints
-    visits = {v.code: v for v in protocol.visits}
-    relapse = list(ep.relapse_visits)
-    window = set(ep.abstinence_visits)
-    window_idx = [i for i, c in enumerate(relapse) if c in window]
-    eot = ep.end_of_treatment_day
-    n_sites = max(3, subjects // 500)
-    sites = [str(101 + i) for i in range(n_sites)]
-    n_screen_fail = round(subjects * 10 / 55)
+    schedule = _Schedule.of(protocol)
+    sites = [str(101 + i) for i in range(max(3, subjects // 500))]
+    span = (ENROLMENT_END - ENROLMENT_START).days
+    arms = _allocation(rng, subjects)
+    rand_offsets = np.sort(rng.integers(0, span, subjects))
+    klass = _outcome_classes(rng, arms)
+    site_of = rng.choice(sites, subjects, p=_site_weights(len(sites)))
+    # Screen failures are interleaved with randomized subjects in time.
+    fail_offsets = rng.integers(0, span, round(subjects * 10 / 55))
+    lost_after_eot = set(
+        rng.choice(
+            np.flatnonzero(np.isin(klass, ["abst_clean", "relapser"])),
+            round(subjects * 5 / 55),
+            replace=False,
+        )
+    )
+    rows: dict[str, Rows] = {k: [] for k in _COLUMNS}
+    rand_rows: Rows = []
+    enrolled: dict[str, int] = {}  # subjects per site so far, for the next subject's number
+    for kind, i, off in _by_enrolment_day(rand_offsets, fail_offsets):
+        site = site_of[i] if kind == "R" else rng.choice(sites)
+        enrolled[site] = enrolled.get(site, 0) + 1
+        sid = f"{site}-{enrolled[site]:04d}"
+        demographics = _demographics(rng)
+        if kind == "F":
+            consdt = ENROLMENT_START + dt.timedelta(days=int(off))
+            rows["DM"].append([sid, site, consdt, None, *demographics])
+            rows["QS"].append(_screening_questionnaires(rng, sid, consdt))
+            continue
+        randdt = ENROLMENT_START + dt.timedelta(days=int(off))
+        consdt = randdt - dt.timedelta(days=int(rng.integers(4, 14)))
+        rows["DM"].append([sid, site, consdt, randdt, *demographics])
+        rand_rows.append([sid, arms[i]])
+        subject = _Subject(sid, randdt, consdt, arms[i], str(klass[i]), i in lost_after_eot)
+        _subject(rng, subject, schedule, rows)
+    data = {k: pd.DataFrame(v, columns=_COLUMNS[k]).astype(object) for k, v in rows.items()}
+    _deliberate_problems(data, rng)
+    rand = pd.DataFrame(rand_rows, columns=["SUBJID", "ARMCD"]).astype(object)
+    return DemoTables(data, rand, ARMS_TABLE.copy(), _last_date(data))
 
+
+def _allocation(rng: np.random.Generator, subjects: int) -> np.ndarray:
+    """Each subject's arm: half (rounded down) experimental, in random order."""
     n_exp = subjects // 2
     arms = np.array([EXPERIMENTAL] * n_exp + [CONTROL] * (subjects - n_exp))
-    arms = arms[rng.permutation(subjects)]
-    span = (ENROLMENT_END - ENROLMENT_START).days
-    rand_offsets = np.sort(rng.integers(0, span, subjects))
-    randdts = [ENROLMENT_START + dt.timedelta(days=int(o)) for o in rand_offsets]
+    return arms[rng.permutation(subjects)]
 
-    # Outcome class of each subject, with exact counts per arm.
-    klass = np.empty(subjects, dtype=object)
+
+def _outcome_classes(rng: np.random.Generator, arms: np.ndarray) -> np.ndarray:
+    """Outcome class of each subject, with exact counts per arm (:data:`_TARGETS`)."""
+    klass = np.empty(len(arms), dtype=object)
     for arm in (EXPERIMENTAL, CONTROL):
         idx = rng.permutation(np.flatnonzero(arms == arm))
         n = len(idx)
@@ -115,101 +221,34 @@ def generate(protocol: Protocol, *, subjects: int = 55, seed: int = 20120705) ->
         labels = ["dropout"] * d + ["abst_clean"] * a_clean + ["abst_early"] * a_early
         labels += ["relapser"] * (n - len(labels))
         klass[idx] = labels
+    return klass
 
-    rows: dict[str, Rows] = {
-        k: [] for k in ("DM", "UDS", "VAS", "QS", "EX", "AE", "DS", "VS", "FU")
-    }
-    dm, qs = rows["DM"], rows["QS"]
-    site_of = rng.choice(sites, subjects, p=_site_weights(len(sites)))
-    subj_counter: dict[str, int] = {}
 
-    def new_id(site: str) -> str:
-        subj_counter[site] = subj_counter.get(site, 0) + 1
-        return f"{site}-{subj_counter[site]:04d}"
-
-    # Screen failures are interleaved with randomized subjects in time.
-    fail_offsets = rng.integers(0, span, n_screen_fail)
-    people = [("R", i, rand_offsets[i]) for i in range(subjects)]
-    people += [("F", j, fail_offsets[j]) for j in range(n_screen_fail)]
+def _by_enrolment_day(
+    rand_offsets: np.ndarray, fail_offsets: np.ndarray
+) -> list[tuple[str, int, Any]]:
+    """Randomized subjects ("R", index, randomization day) and screen failures ("F", index,
+    consent day), by day (days from :data:`ENROLMENT_START`)."""
+    people = [("R", i, rand_offsets[i]) for i in range(len(rand_offsets))]
+    people += [("F", j, fail_offsets[j]) for j in range(len(fail_offsets))]
     people.sort(key=lambda p: (p[2], p[0], p[1]))
-    rand_rows = []
-    lost_after_eot = set(
-        rng.choice(
-            np.flatnonzero(np.isin(klass, ["abst_clean", "relapser"])),
-            round(subjects * 5 / 55),
-            replace=False,
-        )
-    )
-    for kind, i, off in people:
-        site = site_of[i] if kind == "R" else rng.choice(sites)
-        sid = new_id(site)
-        age = int(np.clip(rng.normal(44, 8), 19, 70))
-        sex = rng.choice(["M", "F"], p=[0.8, 0.2])
-        race = rng.choice(["Black or African American", "White", "Other"], p=[0.55, 0.35, 0.10])
-        ethnic = rng.choice(["Not Hispanic or Latino", "Hispanic or Latino"], p=[0.8, 0.2])
-        route = rng.choice(["SMOKED", "INTRANASAL", "INJECTED"], p=[0.75, 0.2, 0.05])
-        bldays = int(np.clip(rng.normal(17, 6), 8, 30))
-        if kind == "F":
-            consdt = ENROLMENT_START + dt.timedelta(days=int(off))
-            dm.append([sid, site, consdt, None, age, sex, race, ethnic, route, bldays])
-            qs.append([sid, "SCR", consdt + dt.timedelta(days=2), _ffmq(rng, 0), _pss(rng, 0)])
-            continue
-        randdt = randdts[i]
-        arm = arms[i]
-        consdt = randdt - dt.timedelta(days=int(rng.integers(4, 14)))
-        dm.append([sid, site, consdt, randdt, age, sex, race, ethnic, route, bldays])
-        rand_rows.append([sid, arm])
-        _subject(
-            rng,
-            sid,
-            randdt,
-            arm,
-            str(klass[i]),
-            i in lost_after_eot,
-            visits,
-            relapse,
-            window_idx,
-            eot,
-            consdt,
-            rows,
-        )
+    return people
 
-    cols = {
-        "DM": [
-            "SUBJID",
-            "SITEID",
-            "CONSDT",
-            "RANDDT",
-            "AGE",
-            "SEX",
-            "RACE",
-            "ETHNIC",
-            "ROUTE",
-            "BLDAYS",
-        ],
-        "UDS": ["SUBJID", "VISIT", "VISDT", "COCAINE", "COLLECTED"],
-        "VAS": ["SUBJID", "VISIT", "VISDT", "CRAVING"],
-        "QS": ["SUBJID", "VISIT", "VISDT", "FFMQ", "PSS"],
-        "EX": ["SUBJID", "EXDT", "EXCOMPL"],
-        "AE": [
-            "SUBJID",
-            "AETERM",
-            "AESOC",
-            "AESTDT",
-            "AEENDT",
-            "AESEV",
-            "AESER",
-            "AEREL",
-            "AEACN",
-            "AEOUT",
-        ],
-        "DS": ["SUBJID", "DSDECOD", "DSTERM", "DSDT"],
-        "VS": ["SUBJID", "VISIT", "TPT", "SYSBP", "DIABP", "PULSE"],
-        "FU": ["SUBJID", "FUDT", "FUABST"],
-    }
-    data = {k: pd.DataFrame(v, columns=cols[k]).astype(object) for k, v in rows.items()}
-    _deliberate_problems(data, rng)
-    last = max(
+
+def _demographics(rng: np.random.Generator) -> list[Any]:
+    """AGE, SEX, RACE, ETHNIC, ROUTE and BLDAYS of someone screened."""
+    age = int(np.clip(rng.normal(44, 8), 19, 70))
+    sex = rng.choice(["M", "F"], p=[0.8, 0.2])
+    race = rng.choice(["Black or African American", "White", "Other"], p=[0.55, 0.35, 0.10])
+    ethnic = rng.choice(["Not Hispanic or Latino", "Hispanic or Latino"], p=[0.8, 0.2])
+    route = rng.choice(["SMOKED", "INTRANASAL", "INJECTED"], p=[0.75, 0.2, 0.05])
+    bldays = int(np.clip(rng.normal(17, 6), 8, 30))
+    return [age, sex, race, ethnic, route, bldays]
+
+
+def _last_date(data: dict[str, pd.DataFrame]) -> dt.date:
+    """The latest date in any date column of the export."""
+    return max(
         d
         for frame in data.values()
         for c in frame.columns
@@ -217,8 +256,6 @@ def generate(protocol: Protocol, *, subjects: int = 55, seed: int = 20120705) ->
         for d in frame[c]
         if isinstance(d, dt.date)
     )
-    rand = pd.DataFrame(rand_rows, columns=["SUBJID", "ARMCD"]).astype(object)
-    return DemoTables(data, rand, ARMS_TABLE.copy(), last)
 
 
 def _site_weights(n: int) -> np.ndarray:
@@ -234,41 +271,44 @@ def _pss(rng: np.random.Generator, shift: float) -> int:
     return int(np.clip(rng.normal(19 - shift, 6), 0, 40))
 
 
+def _screening_questionnaires(rng: np.random.Generator, sid: str, consdt: dt.date) -> list[Any]:
+    """The QS row of the screening visit, two days after consent."""
+    return [sid, "SCR", consdt + dt.timedelta(days=2), _ffmq(rng, 0), _pss(rng, 0)]
+
+
 def _subject(
-    rng: np.random.Generator,
-    sid: str,
-    randdt: dt.date,
-    arm: str,
-    klass: str,
-    lost_after_eot: bool,
-    visits: dict[str, Visit],
-    relapse: list[str],
-    window_idx: list[int],
-    eot: int,
-    consdt: dt.date,
-    rows: dict[str, Rows],
+    rng: np.random.Generator, subject: _Subject, schedule: _Schedule, rows: dict[str, Rows]
 ) -> None:
-    uds, vas, qs, ex, ae, ds, vs, fu = (
-        rows[k] for k in ("UDS", "VAS", "QS", "EX", "AE", "DS", "VS", "FU")
-    )
-    exp = arm == EXPERIMENTAL
-    # Urine result per relapse visit: "POS", "NEG" or None (missed).
+    """A randomized subject's rows: visits, screening, infusion, adverse events, disposition."""
+    drop_day = int(rng.integers(3, schedule.eot)) if subject.klass == "dropout" else None
+    results = _urine_results(rng, subject, schedule)
+    _visits(rng, subject, schedule, drop_day, results, rows)
+    rows["QS"].append(_screening_questionnaires(rng, subject.sid, subject.consdt))
+    infusion = _day(subject.randdt, 2)
+    rows["EX"].append([subject.sid, infusion, "Y" if rng.random() > 0.02 else "N"])
+    last_day = drop_day if drop_day is not None else schedule.eot
+    rows["AE"] += _adverse_events(rng, subject, last_day)
+    _disposition_and_follow_up(rng, subject, drop_day, rows)
+
+
+def _urine_results(
+    rng: np.random.Generator, subject: _Subject, schedule: _Schedule
+) -> dict[str, str | None]:
+    """Urine result per relapse visit: "POS", "NEG" or None (missed), by outcome class."""
+    relapse, window_idx = schedule.relapse, schedule.window_idx
     res: dict[str, str | None] = {}
-    n_rel = len(relapse)
-    drop_day: int | None = None
-    if klass == "dropout":
-        drop_day = int(rng.integers(3, eot))
+    if subject.klass == "dropout":
         for c in relapse:
             res[c] = rng.choice(["POS", "NEG"], p=[0.55, 0.45])
-    elif klass == "abst_clean":
+    elif subject.klass == "abst_clean":
         res = dict.fromkeys(relapse, "NEG")
-    elif klass == "abst_early":
+    elif subject.klass == "abst_early":
         k = int(rng.integers(0, min(window_idx)))
         for j, c in enumerate(relapse):
             res[c] = "NEG" if j != k else "POS"
     else:  # relapser: first event at a visit drawn by arm, at least one bad window visit
-        w = _FIRST_EVENT_WEIGHTS[arm]
-        k = int(rng.choice(n_rel, p=w / w.sum()))
+        w = _FIRST_EVENT_WEIGHTS[subject.arm]
+        k = int(rng.choice(len(relapse), p=w / w.sum()))
         for j, c in enumerate(relapse):
             if j < k:
                 res[c] = "NEG"
@@ -276,37 +316,45 @@ def _subject(
                 res[c] = "POS" if rng.random() < 0.8 else None
             else:
                 u = rng.random()
-                res[c] = "POS" if u < (0.45 if exp else 0.65) else ("NEG" if u < 0.92 else None)
+                pos = 0.45 if subject.experimental else 0.65
+                res[c] = "POS" if u < pos else ("NEG" if u < 0.92 else None)
         if all(res[relapse[j]] == "NEG" for j in window_idx):
             res[relapse[int(rng.choice(window_idx))]] = "POS"
+    return res
+
+
+def _visits(
+    rng: np.random.Generator,
+    subject: _Subject,
+    schedule: _Schedule,
+    drop_day: int | None,
+    results: dict[str, str | None],
+    rows: dict[str, Rows],
+) -> None:
+    """The UDS, VAS, QS and VS rows of the treatment visits the subject attended."""
+    sid, exp = subject.sid, subject.experimental
     # Post-discharge craving level by arm (58% lower with ketamine); baseline alike.
     # (its own random stream, so that tuning the relapse pattern leaves craving as it is)
     crng = np.random.default_rng((7, int(sid.replace("-", ""))))
     base = float(np.clip(crng.normal(57, 17), 5, 100))
     post_level = base * (0.33 if exp else 0.79)
     pss_shift = 3 if exp else 1
-    for v in visits.values():
+    for v in schedule.visits.values():
         if v.day < 1 or v.phase == "follow-up":
             continue
-        target = _day(randdt, v.day)
         if drop_day is not None and v.day >= drop_day:
             continue
-        shift = 0
-        if v.window_after and rng.random() < 0.025:
-            shift = int(rng.choice([-2, 2]))  # out of window (deliberate, a conduct warning)
-        elif v.window_after and rng.random() < 0.15:
-            shift = int(rng.choice([-1, 1]))
-        visdt = target + dt.timedelta(days=shift)
+        visdt = _visit_date(rng, subject.randdt, v)
         if "UDS" in v.assessments:
-            if v.code in res:
-                r = res[v.code]
+            if v.code in results:
+                r = results[v.code]
             else:  # inpatient: mostly positive on admission, clearing over the week
                 r = "POS" if rng.random() < max(0.05, 0.8 - 0.2 * (v.day - 1)) else "NEG"
             if r is None:
                 if rng.random() < 0.5:
-                    uds.append([sid, v.code, None, None, "N"])  # recorded as not collected
+                    rows["UDS"].append([sid, v.code, None, None, "N"])  # recorded as not collected
                 continue  # a missed visit: no sample, no rating
-            uds.append([sid, v.code, visdt, r, "Y"])
+            rows["UDS"].append([sid, v.code, visdt, r, "Y"])
         if "VAS" in v.assessments:
             level = (
                 base
@@ -316,28 +364,45 @@ def _subject(
                 else post_level
             )
             score = int(np.clip(round(crng.normal(level, 9)), 0, 100))
-            vas.append([sid, v.code, visdt, score])
+            rows["VAS"].append([sid, v.code, visdt, score])
         if "QS" in v.assessments:
-            qs.append([sid, v.code, visdt, _ffmq(rng, 4 * pss_shift), _pss(rng, pss_shift)])
+            qs = [sid, v.code, visdt, _ffmq(rng, 4 * pss_shift), _pss(rng, pss_shift)]
+            rows["QS"].append(qs)
         if "VS" in v.assessments:
-            sys0, dia0 = rng.normal(124, 10), rng.normal(78, 7)
-            rise_s, rise_d = (18, 9) if exp else (7, 3)
-            for tpt, f in (("PRE", 0.0), ("POST40", 1.0), ("POST80", 0.55), ("POST120", 0.2)):
-                vs.append(
-                    [
-                        sid,
-                        v.code,
-                        tpt,
-                        round(sys0 + f * rng.normal(rise_s, 5)),
-                        round(dia0 + f * rng.normal(rise_d, 2.5)),
-                        round(rng.normal(74, 8) + f * 6),
-                    ]
-                )
-    qs.append([sid, "SCR", consdt + dt.timedelta(days=2), _ffmq(rng, 0), _pss(rng, 0)])
-    infusion = _day(randdt, 2)
-    ex.append([sid, infusion, "Y" if rng.random() > 0.02 else "N"])
-    # Adverse events: more, and dissociation, with ketamine; none leads to withdrawal.
-    last_day = drop_day if drop_day is not None else eot
+            rows["VS"] += _vital_signs(rng, sid, v.code, exp)
+
+
+def _visit_date(rng: np.random.Generator, randdt: dt.date, visit: Visit) -> dt.date:
+    """The visit's target day, a few visits with a window a day off, a rare one two days off."""
+    shift = 0
+    if visit.window_after and rng.random() < 0.025:
+        shift = int(rng.choice([-2, 2]))  # out of window (deliberate, a conduct warning)
+    elif visit.window_after and rng.random() < 0.15:
+        shift = int(rng.choice([-1, 1]))
+    return _day(randdt, visit.day) + dt.timedelta(days=shift)
+
+
+def _vital_signs(rng: np.random.Generator, sid: str, visit: str, experimental: bool) -> Rows:
+    """Blood pressure and pulse before and after the infusion; a larger rise with ketamine."""
+    sys0, dia0 = rng.normal(124, 10), rng.normal(78, 7)
+    rise_s, rise_d = (18, 9) if experimental else (7, 3)
+    return [
+        [
+            sid,
+            visit,
+            tpt,
+            round(sys0 + f * rng.normal(rise_s, 5)),
+            round(dia0 + f * rng.normal(rise_d, 2.5)),
+            round(rng.normal(74, 8) + f * 6),
+        ]
+        for tpt, f in (("PRE", 0.0), ("POST40", 1.0), ("POST80", 0.55), ("POST120", 0.2))
+    ]
+
+
+def _adverse_events(rng: np.random.Generator, subject: _Subject, last_day: int) -> Rows:
+    """Adverse events: more, and dissociation, with ketamine; none leads to withdrawal."""
+    sid, randdt, exp = subject.sid, subject.randdt, subject.experimental
+    ae: Rows = []
     for soc, term, rate_k, rate_m in _AE_TERMS:
         if rng.random() < 0.16 * (rate_k if exp else rate_m):
             start = _day(randdt, int(rng.integers(2, max(3, last_day))))
@@ -365,31 +430,32 @@ def _subject(
                 "RECOVERED",
             ]
         )
-    # Disposition and follow-up.
+    return ae
+
+
+def _disposition_and_follow_up(
+    rng: np.random.Generator, subject: _Subject, drop_day: int | None, rows: dict[str, Rows]
+) -> None:
+    """The DS row (dropped out, lost after treatment, or completed) and, on completion, FU."""
+    sid, randdt = subject.sid, subject.randdt
     if drop_day is not None:
         reason = rng.choice(
             ["WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "OTHER"], p=[0.5, 0.35, 0.15]
         )
-        ds.append([sid, reason, "Dropped out during treatment", _day(randdt, drop_day)])
+        rows["DS"].append([sid, reason, "Dropped out during treatment", _day(randdt, drop_day)])
         return
-    if lost_after_eot:
-        ds.append(
-            [
-                sid,
-                "LOST TO FOLLOW-UP",
-                "No contact after treatment",
-                _day(randdt, int(rng.integers(60, 150))),
-            ]
+    if subject.lost_after_eot:
+        days = int(rng.integers(60, 150))
+        rows["DS"].append(
+            [sid, "LOST TO FOLLOW-UP", "No contact after treatment", _day(randdt, days)]
         )
         return
     fudt = _day(randdt, 180 + int(rng.integers(-12, 13)))
-    p_abst = (
-        (0.75 if klass.startswith("abst") else 0.2)
-        if exp
-        else (0.3 if klass.startswith("abst") else 0.03)
-    )
-    fu.append([sid, fudt, "Y" if rng.random() < p_abst else "N"])
-    ds.append([sid, "COMPLETED", "Completed 6-month follow-up", fudt])
+    # Chance of abstinence at follow-up, by arm: (abstinent in treatment, not).
+    p_yes, p_no = (0.75, 0.2) if subject.experimental else (0.3, 0.03)
+    p_abst = p_yes if subject.klass.startswith("abst") else p_no
+    rows["FU"].append([sid, fudt, "Y" if rng.random() < p_abst else "N"])
+    rows["DS"].append([sid, "COMPLETED", "Completed 6-month follow-up", fudt])
 
 
 def _deliberate_problems(data: dict[str, pd.DataFrame], rng: np.random.Generator) -> None:
