@@ -71,9 +71,9 @@ def _records(frame: pd.DataFrame, ids: pa.Array, ok: pd.Series | np.ndarray) -> 
 
 
 def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
+    """The subject-level derivations of ``dmc-sap.md`` at the schedule's cutoff."""
     ep = protocol.endpoints
     c = schedule.cutoff
-    ignore = ep.missing is MissingRule.IGNORE
     s = schedule.subjects
     s = s.loc[s["randomized"]].astype({"SUBJID": object, "SITEID": object}).reset_index(drop=True)
     n = len(s)
@@ -81,26 +81,61 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     ids = pa.array(s["SUBJID"].astype(str).tolist(), pa.string())
     eot = s["RANDDT"] + pd.Timedelta(days=ep.end_of_treatment_day - 1)
     s["dropout"] = s["discontinued"] & (s["DSDT"] <= eot)
+    grid = _Grid.of(schedule, protocol)
+    urine = _urine_results(data.frame("UDS"), ids, grid, protocol, c)
+    _add_abstinence(s, urine, protocol)
+    _add_relapse(s, urine, protocol, c)
+    _add_retention(s, eot, c)
+    craving = _craving_values(data.frame("VAS"), ids, grid, protocol, c)
+    _add_craving_summaries(s, craving, grid.visits, protocol)
+    dm = data.frame("DM")
+    return Derived(
+        subjects=s,
+        urine=urine,
+        craving=craving,
+        ae=_ae(data, ids, c),
+        vs=_vital_sign_rises(data, protocol, ids, c, grid.frame[["SUBJID", "VISIT", "target"]]),
+        fu=_dated(data, "FU", "FUDT", ids, c).drop_duplicates("sid", keep="first"),
+        ex=_dated(data, "EX", "EXDT", ids, c),
+        dm=_records(dm, ids, np.ones(len(dm), bool)).drop_duplicates("sid"),
+        n_all=n,
+    )
 
-    # The subject-by-visit grid with integer keys
-    visits = list(protocol.visit_codes)
-    nv = len(visits)
-    g = schedule.grid.reset_index(drop=True)
-    g_sid = g["sid"].to_numpy(np.int64)
-    g_vid = g["order"].to_numpy(np.int64)
-    g_key = g_sid * nv + g_vid
 
-    # Urine result per subject and UDS visit
-    uds = data.frame("UDS")
-    u_sid, u_vid = codes_in(uds["SUBJID"], ids), codes_in(uds["VISIT"], visits)
+@dataclass(frozen=True)
+class _Grid:
+    """The schedule's subject-by-visit grid with integer keys: ``sid * len(visits) + order``."""
+
+    frame: pd.DataFrame
+    visits: list[str]  # the protocol's visit codes; a visit's ``order`` is its position here
+    sid: np.ndarray
+    key: np.ndarray
+
+    @classmethod
+    def of(cls, schedule: Schedule, protocol: Protocol) -> _Grid:
+        visits = list(protocol.visit_codes)
+        g = schedule.grid.reset_index(drop=True)
+        g_sid = g["sid"].to_numpy(np.int64)
+        g_vid = g["order"].to_numpy(np.int64)
+        return cls(g, visits, g_sid, g_sid * len(visits) + g_vid)
+
+
+def _urine_results(
+    uds: pd.DataFrame, ids: pa.Array, grid: _Grid, protocol: Protocol, c: pd.Timestamp
+) -> pd.DataFrame:
+    """Urine result per subject and UDS visit of the grid (POS/NEG/MISSING/NOTDUE/NOTEXP), dated
+    by the sample, or by the visit's target date when there is none."""
+    nv = len(grid.visits)
+    u_sid, u_vid = codes_in(uds["SUBJID"], ids), codes_in(uds["VISIT"], grid.visits)
     # the record that counts (records.py): the first usable row per subject and visit, the
     # first taken on integer keys below (the same rows as records.counting, without its strings)
     ok = (u_sid >= 0) & (u_vid >= 0) & usable("UDS", uds, c)
     keys, first = _first_by_key(u_sid * nv + u_vid, ok)
+    g = grid.frame
     uds_rows = isin(
         g["VISIT"].astype(str), [v.code for v in protocol.visits if "UDS" in v.assessments]
     ).to_numpy()
-    at = pd.Index(keys).get_indexer(g_key[uds_rows])
+    at = pd.Index(keys).get_indexer(grid.key[uds_rows])
     src = first[np.maximum(at, 0)]
     has = at >= 0
     is_pos = (uds["COCAINE"] == POS).fillna(False).to_numpy(bool)[src]
@@ -111,9 +146,9 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     result = np.array([POS, NEG, MISSING, NOTDUE, NOTEXP], dtype=object)[code]
     target = gu["target"].to_numpy()
     date = np.where(has & ~pd.isna(sample_date), sample_date, target)
-    urine = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "sid": g_sid[uds_rows],
+            "sid": grid.sid[uds_rows],
             "VISIT": gu["VISIT"].to_numpy(object),
             "order": gu["order"].to_numpy(),
             "due": due,
@@ -122,7 +157,12 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
         }
     )
 
-    # Abstinence over the window visits
+
+def _add_abstinence(s: pd.DataFrame, urine: pd.DataFrame, protocol: Protocol) -> None:
+    """Abstinence over the window visits: adds evaluable, pending, abstinent_ignore and
+    abstinent (by the protocol's rule for missing samples) to the subjects ``s``."""
+    ep = protocol.endpoints
+    n = len(s)
     win = urine[urine["VISIT"].isin(ep.abstinence_visits)]
     w_sid = win["sid"].to_numpy()
     cnt = np.bincount(w_sid, minlength=n)
@@ -135,18 +175,24 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     all_neg = (cnt > 0) & (count(res == NEG) == cnt)
     any_pos = count(res == POS) > 0
     any_sample = count((res == POS) | (res == NEG)) > 0
-    last = protocol.visit(
-        ep.abstinence_visits[-1]
-    )  # the last scheduled (lists are in schedule order)
+    last = protocol.visit(ep.abstinence_visits[-1])  # the last scheduled (lists are in order)
     window_end = s["RANDDT"] + pd.Timedelta(days=int(day_offset(last.day)) + last.window_after)
     left_early = (s["discontinued"] & (s["DSDT"] < window_end)).to_numpy(bool)
     evaluable = all_due | s["discontinued"].to_numpy(bool)
     s["evaluable"] = evaluable
     s["pending"] = ~evaluable
     s["abstinent_ignore"] = evaluable & ~left_early & any_sample & ~any_pos
+    ignore = ep.missing is MissingRule.IGNORE
     s["abstinent"] = s["abstinent_ignore"] if ignore else evaluable & ~left_early & all_neg
 
-    # Relapse: earliest POS (or missing-as-positive) relapse visit, or a dropout
+
+def _add_relapse(s: pd.DataFrame, urine: pd.DataFrame, protocol: Protocol, c: pd.Timestamp) -> None:
+    """Relapse: the earliest POS (or missing-as-positive) relapse visit, or a dropout; adds
+    relapse_event, relapse_time (censored at the last negative sample by the cutoff) and
+    use_or_dropout to the subjects ``s``."""
+    ep = protocol.endpoints
+    ignore = ep.missing is MissingRule.IGNORE
+    n = len(s)
     rel = urine[urine["VISIT"].isin(ep.relapse_visits)]
     r_res = rel["result"].to_numpy(object)
     bad = (r_res == POS) | ((r_res == MISSING) & (not ignore))
@@ -162,7 +208,10 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
     )
     s["use_or_dropout"] = s["relapse_event"]
 
-    # Time to dropout (retention), censored at the EOT date, the cutoff, or completion
+
+def _add_retention(s: pd.DataFrame, eot: pd.Series, c: pd.Timestamp) -> None:
+    """Time to dropout, censored at the EOT date, the cutoff, or completion: adds dropout_event
+    and dropout_time to the subjects ``s``."""
     stop = pd.concat(
         [eot, pd.Series(c, index=s.index), s["DSDT"].where(s["completed"])], axis=1
     ).min(axis=1)
@@ -171,17 +220,21 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
         (s["DSDT"].where(s["dropout"], stop) - s["RANDDT"]).dt.days.astype(float).clip(lower=0)
     )
 
-    # Craving: valid values dated <= C (or undated), at visits due or not yet due (expected)
-    vas = data.frame("VAS")
+
+def _craving_values(
+    vas: pd.DataFrame, ids: pa.Array, grid: _Grid, protocol: Protocol, c: pd.Timestamp
+) -> pd.DataFrame:
+    """Craving: valid values dated <= C (or undated), at visits due or not yet due (expected)."""
+    visits, nv = grid.visits, len(grid.visits)
     v_sid, v_vid = codes_in(vas["SUBJID"], ids), codes_in(vas["VISIT"], visits)
     vas_codes = {v.code for v in protocol.visits if "VAS" in v.assessments}
     ok = (v_sid >= 0) & (v_vid >= 0) & vas["VISIT"].isin(vas_codes).fillna(False).to_numpy(bool)
     ok &= usable("VAS", vas, c)  # the first usable per key counts (records.py), taken below
     keys, first = _first_by_key(v_sid * nv + v_vid, ok)
-    at = pd.Index(g_key).get_indexer(keys)
-    exp_ok = np.where(at >= 0, g["expected"].to_numpy(bool)[np.maximum(at, 0)], True)
+    at = pd.Index(grid.key).get_indexer(pd.Index(keys))
+    exp_ok = np.where(at >= 0, grid.frame["expected"].to_numpy(bool)[np.maximum(at, 0)], True)
     rows = first[exp_ok]
-    crav = pd.DataFrame(
+    return pd.DataFrame(
         {
             "sid": v_sid[rows],
             "VISIT": np.array(visits, dtype=object)[v_vid[rows]],  # codes, not 260,000 new strings
@@ -189,31 +242,27 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
             "CRAVING": vas["CRAVING"].to_numpy(float)[rows],
         }
     )
-    post = crav[np.isin(crav["vid"].to_numpy(), [visits.index(v) for v in ep.craving_visits])]
+
+
+def _add_craving_summaries(
+    s: pd.DataFrame, craving: pd.DataFrame, visits: list[str], protocol: Protocol
+) -> None:
+    """Adds craving_mean (over the post-discharge craving visits) and craving_baseline to the
+    subjects ``s``."""
+    ep = protocol.endpoints
+    n = len(s)
+    vid = craving["vid"].to_numpy()
+    post = craving[np.isin(vid, [visits.index(v) for v in ep.craving_visits])]
     s["craving_mean"] = post.groupby("sid")["CRAVING"].mean().reindex(range(n)).to_numpy()
     if ep.craving_baseline_visit:
         base = (
-            crav[crav["vid"].to_numpy() == visits.index(ep.craving_baseline_visit)]
+            craving[vid == visits.index(ep.craving_baseline_visit)]
             .groupby("sid")["CRAVING"]
             .first()
         )
         s["craving_baseline"] = base.reindex(range(n)).to_numpy()
     else:
         s["craving_baseline"] = np.nan
-
-    return Derived(
-        subjects=s,
-        urine=urine,
-        craving=crav,
-        ae=_ae(data, ids, c),
-        vs=_vital_sign_rises(data, protocol, ids, c, g[["SUBJID", "VISIT", "target"]]),
-        fu=_dated(data, "FU", "FUDT", ids, c).drop_duplicates("sid", keep="first"),
-        ex=_dated(data, "EX", "EXDT", ids, c),
-        dm=_records(data.frame("DM"), ids, np.ones(len(data.frame("DM")), bool)).drop_duplicates(
-            "sid"
-        ),
-        n_all=n,
-    )
 
 
 def _ae(data: DataSet, ids: pa.Array, c: pd.Timestamp) -> pd.DataFrame:
