@@ -78,16 +78,24 @@ def treatment_text_checks(data: DataSet, protocol: Protocol) -> list[Finding]:
 
 
 def cross_sheet_checks(data: DataSet, protocol: Protocol, schedule: Schedule) -> list[Finding]:
+    """The data sheets against each other, the protocol's schedule and the cutoff: DM's own
+    dates, then each other sheet's subjects, visits and dates."""
     file = data.provenance.file
-    c = schedule.cutoff
-    out: list[Finding] = []
-    known = schedule.subjects["SUBJID"]
-    codes = list(protocol.visit_codes)
-    vt = {v.code: v for v in protocol.visits}
-    # DM: randomization before consent; records after the cutoff
-    dm = data["DM"]
+    out = _dm_checks(data["DM"], schedule.cutoff, file)
+    for spec in DATA_SHEETS:
+        if spec.name == "DM" or spec.name not in data:
+            continue
+        out += _subject_and_visit_checks(data[spec.name], protocol, schedule, file)
+        date_col = _DATED.get(spec.name)
+        if date_col is not None:
+            out += _date_checks(data[spec.name], spec.name, date_col, protocol, schedule, file)
+    return out
+
+
+def _dm_checks(dm: SheetTable, c: pd.Timestamp, file: str) -> list[Finding]:
+    """DM: randomization before consent; records after the cutoff."""
     f = dm.frame
-    out += flagged(
+    out = flagged(
         dm, f["RANDDT"].notna() & f["CONSDT"].notna() & (f["RANDDT"] < f["CONSDT"]),
         "RANDOMIZED_BEFORE_CONSENT", "RANDDT", "randomized {value} before consent", file=file,
         value_column="CONSDT",
@@ -96,94 +104,133 @@ def cross_sheet_checks(data: DataSet, protocol: Protocol, schedule: Schedule) ->
         out += _after_cutoff(
             dm, col, c, file, f"dates after the cutoff {c.date()}; those subjects count as {what}"
         )
-    for spec in DATA_SHEETS:
-        if spec.name == "DM" or spec.name not in data:
-            continue
-        t = data[spec.name]
-        f = t.frame
-        out += flagged(
-            t, f["SUBJID"].notna() & ~isin(f["SUBJID"], known), "SUBJECT_NOT_IN_DM", "SUBJID",
-            "subject {value} is not in DM; the row is ignored", file=file, value_column="SUBJID",
-        )  # fmt: skip
-        if "VISIT" in f:
-            out += flagged(
-                t, f["VISIT"].notna() & ~isin(f["VISIT"], codes), "UNKNOWN_VISIT", "VISIT",
-                "visit code {value} is not in the protocol's schedule; the row is ignored",
-                file=file, value_column="VISIT",
-            )  # fmt: skip
-        date_col = _DATED.get(spec.name)
-        if date_col is None:
-            continue
-        out += _after_cutoff(
-            t, date_col, c, file, f"records dated after the cutoff {c.date()} are excluded"
-        )
-        m = _with_subject(t, schedule)
-        date = m[date_col]
-        in_cut = date.notna() & (date <= c) & isin(m["SUBJID"], known)
-        m.index = f.index
-        t_m = SheetTable(
-            t.name, m, t.source_name, t.columns_found, t.extra_columns, t.column_letters
-        )
-        out += flagged(
-            t_m, in_cut & m["_CONSDT"].notna() & (date < m["_CONSDT"]), "VISIT_BEFORE_CONSENT", date_col,
-            f"{date_col} {{value}} is before the subject's consent", file=file, value_column=date_col,
-        )  # fmt: skip
-        if spec.name in ("UDS", "VAS", "QS", "EX"):  # AEs and follow-up may follow a dropout
-            out += flagged(
-                t_m, in_cut & m["_disc"].fillna(False).astype(bool) & (date > m["_DSDT"]),
-                "VISIT_AFTER_DISCONTINUATION", date_col,
-                f"{date_col} {{value}} is after the subject's discontinuation", file=file, value_column=date_col,
-            )  # fmt: skip
-        if "VISIT" in m and spec.name in ("UDS", "VAS", "QS"):
-            out += _window_checks(t_m, m, in_cut, date_col, vt, file)
-        if spec.name == "UDS":
-            no_result = m["COCAINE"].isna() & ((m["COLLECTED"] == "Y").fillna(False) | date.notna())
-            out += flagged(
-                t_m, no_result & (date.isna() | (date <= c)), "RESULT_MISSING", "COCAINE",
-                "a sample is recorded (collected or dated) but has no result; it counts as missing",
-                file=file,
-            )  # fmt: skip
-        if spec.name == "AE":
-            out += flagged(
-                t_m, in_cut & m["_RANDDT"].notna() & (date < m["_RANDDT"]),
-                "AE_BEFORE_RANDOMIZATION", "AESTDT",
-                "started {value}, before randomization; counted in the safety tables, which "
-                "hold every adverse event reported in the study", file=file, value_column="AESTDT",
-            )  # fmt: skip
-            out += flagged(
-                t_m, m["AEENDT"].notna() & m["AESTDT"].notna() & (m["AEENDT"] < m["AESTDT"]),
-                "AE_END_BEFORE_START", "AEENDT", "ends {value}, before it starts", file=file,
-                value_column="AEENDT",
-            )  # fmt: skip
-        if spec.name == "DS":
-            out += flagged(
-                t_m, in_cut & m["_RANDDT"].notna() & (date < m["_RANDDT"]),
-                "DISPOSITION_BEFORE_RANDOMIZATION", "DSDT",
-                "dated {value}, before the subject's randomization; a discontinuation counts as "
-                "a dropout at day 0", file=file, value_column="DSDT",
-            )  # fmt: skip
-            out += flagged(
-                t_m, m["DSDECOD"].notna() & m["DSDT"].isna(), "DISCONTINUED_WITHOUT_DATE", "DSDT",
-                "{value} without a date; the subject counts as ongoing", file=file,
-                value_column="DSDECOD",
-            )  # fmt: skip
-        if spec.name == "EX" and protocol.endpoints.infusion_visit:
-            v = vt[protocol.endpoints.infusion_visit]
-            target = m["_RANDDT"] + pd.Timedelta(days=int(day_offset(v.day)))
-            off = (
-                in_cut
-                & m["_RANDDT"].notna()
-                & (
-                    (date < target - pd.Timedelta(days=v.window_before))
-                    | (date > target + pd.Timedelta(days=v.window_after))
-                )
-            )
-            out += flagged(
-                t_m, off, "INFUSION_OFF_SCHEDULE", "EXDT",
-                f"infusion on {{value}}, not on study day {v.day} ({v.code})",
-                file=file, value_column="EXDT",
-            )  # fmt: skip
     return out
+
+
+def _subject_and_visit_checks(
+    t: SheetTable, protocol: Protocol, schedule: Schedule, file: str
+) -> list[Finding]:
+    """Rows of a subject who is not in DM, or of a visit the protocol does not schedule."""
+    f = t.frame
+    out = flagged(
+        t, f["SUBJID"].notna() & ~isin(f["SUBJID"], schedule.subjects["SUBJID"]),
+        "SUBJECT_NOT_IN_DM", "SUBJID",
+        "subject {value} is not in DM; the row is ignored", file=file, value_column="SUBJID",
+    )  # fmt: skip
+    if "VISIT" in f:
+        out += flagged(
+            t, f["VISIT"].notna() & ~isin(f["VISIT"], list(protocol.visit_codes)),
+            "UNKNOWN_VISIT", "VISIT",
+            "visit code {value} is not in the protocol's schedule; the row is ignored",
+            file=file, value_column="VISIT",
+        )  # fmt: skip
+    return out
+
+
+def _date_checks(
+    t: SheetTable, sheet: str, date_col: str, protocol: Protocol, schedule: Schedule, file: str
+) -> list[Finding]:
+    """A dated sheet's records against the cutoff and their subject's consent, discontinuation,
+    randomization and visit windows; then the checks particular to the sheet."""
+    c = schedule.cutoff
+    out = _after_cutoff(
+        t, date_col, c, file, f"records dated after the cutoff {c.date()} are excluded"
+    )
+    m = _with_subject(t, schedule)
+    date = m[date_col]
+    in_cut = date.notna() & (date <= c) & isin(m["SUBJID"], schedule.subjects["SUBJID"])
+    m.index = t.frame.index
+    t_m = SheetTable(t.name, m, t.source_name, t.columns_found, t.extra_columns, t.column_letters)
+    out += flagged(
+        t_m, in_cut & m["_CONSDT"].notna() & (date < m["_CONSDT"]), "VISIT_BEFORE_CONSENT", date_col,
+        f"{date_col} {{value}} is before the subject's consent", file=file, value_column=date_col,
+    )  # fmt: skip
+    if sheet in ("UDS", "VAS", "QS", "EX"):  # AEs and follow-up may follow a dropout
+        out += flagged(
+            t_m, in_cut & m["_disc"].fillna(False).astype(bool) & (date > m["_DSDT"]),
+            "VISIT_AFTER_DISCONTINUATION", date_col,
+            f"{date_col} {{value}} is after the subject's discontinuation", file=file, value_column=date_col,
+        )  # fmt: skip
+    vt = {v.code: v for v in protocol.visits}
+    if "VISIT" in m and sheet in ("UDS", "VAS", "QS"):
+        out += _window_checks(t_m, m, in_cut, date_col, vt, file)
+    if sheet == "UDS":
+        out += _urine_checks(t_m, m, date, c, file)
+    if sheet == "AE":
+        out += _adverse_event_checks(t_m, m, date, in_cut, file)
+    if sheet == "DS":
+        out += _disposition_checks(t_m, m, date, in_cut, file)
+    if sheet == "EX" and protocol.endpoints.infusion_visit:
+        out += _infusion_checks(t_m, m, date, in_cut, vt[protocol.endpoints.infusion_visit], file)
+    return out
+
+
+def _urine_checks(
+    t_m: SheetTable, m: pd.DataFrame, date: pd.Series, c: pd.Timestamp, file: str
+) -> list[Finding]:
+    """A sample recorded (collected or dated) by the cutoff without a result."""
+    no_result = m["COCAINE"].isna() & ((m["COLLECTED"] == "Y").fillna(False) | date.notna())
+    return flagged(
+        t_m, no_result & (date.isna() | (date <= c)), "RESULT_MISSING", "COCAINE",
+        "a sample is recorded (collected or dated) but has no result; it counts as missing",
+        file=file,
+    )  # fmt: skip
+
+
+def _adverse_event_checks(
+    t_m: SheetTable, m: pd.DataFrame, date: pd.Series, in_cut: pd.Series, file: str
+) -> list[Finding]:
+    """An adverse event that starts before randomization, or ends before it starts."""
+    out = flagged(
+        t_m, in_cut & m["_RANDDT"].notna() & (date < m["_RANDDT"]),
+        "AE_BEFORE_RANDOMIZATION", "AESTDT",
+        "started {value}, before randomization; counted in the safety tables, which "
+        "hold every adverse event reported in the study", file=file, value_column="AESTDT",
+    )  # fmt: skip
+    out += flagged(
+        t_m, m["AEENDT"].notna() & m["AESTDT"].notna() & (m["AEENDT"] < m["AESTDT"]),
+        "AE_END_BEFORE_START", "AEENDT", "ends {value}, before it starts", file=file,
+        value_column="AEENDT",
+    )  # fmt: skip
+    return out
+
+
+def _disposition_checks(
+    t_m: SheetTable, m: pd.DataFrame, date: pd.Series, in_cut: pd.Series, file: str
+) -> list[Finding]:
+    """A disposition dated before randomization, or a discontinuation without a date."""
+    out = flagged(
+        t_m, in_cut & m["_RANDDT"].notna() & (date < m["_RANDDT"]),
+        "DISPOSITION_BEFORE_RANDOMIZATION", "DSDT",
+        "dated {value}, before the subject's randomization; a discontinuation counts as "
+        "a dropout at day 0", file=file, value_column="DSDT",
+    )  # fmt: skip
+    out += flagged(
+        t_m, m["DSDECOD"].notna() & m["DSDT"].isna(), "DISCONTINUED_WITHOUT_DATE", "DSDT",
+        "{value} without a date; the subject counts as ongoing", file=file,
+        value_column="DSDECOD",
+    )  # fmt: skip
+    return out
+
+
+def _infusion_checks(
+    t_m: SheetTable, m: pd.DataFrame, date: pd.Series, in_cut: pd.Series, v: Visit, file: str
+) -> list[Finding]:
+    """An infusion outside the infusion visit ``v``'s window."""
+    target = m["_RANDDT"] + pd.Timedelta(days=int(day_offset(v.day)))
+    off = (
+        in_cut
+        & m["_RANDDT"].notna()
+        & (
+            (date < target - pd.Timedelta(days=v.window_before))
+            | (date > target + pd.Timedelta(days=v.window_after))
+        )
+    )
+    return flagged(
+        t_m, off, "INFUSION_OFF_SCHEDULE", "EXDT",
+        f"infusion on {{value}}, not on study day {v.day} ({v.code})",
+        file=file, value_column="EXDT",
+    )  # fmt: skip
 
 
 def _window_checks(

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dmc_report.domain.contract import Kind, Sheet
+from dmc_report.domain.contract import Column, Kind, Sheet
 from dmc_report.domain.findings import Finding, finding
 from dmc_report.domain.study import ROW, CellIssue, SheetTable
 from dmc_report.io.normalize import FIRST_YEAR, LAST_YEAR
@@ -133,27 +133,54 @@ def check_sheet(
     """Every declared check on one sheet; without ``duplicates``, all but the duplicate check
     (data sheets: :func:`dmc_report.validation.records.duplicate_findings` names the row that
     counts by the rule the numbers use)."""
+    out = _hidden_sheet_findings(table, file=file)
+    out += _cell_issue_findings(table, file=file)
+    unread = {(issue.row, issue.column) for issue in table.issues}
+    for col in spec.columns:
+        out += _column_findings(table, col, unread, file=file)
+    if spec.unique_by and duplicates:
+        out += _duplicate_findings(table, list(spec.unique_by), file=file)
+    out += [
+        finding(
+            "EXTRA_COLUMN",
+            f"column {extra} is not part of the data contract and is ignored",
+            file=file,
+            sheet=table.source_name,
+            row=1,
+            column=extra,
+        )
+        for extra in table.extra_columns
+    ]
+    return out
+
+
+def _hidden_sheet_findings(table: SheetTable, *, file: str) -> list[Finding]:
+    """A sheet the workbook hides: read all the same, and said so."""
+    if not table.hidden:
+        return []
+    state = "very hidden" if table.hidden == "veryHidden" else "hidden"
+    return [
+        finding(
+            "HIDDEN_SHEET",
+            f"sheet {table.source_name!r} is {state} in the workbook and was read as "
+            f"{table.name}; check that the export meant it",
+            file=file,
+            sheet=table.source_name,
+        )
+    ]
+
+
+def _cell_issue_findings(table: SheetTable, *, file: str) -> list[Finding]:
+    """One finding per cell that could not be read (:func:`_issue_finding`), naming the row's
+    subject and visit."""
     frame = table.frame
-    out: list[Finding] = []
     at_issues = (
         frame[frame[ROW].isin([i.row for i in table.issues])] if table.issues else frame.iloc[:0]
     )
     subj = dict(zip(at_issues[ROW], at_issues["SUBJID"], strict=True)) if "SUBJID" in frame else {}
     visit = dict(zip(at_issues[ROW], at_issues["VISIT"], strict=True)) if "VISIT" in frame else {}
-    bad_cells: set[tuple[int, str]] = set()
-    if table.hidden:
-        state = "very hidden" if table.hidden == "veryHidden" else "hidden"
-        out.append(
-            finding(
-                "HIDDEN_SHEET",
-                f"sheet {table.source_name!r} is {state} in the workbook and was read as "
-                f"{table.name}; check that the export meant it",
-                file=file,
-                sheet=table.source_name,
-            )
-        )
+    out: list[Finding] = []
     for issue in table.issues:
-        bad_cells.add((issue.row, issue.column))
         code, message = _issue_finding(issue)
         s, v = subj.get(issue.row), visit.get(issue.row)
         out.append(
@@ -168,72 +195,74 @@ def check_sheet(
                 visit=None if v is None or pd.isna(v) else str(v),
             )
         )
-    for col in spec.columns:
-        s = frame[col.name]
-        if col.not_blank:
-            mask = s.isna()
-            if bad_cells:
-                bad_rows = [r for r, c in bad_cells if c == col.name]
-                mask &= ~frame[ROW].isin(bad_rows)
-            out += flagged(
-                table, mask, "MISSING_VALUE", col.name, f"{col.name} is blank", file=file
-            )
-        if col.codes:
-            mask = s.notna() & ~isin(s, col.codes)
-            allowed = "/".join(col.codes)
-            out += flagged(
-                table, mask, "INVALID_CODE", col.name,
-                f"{col.name} is {{value!r}}, not one of {allowed}; treated as blank",
-                file=file, value_column=col.name,
-            )  # fmt: skip
-        if col.kind is Kind.NUMBER and (col.minimum is not None or col.maximum is not None):
-            lo = col.minimum if col.minimum is not None else float("-inf")
-            hi = col.maximum if col.maximum is not None else float("inf")
-            mask = s.notna() & ((s < lo) | (s > hi))
-            rng = f"{lo:g}-{hi:g}" if col.maximum is not None else f">= {lo:g}"
-            out += flagged(
-                table, mask, "VALUE_OUT_OF_RANGE", col.name,
-                f"{col.name} is {{value}}, outside {rng}; excluded from summaries",
-                file=file, value_column=col.name,
-            )  # fmt: skip
-        if col.integer:
-            mask = s.notna() & (s % 1 != 0)
-            out += flagged(
-                table, mask, "NOT_INTEGER", col.name, f"{col.name} is {{value}}, not a whole number",
-                file=file, value_column=col.name,
-            )  # fmt: skip
-    if spec.unique_by and duplicates:
-        keys = list(spec.unique_by)
-        complete = frame[keys].notna().all(axis=1)
-        dup = frame.duplicated(subset=keys, keep="first") & complete
-        first_row = frame.loc[complete].drop_duplicates(keys).set_index(keys)[ROW]
-        if dup.any():
-            code = "DUPLICATE_SUBJECT" if keys == ["SUBJID"] else "DUPLICATE_RECORD"
-            for _, r in frame.loc[dup].iterrows():
-                key = tuple(r[k] for k in keys)
-                first = int(first_row.loc[key if len(key) > 1 else key[0]])
-                out.append(
-                    finding(
-                        code,
-                        f"{' + '.join(f'{k} {r[k]}' for k in keys)} is already in row {first}; "
-                        "this row is ignored",
-                        file=file,
-                        sheet=table.source_name,
-                        row=int(r[ROW]),
-                        column=keys[-1],
-                        subject=str(r["SUBJID"]) if "SUBJID" in r else None,
-                        visit=str(r["VISIT"]) if "VISIT" in r and pd.notna(r["VISIT"]) else None,
-                    )
-                )
-    for extra in table.extra_columns:
+    return out
+
+
+def _column_findings(
+    table: SheetTable, col: Column, unread: set[tuple[int, str]], *, file: str
+) -> list[Finding]:
+    """A column's declared checks: not blank, codes, range, whole numbers. A cell that could not
+    be read (``unread``: row, column) has its own finding and is not also called blank."""
+    frame = table.frame
+    s = frame[col.name]
+    out: list[Finding] = []
+    if col.not_blank:
+        mask = s.isna()
+        if unread:
+            bad_rows = [r for r, c in unread if c == col.name]
+            mask &= ~frame[ROW].isin(bad_rows)
+        out += flagged(table, mask, "MISSING_VALUE", col.name, f"{col.name} is blank", file=file)
+    if col.codes:
+        mask = s.notna() & ~isin(s, col.codes)
+        allowed = "/".join(col.codes)
+        out += flagged(
+            table, mask, "INVALID_CODE", col.name,
+            f"{col.name} is {{value!r}}, not one of {allowed}; treated as blank",
+            file=file, value_column=col.name,
+        )  # fmt: skip
+    if col.kind is Kind.NUMBER and (col.minimum is not None or col.maximum is not None):
+        lo = col.minimum if col.minimum is not None else float("-inf")
+        hi = col.maximum if col.maximum is not None else float("inf")
+        mask = s.notna() & ((s < lo) | (s > hi))
+        rng = f"{lo:g}-{hi:g}" if col.maximum is not None else f">= {lo:g}"
+        out += flagged(
+            table, mask, "VALUE_OUT_OF_RANGE", col.name,
+            f"{col.name} is {{value}}, outside {rng}; excluded from summaries",
+            file=file, value_column=col.name,
+        )  # fmt: skip
+    if col.integer:
+        mask = s.notna() & (s % 1 != 0)
+        out += flagged(
+            table, mask, "NOT_INTEGER", col.name, f"{col.name} is {{value}}, not a whole number",
+            file=file, value_column=col.name,
+        )  # fmt: skip
+    return out
+
+
+def _duplicate_findings(table: SheetTable, keys: list[str], *, file: str) -> list[Finding]:
+    """Rows whose (complete) key is already in an earlier row; each names that row."""
+    frame = table.frame
+    complete = frame[keys].notna().all(axis=1)
+    dup = frame.duplicated(subset=keys, keep="first") & complete
+    first_row = frame.loc[complete].drop_duplicates(keys).set_index(keys)[ROW]
+    if not dup.any():
+        return []
+    code = "DUPLICATE_SUBJECT" if keys == ["SUBJID"] else "DUPLICATE_RECORD"
+    out: list[Finding] = []
+    for _, r in frame.loc[dup].iterrows():
+        key = tuple(r[k] for k in keys)
+        first = int(first_row.loc[key if len(key) > 1 else key[0]])
         out.append(
             finding(
-                "EXTRA_COLUMN",
-                f"column {extra} is not part of the data contract and is ignored",
+                code,
+                f"{' + '.join(f'{k} {r[k]}' for k in keys)} is already in row {first}; "
+                "this row is ignored",
                 file=file,
                 sheet=table.source_name,
-                row=1,
-                column=extra,
+                row=int(r[ROW]),
+                column=keys[-1],
+                subject=str(r["SUBJID"]) if "SUBJID" in r else None,
+                visit=str(r["VISIT"]) if "VISIT" in r and pd.notna(r["VISIT"]) else None,
             )
         )
     return out
