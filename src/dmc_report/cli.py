@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dmc_report import __version__
-from dmc_report.domain.errors import CancelledError, UnusableInputError
+from dmc_report.domain.errors import CancelledError, Location, UnusableInputError
 from dmc_report.domain.findings import Severity
 from dmc_report.io.logs import write_error_log
 
@@ -162,19 +162,35 @@ _INPUT_ARGS = {
     "closed_password_file": "closed-report password file",
     "previous": "previous results file",
 }
+CLOSED_PASSWORD_ENV = "DMC_CLOSED_PASSWORD"
 
 
-def _check_outputs(args: argparse.Namespace, outputs: dict[str, Path | None]) -> None:
-    """Before any work: no output may replace an input or another output, and each must be
-    writable (exit 2 naming both files, or the output and the reason)."""
-    from dmc_report.io.output import check_outputs
+def _inputs(args: argparse.Namespace) -> dict[str, Path | None]:
+    """The input files the command names, by what they are (None where not given): no output
+    may replace one."""
+    return {what: getattr(args, name, None) for name, what in _INPUT_ARGS.items()}
 
-    inputs = {
-        what: path
-        for name, what in _INPUT_ARGS.items()
-        if (path := getattr(args, name, None)) is not None
-    }
-    check_outputs({w: p for w, p in outputs.items() if p is not None}, inputs)
+
+def _naming_flag(exc: UnusableInputError, flags: dict[str, str]) -> UnusableInputError:
+    """A refusal of the pipeline's with what to give on this command line, when ``flags`` (the
+    pipeline's message -> the flag to give) has it; otherwise as it is."""
+    flag = flags.get(exc.message)
+    return UnusableInputError(f"{exc.message}: give {flag}", exc.location) if flag else exc
+
+
+def _with_password_source(
+    exc: UnusableInputError, password: str | None, file: Path | None
+) -> UnusableInputError:
+    """A refused closed-report password, with where it came from: the file, or the variable."""
+    from dmc_report.pipeline import closed_password_problem
+
+    if password is None or exc.message != closed_password_problem(password):
+        return exc
+    if file is not None:
+        return UnusableInputError(exc.message, Location(file=str(file)))
+    return UnusableInputError(
+        f"{exc.message} (from the environment variable {CLOSED_PASSWORD_ENV})"
+    )
 
 
 def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -201,11 +217,13 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from dmc_report.pipeline import make_demo
+    from dmc_report.pipeline import DEMO_NEEDS_SUBJECTS, MIN_DEMO_SUBJECTS, make_demo
 
-    if args.subjects < 4:
-        raise UnusableInputError("--subjects must be at least 4")
-    files = make_demo(args.out, cutoff=args.cutoff, subjects=args.subjects, seed=args.seed)
+    try:
+        files = make_demo(args.out, cutoff=args.cutoff, subjects=args.subjects, seed=args.seed)
+    except UnusableInputError as exc:
+        flags = {DEMO_NEEDS_SUBJECTS: f"--subjects {MIN_DEMO_SUBJECTS} or more"}
+        raise _naming_flag(exc, flags) from None
     print(f"demo study written to {files.folder}")
     for label, path in (
         ("protocol", files.protocol),
@@ -217,20 +235,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print(f"  data cutoff      {files.cutoff.isoformat()}")
     if args.no_reports:
         return EXIT_OK
-    from dmc_report.demo.writer import DEMO_PASSWORD
-    from dmc_report.domain.settings import ReportSettings
-    from dmc_report.pipeline import load_study, render_reports, run_analysis, run_validation
+    from dmc_report.pipeline import make_demo_reports
 
-    loaded = load_study(
-        files.protocol, files.data, key=files.key, key_password=DEMO_PASSWORD, cutoff=files.cutoff
-    )
-    validation = run_validation(loaded)
-    results = run_analysis(loaded, validation)
-    written = render_reports(
-        loaded, validation, results, ReportSettings(report_date=files.cutoff),
-        open_path=files.folder / "open-report.pdf", closed_path=files.folder / "closed-report.pdf",
-        closed_password=DEMO_PASSWORD,
-    )  # fmt: skip
+    written = make_demo_reports(files)
     print(f"  open report      {written.open}")
     print(f"  closed report    {written.closed} (password: the key password)")
     return EXIT_OK
@@ -239,10 +246,9 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     import json
 
-    from dmc_report.io.findings_writer import write_findings
-    from dmc_report.pipeline import run_validation
+    from dmc_report.pipeline import check_new_outputs, export_findings, run_validation
 
-    _check_outputs(args, {"findings file": args.findings})
+    check_new_outputs({"findings file": args.findings}, _inputs(args))
     loaded = _load(args)
     result = run_validation(loaded)
     data = loaded.study.data
@@ -287,7 +293,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print(f"visit compliance at {loaded.cutoff.isoformat()} (randomized subjects):")
         print("  " + result.compliance.to_string(index=False).replace("\n", "\n  "))
     if args.findings:
-        write_findings(args.findings, result.all_findings)
+        export_findings(loaded, args.findings, result.all_findings)
         print(
             f"all {len(result.all_findings)} findings written to {args.findings}", file=sys.stderr
         )
@@ -300,21 +306,19 @@ def _not_yet(what: str) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from dmc_report.io.output import write_text_atomic
-    from dmc_report.pipeline import run_analysis, run_validation
+    from dmc_report.pipeline import check_new_outputs, run_analysis, run_validation, write_results
 
-    _check_outputs(args, {"results file": args.json})
+    check_new_outputs({"results file": args.json}, _inputs(args))
     loaded = _load(args)
     validation = run_validation(loaded)
     results = run_analysis(loaded, validation)
-    unblinded = results.unblinded is not None  # results by arm: owner-only (0600)
-    write_text_atomic(args.json, results.to_json(), private=unblinded)
+    write_results(results, args.json)
     b = results.blinded.payload
     print(
         f"results for {results.study_id} at {results.data_cutoff} written to {args.json} "
         f"({'blinded and unblinded' if results.unblinded else 'blinded only: no key given'})"
     )
-    if unblinded:
+    if results.unblinded is not None:  # results by arm: written owner-only (0600)
         print(
             "  unblinded results: keep the file where only the unblinded team can read it"
             if os.name == "nt"  # Windows: the folder's access list decides, not a file mode
@@ -342,27 +346,42 @@ def _settings(args: argparse.Namespace, loaded: Any) -> Any:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from dmc_report.pipeline import render_reports, run_analysis, run_validation
+    from dmc_report.pipeline import (
+        CLOSED_NEEDS_KEY,
+        CLOSED_NEEDS_PASSWORD,
+        ReportRequest,
+        check_previous_results,
+        check_report_request,
+        render_reports,
+        run_analysis,
+        run_validation,
+    )
 
-    if args.closed and not args.key:
-        raise UnusableInputError("--closed needs --key (the closed report is by arm)")
-    from dmc_report.io.passwords import closed_report_password
-
-    # from the file or DMC_CLOSED_PASSWORD, at least 8 characters: refused before any work
-    password = closed_report_password(args.closed_password_file) if args.closed else None
-    _check_outputs(args, {"open report": args.open, "closed report": args.closed})
+    # from the file or DMC_CLOSED_PASSWORD; checked with the rest of the request, before any work
+    password = (
+        _password(args.closed_password_file, CLOSED_PASSWORD_ENV, "closed report")
+        if args.closed
+        else None
+    )
+    request = ReportRequest(open_path=args.open, closed_path=args.closed, closed_password=password)
+    try:
+        check_report_request(request, key_given=args.key is not None, inputs=_inputs(args))
+    except UnusableInputError as exc:
+        flags = {
+            CLOSED_NEEDS_KEY: "--key",
+            CLOSED_NEEDS_PASSWORD: "--closed-password-file F, or set the environment variable "
+            + CLOSED_PASSWORD_ENV,
+        }
+        refusal = _with_password_source(exc, password, args.closed_password_file)
+        raise _naming_flag(refusal, flags) from None
     loaded = _load(args)
-    if args.previous:  # a wrong file is told now, not after the analysis
-        from dmc_report.io.previous import read_previous_results
-
-        read_previous_results(
-            args.previous, study_id=loaded.study.protocol.study.id, cutoff=loaded.cutoff
-        )
+    settings = _settings(args, loaded)
+    check_previous_results(loaded, settings)  # a wrong file is told now, not after the analysis
     validation = run_validation(loaded)
     results = run_analysis(loaded, validation)
     written = render_reports(
-        loaded, validation, results, _settings(args, loaded),
-        open_path=args.open, closed_path=args.closed, closed_password=password,
+        loaded, validation, results, settings,
+        open_path=request.open_path, closed_path=request.closed_path, closed_password=password,
     )  # fmt: skip
     print(f"open report:   {written.open}")
     if written.closed:

@@ -34,6 +34,13 @@ if TYPE_CHECKING:  # the report package is imported when a report is made, not a
     from dmc_report.report.data import OpenReportData
 
 DEMO_PROTOCOL = "ketamine-mbrp.toml"
+MIN_DEMO_SUBJECTS = 4
+
+# Refusals that name the thing, not a front end's control: the command line adds its flags, the
+# app its fields (each compares the message with these).
+CLOSED_NEEDS_KEY = "the closed report needs the randomization key (it is by arm)"
+CLOSED_NEEDS_PASSWORD = "the closed report needs a password (it is encrypted)"
+DEMO_NEEDS_SUBJECTS = f"the demo needs at least {MIN_DEMO_SUBJECTS} randomized subjects"
 
 
 @dataclass(frozen=True)
@@ -115,13 +122,40 @@ def make_demo(
     subjects: int = 55,
     seed: int = 20120705,
 ) -> DemoFiles:
-    """Write the demo study (protocol, data, encrypted key, key password) into ``folder``."""
+    """Write the demo study (protocol, data, encrypted key, key password) into ``folder``.
+
+    Raises
+    ------
+    UnusableInputError
+        Fewer than :data:`MIN_DEMO_SUBJECTS` subjects (:data:`DEMO_NEEDS_SUBJECTS`), or a folder
+        that holds files the demo did not write.
+    """
+    if subjects < MIN_DEMO_SUBJECTS:
+        raise UnusableInputError(DEMO_NEEDS_SUBJECTS)
     text = bundled_protocol_text(DEMO_PROTOCOL)
     protocol = parse_protocol(text, DEMO_PROTOCOL)
     tables = generate(protocol, subjects=subjects, seed=seed)
     if cutoff is not None and cutoff < tables.last_date:
         tables = apply_cutoff(tables, cutoff, protocol)
     return write_demo(folder, tables, text)
+
+
+def make_demo_reports(files: DemoFiles, *, progress: Progress = NO_PROGRESS) -> WrittenReports:
+    """The demo study's open and closed reports, beside its files (the closed report's password
+    is the key's), at the demo's cutoff."""
+    from dmc_report.demo.writer import DEMO_PASSWORD, DEMO_REPORTS
+
+    loaded = load_study(
+        files.protocol, files.data, key=files.key, key_password=DEMO_PASSWORD, cutoff=files.cutoff
+    )
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    open_name, closed_name = DEMO_REPORTS
+    return render_reports(
+        loaded, validation, results, ReportSettings(report_date=files.cutoff),
+        open_path=files.folder / open_name, closed_path=files.folder / closed_name,
+        closed_password=DEMO_PASSWORD, progress=progress,
+    )  # fmt: skip
 
 
 def run_validation(loaded: LoadedStudy, *, progress: Progress = NO_PROGRESS) -> ValidationResult:
@@ -244,6 +278,89 @@ def check_report_outputs(
     )
 
 
+@dataclass(frozen=True)
+class ReportRequest:
+    """One request for reports, as a front end takes it: where each report goes and the closed
+    report's password (a closed report is asked for by giving its path)."""
+
+    open_path: Path
+    closed_path: Path | None = None
+    closed_password: str | None = None
+    pooled_results_path: Path | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_path is not None
+
+    def outputs(self) -> dict[str, Path]:
+        """The request's files, by what they are."""
+        return report_outputs(self.open_path, self.closed_path, self.pooled_results_path)
+
+
+def check_report_request(
+    request: ReportRequest,
+    *,
+    key_given: bool,
+    inputs: Mapping[str, str | Path | None] = MappingProxyType({}),
+) -> None:
+    """Refuse, before any work, a report request that cannot succeed.
+
+    ``key_given``: whether the study is (to be) read with its randomization key; ``inputs``
+    (what -> path, None for one not given) are files no report may replace.
+
+    Raises
+    ------
+    UnusableInputError
+        A closed report without the key (:data:`CLOSED_NEEDS_KEY`) or without a password
+        (:data:`CLOSED_NEEDS_PASSWORD`), or with a password too short
+        (:func:`closed_password_problem`); or an output that would replace an input or another
+        output, or cannot be written.
+    """
+    if request.closed:
+        if not key_given:
+            raise UnusableInputError(CLOSED_NEEDS_KEY)
+        if not request.closed_password:
+            raise UnusableInputError(CLOSED_NEEDS_PASSWORD)
+        problem = closed_password_problem(request.closed_password)
+        if problem is not None:
+            raise UnusableInputError(problem)
+    check_new_outputs(request.outputs(), inputs)
+
+
+def check_new_outputs(
+    outputs: Mapping[str, str | Path | None], inputs: Mapping[str, str | Path | None]
+) -> None:
+    """Before any work: no output may replace an input or another output, and each must be
+    writable (:class:`UnusableInputError` naming both files, or the output and the reason).
+    Both map what a file is ("results file", "data workbook") to its path, None when not given.
+    """
+    from dmc_report.io.output import check_outputs
+
+    check_outputs(
+        {what: p for what, p in outputs.items() if p is not None},
+        {what: p for what, p in inputs.items() if p is not None},
+    )
+
+
+def check_previous_results(loaded: LoadedStudy, settings: ReportSettings) -> None:
+    """Read the previous report's results, if the settings name them, now: a file of another
+    study or of a later cutoff is told before the analysis, not after it."""
+    if settings.previous_results is None:
+        return
+    from dmc_report.io.previous import read_previous_results
+
+    read_previous_results(
+        settings.previous_results, study_id=loaded.study.protocol.study.id, cutoff=loaded.cutoff
+    )
+
+
+def write_results(results: Results, path: str | Path) -> None:
+    """Write the results JSON; with results by arm, readable by its owner only (0600)."""
+    from dmc_report.io.output import write_text_atomic
+
+    write_text_atomic(path, results.to_json(), private=results.unblinded is not None)
+
+
 def write_reports(
     rendered: RenderedReports,
     *,
@@ -325,9 +442,9 @@ def render_report_bytes(
     closed_pdf = None
     if closed:
         if loaded.key is None or results.unblinded is None:
-            raise UnusableInputError("the closed report needs the randomization key (--key)")
+            raise UnusableInputError(CLOSED_NEEDS_KEY)
         if not closed_password:
-            raise UnusableInputError("the closed report needs a password (--closed-password-file)")
+            raise UnusableInputError(CLOSED_NEEDS_PASSWORD)
         closed_data = closed_report_data(open_data, results, loaded.key, validation.key_findings)
         closed_pdf = render_closed_report(
             closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5)

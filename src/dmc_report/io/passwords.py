@@ -178,26 +178,3 @@ def password_from(file: str | Path | None, env: str, what: str) -> str | None:
     if file is not None:
         return read_password_file(file, what)
     return password_from_environment(env)
-
-
-def closed_report_password(file: str | Path | None, env: str = "DMC_CLOSED_PASSWORD") -> str:
-    """The closed report's password from ``file`` or ``env``, checked before any work.
-
-    Raises
-    ------
-    UnusableInputError
-        No password given, or one that breaks the file rules or is shorter than
-        :data:`MIN_CLOSED_PASSWORD` characters (exit 2).
-    """
-    password = password_from(file, env, "closed report")
-    if password is None:
-        raise UnusableInputError(
-            f"--closed needs a password (the closed report is encrypted): give "
-            f"--closed-password-file F, or set the environment variable {env}"
-        )
-    problem = closed_password_problem(password)
-    if problem is not None:
-        source = Location(file=str(file)) if file is not None else None
-        where = "" if file is not None else f" (from the environment variable {env})"
-        raise UnusableInputError(f"{problem}{where}", source)
-    return password
