@@ -102,12 +102,15 @@ def test_closed_report_bookmarks_and_contents_links_land_on_their_section(
 
 def test_a_km_figure_draws_the_median_the_table_prints() -> None:
     """A curve flat at 0.5 from day 10 to 16: the SAP's (R's) median is 13, and so is the line."""
-    from dmc_report.analysis.stats import kaplan_meier
+    import numpy as np
+
+    from dmc_report.analysis.summaries import km
     from dmc_report.report.figures import km_figure
 
-    times, events = [10.0, 10.0, 16.0, 20.0], [True, True, True, False]
-    table = kaplan_meier(times, events)["median_days"]
+    times, events = np.array([10.0, 10.0, 16.0, 20.0]), np.array([True, True, True, False])
+    curve = km(times, events)  # what the table prints (fmt.median_ci) and the figure draws
+    table = curve.median_days
     assert table == 13.0
-    fig = km_figure([("All", times, events)], "Retained")
+    fig = km_figure([("All", times, events, curve)], "Retained")
     dotted = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == ":"]
     assert [float(ln.get_xdata()[1]) for ln in dotted] == [table]

@@ -167,13 +167,16 @@ def test_consistency_tells_a_missing_subject_from_a_bug(monkeypatch: pytest.Monk
     assert not explained("Randomized", 44, 42, 1)  # more than the missing subjects
     assert not explained("Randomized", 42, 43, 1)  # fewer in the pool than in the arms
     assert not explained("Randomized", 43, 42, 0)  # nobody missing: a bug
-    monkeypatch.setattr(consistency, "CHECKS", consistency.CHECKS[:1])
-    blinded = {"enrollment": {"randomized": 3}}
-    unblinded = {"arms": [{"code": "A", "n": 1}, {"code": "B", "n": 1}], "not_in_key": 1}
+    from types import SimpleNamespace as NS
+
+    monkeypatch.setattr(consistency, "CHECKS", ())  # the randomized count only
+    blinded: Any = NS(enrollment=NS(randomized=3))
+    unblinded: Any = NS(arms=[NS(code="A", n=1), NS(code="B", n=1)], by_arm={}, not_in_key=1)
     assert consistency.consistency_rows(blinded, unblinded) == [("Randomized", 3, 2, False)]
     check_consistency(blinded, unblinded)  # explained: shown in the table, not raised
+    unblinded.not_in_key = 0
     with pytest.raises(ConsistencyError, match="Randomized: open 3, arms 2"):
-        check_consistency(blinded, {**unblinded, "not_in_key": 0})
+        check_consistency(blinded, unblinded)
 
 
 # --- long text in the data --------------------------------------------------------------------

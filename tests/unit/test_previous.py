@@ -25,6 +25,7 @@ from dmc_report.pipeline import (
     run_analysis,
     run_validation,
 )
+from dmc_report.report.sections.safety import decode
 from tests.unit.test_reports import pdf_pages
 
 STUDY = "KETCOC-01"
@@ -103,7 +104,7 @@ def test_the_open_synopsis_shows_the_changes_and_the_appendix_the_file(
     assert f"Serious adverse events not listed in the previous report: {len(fresh)}" in text
     assert f"{len(fresh)} of {len(final['sae_listing'])}." in text
     for r in fresh:
-        assert re.search(rf"{r['subject']} .*? {r['outcome']} new", text)
+        assert re.search(rf"{r['subject']} .*? {decode(r['outcome'])} new", text)
     # the same inputs give the same bytes
     assert open_pages(loaded, path)[0] == pdf
 
@@ -211,9 +212,9 @@ def test_the_cli_refuses_a_wrong_previous_file_before_the_analysis(
 def test_the_reader_checks_every_count_the_synopsis_compares() -> None:
     # a count the table reads but the reader did not check would fail as a KeyError, not a message
     from dmc_report.io.previous import COUNTS
-    from dmc_report.report.open_report import _CHANGE_ROWS
+    from dmc_report.report.sections.front import _CHANGE_ROWS
 
-    compared = {(sec, key) for _, sec, key, _, _ in _CHANGE_ROWS}
+    compared = {(sec, key) for _, sec, key, _, _, _ in _CHANGE_ROWS}
     assert compared == {(sec, key) for sec, keys in COUNTS.items() for key in keys}
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ def rendered(loaded: LoadedStudy, tmp_path_factory: pytest.TempPathFactory) -> d
         "open": (out / "open.pdf").read_bytes(),
         "closed": (out / "closed.pdf").read_bytes(),
         "results": results.as_json(),
+        "typed": results,
         "validation": validation,
         "folder": out,
     }
@@ -104,7 +105,7 @@ def test_pooled_outcomes_appear_when_the_protocol_asks(loaded: LoadedStudy) -> N
     )  # fmt: skip
     data = replace(_open_data(loaded), protocol=protocol)
     text = " ".join(pdf_pages(render_open_report(data)))
-    assert "Pooled outcomes" in text and "Abstinence over the last" in text
+    assert "Pooled outcomes" in text and "Abstinence over visits" in text
 
 
 def test_open_report_names_no_arm(rendered: dict[str, Any]) -> None:
@@ -212,12 +213,15 @@ def test_a_forced_leak_is_refused(loaded: LoadedStudy, monkeypatch: pytest.Monke
 
 
 def test_consistency_check_catches_a_mismatch(rendered: dict[str, Any]) -> None:
-    b = json.loads(json.dumps(rendered["results"]["blinded"]))
-    u = json.loads(json.dumps(rendered["results"]["unblinded"]))
+    results = rendered["typed"]
+    b, u = results.blinded, results.unblinded
     check_consistency(b, u)  # as computed: consistent
-    u["abstinence"]["by_arm"]["A"]["abstinent"] += 1
+    arm = u.by_arm["A"]
+    more = dataclasses.replace(
+        arm, abstinence=dataclasses.replace(arm.abstinence, abstinent=arm.abstinence.abstinent + 1)
+    )
     with pytest.raises(ConsistencyError, match="Abstinent: open 16, arms 17"):
-        check_consistency(b, u)
+        check_consistency(b, dataclasses.replace(u, by_arm={**u.by_arm, "A": more}))
 
 
 def test_a_failure_while_rendering_leaves_no_file(
@@ -269,7 +273,7 @@ def test_a_leak_inside_a_figure_is_refused(
 
     def leaky(d: Any) -> Any:
         report = real(d)
-        series = [(label, d.blinded.payload["craving"]["by_visit"])]  # a legend naming an arm
+        series = [(label, d.blinded.pooled.craving)]  # a legend naming an arm
         report.sections[0].blocks.append(
             Figure(
                 title="Craving", population="-", draw=fg.craving_figure, args=(series,), number=99

@@ -129,6 +129,7 @@ def unblinded_results(
         monitoring=monitoring_block,
         monitoring_note=note,
         not_in_key=int(subjects["ARMCD"].isna().sum()),
+        total=_summaries(derived.subset(np.asarray(pd.notna(arm), dtype=bool)), protocol),
     )
 
 

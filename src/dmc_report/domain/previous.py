@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from dmc_report.domain.results import AeEvent
 from dmc_report.domain.study import Provenance
 
 
@@ -28,12 +29,15 @@ class PreviousResults:
     # not among them is new to the DMC; None when the file has no listing
     sae_listed: frozenset[tuple[str, str, str]] | None = None
 
-    def unlisted(self, listing: Sequence[Mapping[str, Any]]) -> list[bool] | None:
+    def unlisted(self, listing: Sequence[AeEvent]) -> list[bool] | None:
         """For each SAE of ``listing``, whether the previous report did not list it (None when
         the previous file had no listing)."""
         if self.sae_listed is None:
             return None
-        return [sae_key(r) not in self.sae_listed for r in listing]
+        return [
+            sae_key({"subject": e.subject, "term": e.term, "start": e.start}) not in self.sae_listed
+            for e in listing
+        ]
 
 
 def sae_key(row: Mapping[str, Any]) -> tuple[str, str, str]:

@@ -761,6 +761,9 @@ class UnblindedResults:
     monitoring: Monitoring | None
     monitoring_note: str | None = None  # why there is no monitoring
     not_in_key: int = 0  # randomized subjects the key does not list (in no arm)
+    # the arms together (subjects with a known arm), for the closed report's Total columns; free
+    # text as recorded. Not part of the results JSON (the blinded section holds the pooled view).
+    total: GroupSummary | None = field(default=None, compare=False)
 
     def arm(self, code: str) -> Arm:
         return next(a for a in self.arms if a.code == code)

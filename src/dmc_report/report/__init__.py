@@ -68,14 +68,14 @@ def split_texts(report: Report, data: OpenReportData) -> tuple[list[str], list[s
         elif isinstance(o, str):
             values.add(o)
 
-    collect(data.blinded.payload)
+    collect(data.blinded.to_json())
     findings: set[str] = set()
     for f in data.findings:
         findings.update(x for x in (f.sheet, f.column, f.subject, f.visit, f.message) if x)
         findings.add(open_finding_message(f, data.protocol))
-    texts = report.texts()
-    generated = [t for t in texts if t not in values and t not in findings]
-    return generated, [t for t in texts if t in values]
+    texts = report.texts()  # a value may stand indented (a term under its organ class)
+    generated = [t for t in texts if t.strip() not in values and t not in findings]
+    return generated, [t for t in texts if t.strip() in values]
 
 
 def render_closed_report(
@@ -85,7 +85,7 @@ def render_closed_report(
     if not password:
         raise ValueError("the closed report needs a password")
     checkpoint(progress, 0.05, "Checking pooled totals against the arms")
-    check_consistency(dict(data.open.blinded.payload), dict(data.unblinded.payload))
+    check_consistency(data.open.blinded, data.unblinded)
     checkpoint(progress, 0.1, "Building the closed report")
     report = build_closed_report(data)
     checkpoint(progress, 0.2, "Rendering the closed report")

@@ -8,7 +8,6 @@ from typing import Any
 
 from dmc_report.domain import blinding
 from dmc_report.domain.findings import CODES, Finding
-from dmc_report.domain.previous import PreviousResults
 from dmc_report.domain.protocol import Protocol
 from dmc_report.report import fmt
 from dmc_report.report.data import OpenReportData
@@ -188,114 +187,6 @@ def sections_text(text: str) -> Text:
     from dmc_report.report.render import esc
 
     return Text(esc(text))
-
-
-def ae_tables(
-    num: Numbering,
-    safety: dict[str, Any],
-    pop: str,
-    n: int,
-    previous: PreviousResults | None = None,
-) -> list[Table]:
-    """AEs by SOC and term, by worst severity, and the SAE listing; with the previous report's
-    results, the listing marks each SAE that report did not list as new."""
-    soc_rows: list[list[Any]] = []
-    for soc in safety["by_soc"]:
-        soc_rows.append([soc["soc"], "", fmt.n_pct(soc["subjects"], n), soc["events"]])
-        for t in soc["terms"]:
-            soc_rows.append(["", t["term"], fmt.n_pct(t["subjects"], n), t["events"]])
-    sev = safety["by_worst_severity"]
-    sae = safety.get("sae_listing", [])
-    new = previous.unlisted(sae) if previous else None
-    sae_notes = (
-        [
-            f"New: not listed in the previous report (data cutoff {previous.cutoff.isoformat()}); "
-            f"{sum(new)} of {len(sae)}."
-        ]
-        if previous and new  # nothing to say of an empty listing
-        else []
-    )
-    return [
-        num.table(
-            title="Adverse events by system organ class and term",
-            population=pop,
-            header=[["System organ class", "Term", "Subjects, n (%)", "Events"]],
-            rows=soc_rows,
-            col_widths=[3.2, 2.6, 1.5, 0.8],
-            align=["L", "L", "R", "R"],
-            footnotes=[
-                "AEs that started on or before the data cutoff. A subject counts once per row."
-            ],
-        ),
-        num.table(
-            title="Subjects by worst adverse-event severity",
-            population=pop,
-            header=[["Worst severity", "Subjects, n (%)"]],
-            rows=[[k.title(), fmt.n_pct(v, n)] for k, v in sev.items()],
-            col_widths=[3, 2],
-            align=["L", "R"],
-        ),
-        num.table(
-            title="Listing of serious adverse events",
-            population=pop,
-            header=[
-                [
-                    "Subject",
-                    "Term",
-                    "System organ class",
-                    "Start",
-                    "Study day",
-                    "Severity",
-                    "Related",
-                    "Action",
-                    "Outcome",
-                    *(["New"] if new is not None else []),
-                ]
-            ],
-            rows=[
-                [
-                    r["subject"],
-                    r["term"],
-                    r["soc"],
-                    r["start"],
-                    r["study_day"],
-                    r["severity"],
-                    r["related"],
-                    r["action"],
-                    r["outcome"],
-                    *([] if new is None else ["new" if new[i] else ""]),
-                ]
-                for i, r in enumerate(sae)
-            ],
-            col_widths=[
-                1.2,
-                1.6,
-                2.4,
-                1.3,
-                0.8,
-                1.2,
-                0.9,
-                1.2,
-                1.5,
-                *([] if new is None else [0.7]),
-            ],
-            footnotes=sae_notes,
-        ),
-    ]
-
-
-def overview_rows(safety: dict[str, Any], n: int) -> list[list[Any]]:
-    return [
-        ["Subjects with at least one AE", fmt.n_pct(safety["subjects_with_ae"], n)],
-        ["Adverse events", safety["ae_events"]],
-        ["Subjects with at least one serious AE", fmt.n_pct(safety["subjects_with_sae"], n)],
-        ["Serious adverse events", safety["sae_events"]],
-        [
-            "AEs leading to withdrawal (subjects / events)",
-            f"{safety['subjects_ae_withdrawn']} / {safety['ae_withdrawn_events']}",
-        ],
-        ["Deaths", safety["deaths"]],
-    ]
 
 
 def section(title: str, *blocks: Any, subsections: list[Section] | None = None) -> Section:

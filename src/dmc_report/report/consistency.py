@@ -2,49 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-# (label, path in the blinded block, path in one arm's block in the unblinded results)
-CHECKS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
-    ("Randomized", ("enrollment", "randomized"), ("_n",)),
-    ("Completed", ("disposition", "completed"), ("disposition", "*", "completed")),
-    ("Discontinued", ("disposition", "discontinued"), ("disposition", "*", "discontinued")),
-    ("Ongoing", ("disposition", "ongoing"), ("disposition", "*", "ongoing")),
-    (
-        "Abstinence evaluable",
-        ("abstinence", "evaluable"),
-        ("abstinence", "by_arm", "*", "evaluable"),
-    ),
-    ("Abstinence pending", ("abstinence", "pending"), ("abstinence", "by_arm", "*", "pending")),
-    ("Abstinent", ("abstinence", "abstinent"), ("abstinence", "by_arm", "*", "abstinent")),
-    ("Dropouts", ("dropout", "dropouts"), ("dropout", "by_arm", "*", "dropouts")),
-    ("Relapse events", ("relapse", "events"), ("relapse", "by_arm", "*", "events")),
-    (
-        "Used cocaine or dropped out",
-        ("use_or_dropout", "subjects"),
-        ("use_or_dropout", "*", "subjects"),
-    ),
-    (
-        "Subjects with an AE",
-        ("safety", "subjects_with_ae"),
-        ("safety", "by_arm", "*", "subjects_with_ae"),
-    ),
-    ("Adverse events", ("safety", "ae_events"), ("safety", "by_arm", "*", "ae_events")),
-    (
-        "Subjects with a serious AE",
-        ("safety", "subjects_with_sae"),
-        ("safety", "by_arm", "*", "subjects_with_sae"),
-    ),
-    ("Deaths", ("safety", "deaths"), ("safety", "by_arm", "*", "deaths")),
-    ("Infusions given", ("exposure", "infused"), ("exposure", "*", "infused")),
-    ("Follow-up contacts", ("follow_up", "contacted"), ("follow_up", "*", "contacted")),
-]
+from dmc_report.domain.results import BlindedResults, GroupSummary, UnblindedResults
 
 
-# quantities that count records, not subjects: subjects absent from the key may account for
-# any number of them (the others: at most one per such subject)
-RECORD_COUNTS = frozenset({"Adverse events", "Follow-up contacts"})
+@dataclass(frozen=True)
+class Check:
+    label: str
+    count: Callable[[GroupSummary], int]  # the same count of a group, pooled or one arm's
+    efficacy: bool = False  # shown in the open report only with pooled efficacy
+    records: bool = False  # counts records, not subjects
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("Completed", lambda g: g.disposition.completed),
+    Check("Discontinued", lambda g: g.disposition.discontinued),
+    Check("Ongoing", lambda g: g.disposition.ongoing),
+    Check("Abstinence evaluable", lambda g: g.abstinence.evaluable),
+    Check("Abstinence pending", lambda g: g.abstinence.pending),
+    Check("Abstinent", lambda g: g.abstinence.abstinent, efficacy=True),
+    Check("Dropouts", lambda g: g.dropout.dropouts),
+    Check("Relapse events", lambda g: g.relapse.events, efficacy=True),
+    Check("Positive urine or dropout", lambda g: g.use_or_dropout.subjects, efficacy=True),
+    Check("Subjects with an AE", lambda g: g.safety.subjects_with_ae),
+    Check("Adverse events", lambda g: g.safety.ae_events, records=True),
+    Check("Subjects with a serious AE", lambda g: g.safety.subjects_with_sae),
+    Check("Deaths", lambda g: g.safety.deaths),
+    Check("Dosed", lambda g: g.exposure.infused),
+)
 
 
 class ConsistencyError(Exception):
@@ -52,31 +39,26 @@ class ConsistencyError(Exception):
     the key can account for: a bug, not a data problem."""
 
 
-def _get(block: dict[str, Any], path: tuple[str, ...], arm: str = "") -> Any:
-    for key in path:
-        block = block[arm if key == "*" else key]
-    return block
-
-
 def consistency_rows(
-    blinded: dict[str, Any], unblinded: dict[str, Any]
+    blinded: BlindedResults, unblinded: UnblindedResults, *, pooled_efficacy: bool = True
 ) -> list[tuple[str, int, int, bool]]:
-    """(quantity, pooled, sum over arms, agrees) for each checked total; agrees only when the two
-    are equal.
+    """(quantity, pooled, sum over arms, agrees) for each total the open report shows (outcome
+    counts only with pooled efficacy); agrees only when the two are equal.
 
     Subjects randomized but absent from the key (``not_in_key``) count in the pooled totals and
     in no arm, so with such subjects a pooled total may exceed the sum over arms: the row then
     shows both numbers and does not agree (:func:`explained` tells such a difference from a bug).
     """
-    arms = [a["code"] for a in unblinded["arms"]]
-    rows = []
-    for label, pooled_path, arm_path in CHECKS:
-        pooled = _get(blinded, pooled_path)
-        if arm_path == ("_n",):
-            total = sum(a["n"] for a in unblinded["arms"])
-        else:
-            total = sum(_get(unblinded, arm_path, arm) for arm in arms)
-        rows.append((label, pooled, total, pooled == total))
+    rows = [
+        ("Randomized", blinded.enrollment.randomized, sum(a.n for a in unblinded.arms),
+         blinded.enrollment.randomized == sum(a.n for a in unblinded.arms)),
+    ]  # fmt: skip
+    for c in CHECKS:
+        if c.efficacy and not pooled_efficacy:
+            continue
+        pooled = c.count(blinded.pooled)
+        total = sum(c.count(g) for g in unblinded.by_arm.values())
+        rows.append((c.label, pooled, total, pooled == total))
     return rows
 
 
@@ -89,13 +71,14 @@ def explained(label: str, pooled: int, total: int, not_in_key: int) -> bool:
         return True
     if not_in_key <= 0 or diff < 0:
         return False
-    return label in RECORD_COUNTS or diff <= not_in_key
+    records = any(c.records for c in CHECKS if c.label == label)
+    return records or diff <= not_in_key
 
 
-def check_consistency(blinded: dict[str, Any], unblinded: dict[str, Any]) -> None:
+def check_consistency(blinded: BlindedResults, unblinded: UnblindedResults) -> None:
     """Raise :class:`ConsistencyError` for a difference the subjects absent from the key cannot
     explain (a bug); a difference they explain is shown in the closed report's table."""
-    missing = int(unblinded.get("not_in_key", 0) or 0)
+    missing = unblinded.not_in_key
     bad = [r for r in consistency_rows(blinded, unblinded) if not explained(*r[:3], missing)]
     if bad:
         what = "; ".join(f"{q}: open {a}, arms {s}" for q, a, s, _ in bad)

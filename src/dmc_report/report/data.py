@@ -1,20 +1,19 @@
-"""What the report builders receive. The open report's data has no field that could hold an arm."""
+"""What the report sections receive. The open report's data has no field that could hold an arm."""
 # ReportSettings lives in dmc_report.domain.settings; it is imported here for the builders.
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from dmc_report.analysis.results import BlindedResults, UnblindedResults
 from dmc_report.domain.findings import Finding
 from dmc_report.domain.previous import PreviousResults
 from dmc_report.domain.protocol import Protocol
+from dmc_report.domain.results import BlindedResults, GroupSummary, UnblindedResults
 from dmc_report.domain.settings import ReportSettings
 from dmc_report.domain.study import Provenance
 
@@ -25,6 +24,34 @@ class Survival:
 
     times: np.ndarray
     events: np.ndarray
+
+
+@dataclass(frozen=True)
+class Group:
+    """One column of a report table: all subjects (the open report), one arm, or the arms'
+    total (the closed report). Sections take a sequence of groups and write one column each."""
+
+    label: str
+    summary: GroupSummary
+    relapse: Survival
+    retention: Survival
+    # subjects x urine visits: 0 POS, 1 NEG, 2 missing, 3 not yet due, 4 not expected (the open
+    # report's group has 1 for every sample with a result: completeness only, never a result)
+    use_codes: np.ndarray
+    code: str | None = None  # the arm's code; None for all subjects or the total
+    role: str | None = None  # "experimental" | "control" | "total" | None (all subjects)
+
+    @property
+    def is_total(self) -> bool:
+        return self.role == "total"
+
+    @property
+    def n(self) -> int:
+        return self.summary.n
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label} (N = {self.n})"
 
 
 @dataclass(frozen=True)
@@ -47,21 +74,14 @@ class OpenReportData:
     )  # subjects x UDS visits: 1 sample, 2 missing, 3 not due, 4 not expected
     uds_visits: tuple[str, ...]
     last_data_date_by_site: Mapping[str, str]
-    exposure_note: str = ""
     previous: PreviousResults | None = None  # pooled results of the previous report
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
-
-@dataclass(frozen=True)
-class ArmData:
-    code: str
-    label: str  # what the report shows (the label, or the code when arms_by_code_only)
-    role: str
-    relapse: Survival
-    retention: Survival
-    use_pattern: (
-        np.ndarray
-    )  # subjects x UDS visits: 0 POS, 1 NEG, 2 missing, 3 not due, 4 not expected
+    @property
+    def pooled(self) -> Group:
+        """All randomized subjects as one group (the open report's only column)."""
+        return Group(
+            "All subjects", self.blinded.pooled, self.relapse, self.retention, self.completeness
+        )
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,7 @@ class ClosedReportData:
     open: OpenReportData
     unblinded: UnblindedResults
     key_input: Provenance
-    arms: tuple[ArmData, ...]
+    arms: tuple[Group, ...]  # experimental arms first, then the control
+    total: Group  # the arms together (subjects with a known arm)
     arm_labels: Mapping[str, str]  # code -> label, for the blinding guard only
     key_findings: tuple[Finding, ...] = ()  # the key's findings: closed report only

@@ -15,8 +15,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from dmc_report.analysis.stats import km_quantile
+from dmc_report.domain.results import KaplanMeier, Look, MonthCount, VisitSummary
 from dmc_report.report import style as st
+
+# one curve of a Kaplan-Meier figure: label, subject times, events, and the curve the tables
+# print (its median is where the figure draws the median line: they cannot disagree)
+Curve = tuple[str, np.ndarray, np.ndarray, KaplanMeier]
 
 # use-pattern categories: code -> (label, colour)
 USE_CATEGORIES_CLOSED = {
@@ -68,7 +72,7 @@ def _fig(w_cm: float, h_cm: float, layout: Literal["constrained"] | None = "cons
 
 
 def enrollment_figure(
-    by_month: Sequence[dict[str, Any]],
+    by_month: Sequence[MonthCount],
     target: int,
     planned_start: dt.date,
     planned_end: dt.date,
@@ -78,12 +82,12 @@ def enrollment_figure(
     fig = _fig(16.5, 8.5)
     ax = fig.add_subplot()
     if by_month:
-        months = [dt.date.fromisoformat(r["month"] + "-01") for r in by_month]
+        months = [dt.date.fromisoformat(r.month + "-01") for r in by_month]
         ends = [
             (m.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
             for m in months
         ]
-        cum = [r["cumulative"] for r in by_month]
+        cum = [r.cumulative for r in by_month]
         ax.step(
             [months[0], *ends],
             [0, *cum],
@@ -109,7 +113,7 @@ def enrollment_figure(
     )
     ax.axvline(cutoff, color=st.MUTED, ls=":", lw=1, label=f"Data cutoff {cutoff.isoformat()}")
     ax.set_ylabel("Subjects randomized (cumulative)")
-    ax.set_ylim(0, max(target, max((r["cumulative"] for r in by_month), default=0)) * 1.1 + 1)
+    ax.set_ylim(0, max(target, max((r.cumulative for r in by_month), default=0)) * 1.1 + 1)
     ax.legend(loc="upper left", frameon=False)
     ax.grid(axis="y", color="#E6E6E6", lw=0.6)
     return fig
@@ -131,16 +135,8 @@ def _km_steps(times: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.array(at), np.array(surv)
 
 
-def km_median_line(
-    times: Sequence[float] | np.ndarray, events: Sequence[bool] | np.ndarray
-) -> float | None:
-    """Where a curve's median line is drawn: the median the tables print."""
-    x, y = _km_steps(np.asarray(times, float), np.asarray(events, bool))
-    return km_quantile(x[1:], y[1:])
-
-
 def km_figure(
-    groups: Sequence[tuple[str, Sequence[float], Sequence[bool]]],
+    groups: Sequence[Curve],
     ylabel: str,
     xlabel: str = "Days since randomization",
     xmax: float | None = None,
@@ -151,12 +147,14 @@ def km_figure(
         2, 1, sharex=True, gridspec_kw={"height_ratios": [4.2, 0.35 + 0.3 * len(groups)]}
     )
     all_t = (
-        np.concatenate([np.asarray(t, float) for _, t, _ in groups]) if groups else np.array([0.0])
+        np.concatenate([np.asarray(t, float) for _, t, _, _ in groups])
+        if groups
+        else np.array([0.0])
     )
     top = xmax if xmax is not None else max(float(all_t.max()) if all_t.size else 1.0, 1.0)
     step = 7 if top <= 70 else 30
     ticks = np.arange(0, top + step, step)
-    for i, (label, t, e) in enumerate(groups):
+    for i, (label, t, e, km) in enumerate(groups):
         tt = np.asarray(t, float)
         ee = np.asarray(e, bool)
         colour = st.PALETTE[i % len(st.PALETTE)]
@@ -170,7 +168,7 @@ def km_figure(
             idx = np.searchsorted(x, cens, side="right") - 1
             ax.plot(cens, y[np.clip(idx, 0, len(y) - 1)], "|", color=colour, ms=6, mew=1)
         # the median by the rule the tables print (R's: the midpoint of a flat stretch at 0.5)
-        med = km_median_line(tt, ee)
+        med = km.median_days
         if med is not None:
             ax.plot([0, med, med], [0.5, 0.5, 0], color=colour, ls=":", lw=0.9)
         at_risk = [int(np.sum(tt >= k)) for k in ticks]
@@ -197,16 +195,17 @@ def km_figure(
     return fig
 
 
-def craving_figure(series: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> Any:
+def craving_figure(series: Sequence[tuple[str, Sequence[VisitSummary]]]) -> Any:
     """Mean craving (VAS 0-100) by visit with 95% confidence intervals."""
     fig = _fig(16.5, 8.5)
     ax = fig.add_subplot()
     k = len(series)
     for i, (label, rows) in enumerate(series):
-        x = np.arange(len(rows)) + (i - (k - 1) / 2) * 0.12
-        mean = np.array([np.nan if r["mean"] is None else r["mean"] for r in rows], float)
-        lo = np.array([np.nan if r.get("ci_lower") is None else r["ci_lower"] for r in rows], float)
-        hi = np.array([np.nan if r.get("ci_upper") is None else r["ci_upper"] for r in rows], float)
+        # dodged: each series beside the others at a visit, so error bars never overlap
+        x = np.arange(len(rows)) + (i - (k - 1) / 2) * min(0.5 / max(k, 1), 0.22)
+        mean = np.array([_nan(r.stats.mean) for r in rows], float)
+        lo = np.array([_nan(r.stats.ci_lower) for r in rows], float)
+        hi = np.array([_nan(r.stats.ci_upper) for r in rows], float)
         colour = st.PALETTE[i % len(st.PALETTE)]
         ax.errorbar(
             x, mean, yerr=[mean - lo, hi - mean], color=colour, ls=st.LINESTYLES[i % 4],
@@ -214,7 +213,7 @@ def craving_figure(series: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> An
         )  # fmt: skip
     if series:
         ax.set_xticks(np.arange(len(series[0][1])))
-        ax.set_xticklabels([r["visit"] for r in series[0][1]], rotation=45, ha="right")
+        ax.set_xticklabels([r.visit for r in series[0][1]], rotation=45, ha="right")
     ax.set_ylim(0, 100)
     ax.set_ylabel("Craving, VAS 0-100 (mean, 95% CI)")
     ax.grid(axis="y", color="#E6E6E6", lw=0.6)
@@ -403,20 +402,25 @@ def consort_figure(counts: dict[str, Any]) -> Any:
     return fig
 
 
+def _nan(x: float | None) -> float:
+    return np.nan if x is None else x
+
+
 def boundary_figure(
-    looks: Sequence[dict[str, Any]], observed_z: float | None, fraction: float, crossed: str | None
+    looks: Sequence[Look], observed_z: float | None, fraction: float, crossed: str | None
 ) -> Any:
     """Z against information fraction: the spending boundaries with a point at each look, the
     observed Z at the current look, and the Z of earlier looks where the protocol records it."""
     fig = _fig(16.5, 9.5)
     ax = fig.add_subplot()
-    t = [0.0, *[lk["information"] for lk in looks]]
-    up = [lk["z_upper"] for lk in looks]
+    t = [0.0, *[lk.information for lk in looks]]
+    up = [lk.z_upper for lk in looks]
     ax.plot(t[1:], up, color=st.PALETTE[1], marker="o", ms=4, lw=1.4, label="Efficacy boundary")
-    if all(lk.get("z_lower") is not None for lk in looks):
+    lower = [lk.z_lower for lk in looks]
+    if all(z is not None for z in lower):
         ax.plot(
             t[1:],
-            [lk["z_lower"] for lk in looks],
+            lower,
             color=st.PALETTE[0],
             marker="s",
             ms=4,
@@ -426,7 +430,9 @@ def boundary_figure(
         )
     ax.axhline(0, color=st.MUTED, lw=0.6)
     past = [
-        (lk["information"], lk["observed_z"]) for lk in looks if lk.get("observed_z") is not None
+        (lk.information, lk.observed_z)
+        for lk in looks
+        if lk.kind == "previous" and lk.observed_z is not None
     ]
     if past:
         ax.plot(
@@ -464,13 +470,12 @@ def summary_images(open_data: Any, results: Any, scale: float = 1.0) -> dict[str
     ratio (1.5 at 150 %, 2 on Retina), so that they are sharp there."""
     dpi = 96 * min(max(scale, 1.0), 4.0)
     d = open_data
-    b = d.blinded.payload
+    b = d.blinded
     p = d.protocol
-    en = b["enrollment"]
     out = {
         "enrollment": _png(
             enrollment_figure(
-                en["by_month"],
+                b.enrollment.by_month,
                 p.study.target_enrollment,
                 p.study.planned_enrollment_start,
                 p.study.planned_enrollment_end,
@@ -480,19 +485,17 @@ def summary_images(open_data: Any, results: Any, scale: float = 1.0) -> dict[str
         ),
         "relapse": _png(
             km_figure(
-                [("All subjects", d.relapse.times, d.relapse.events)], "Proportion without relapse"
+                [("All subjects", d.relapse.times, d.relapse.events, b.pooled.relapse)],
+                "Proportion without relapse",
             ),
             dpi,
         ),
-        "craving": _png(craving_figure([("All subjects", b["craving"]["by_visit"])]), dpi),
+        "craving": _png(craving_figure([("All subjects", b.pooled.craving)]), dpi),
     }
     if results.unblinded is not None:  # drawn now, shown only after the user confirms
-        m = results.unblinded.payload.get("monitoring")
-        if m and m.get("looks"):
+        m = results.unblinded.monitoring
+        if m is not None and m.looks:
             out["monitoring"] = _png(
-                boundary_figure(
-                    m["looks"], m["observed_z"], m["information_fraction"], m["crossed"]
-                ),
-                dpi,
+                boundary_figure(m.looks, m.observed_z, m.information_fraction, m.crossed), dpi
             )
     return out

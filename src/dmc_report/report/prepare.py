@@ -7,22 +7,29 @@ Nothing is derived again here: the per-subject arrays the figures draw come with
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol as Interface
 
 import numpy as np
+import pandas as pd
 
-from dmc_report.analysis.results import Results, SubjectLevel
 from dmc_report.domain.findings import Finding
 from dmc_report.domain.previous import PreviousResults
 from dmc_report.domain.protocol import Protocol
+from dmc_report.domain.results import GroupSummary, Results, SubjectLevel
 from dmc_report.domain.settings import ReportSettings
 from dmc_report.domain.study import DataSet, Provenance, RandomizationKey
-from dmc_report.report.data import (
-    ArmData,
-    ClosedReportData,
-    OpenReportData,
-    Survival,
-)
-from dmc_report.validation import ValidationResult
+from dmc_report.report.data import ClosedReportData, Group, OpenReportData, Survival
+
+
+class ValidationFacts(Interface):
+    """What the reports take from validation: the data's findings and the visit compliance."""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]: ...
+    @property
+    def compliance(self) -> pd.DataFrame: ...
+    @property
+    def compliance_by_site(self) -> pd.DataFrame: ...
 
 
 def _subject_level(results: Results) -> SubjectLevel:
@@ -35,7 +42,7 @@ def open_report_data(
     data: DataSet,
     protocol: Protocol,
     cutoff: dt.date,
-    validation: ValidationResult,
+    validation: ValidationFacts,
     results: Results,
     protocol_input: Provenance,
     settings: ReportSettings,
@@ -82,26 +89,42 @@ def closed_report_data(
         key.assignments.drop_duplicates("SUBJID").set_index("SUBJID")["ARMCD"].astype(object)
     )
     arm = np.array([arm_of.get(s) for s in sl.subjects], dtype=object)
+    u = results.unblinded
     by_code = open_data.settings.arms_by_code_only
-    arms = []
-    for a in key.arms:
-        part = sl.rows(np.asarray(arm == a.code, dtype=bool))
-        arms.append(
-            ArmData(
-                code=a.code,
-                label=a.code if by_code else a.label,
-                role=a.role,
-                relapse=Survival(part.relapse_time, part.relapse_event),
-                retention=Survival(part.dropout_time, part.dropout_event),
-                use_pattern=part.use_codes,
-            )
+
+    def group(label: str, summary: GroupSummary, mask: np.ndarray, code: str | None = None,
+              role: str | None = None) -> Group:  # fmt: skip
+        part = sl.rows(mask)
+        return Group(
+            label=label,
+            summary=summary,
+            relapse=Survival(part.relapse_time, part.relapse_event),
+            retention=Survival(part.dropout_time, part.dropout_event),
+            use_codes=part.use_codes,
+            code=code,
+            role=role,
         )
-    arms.sort(key=lambda x: (x.role != "experimental", x.code))
+
+    arms = [
+        group(
+            a.code if by_code else a.label,
+            u.by_arm[a.code],
+            np.asarray(arm == a.code, dtype=bool),
+            a.code,
+            a.role,
+        )
+        for a in key.arms
+    ]
+    arms.sort(key=lambda x: (x.role != "experimental", x.code or ""))
+    known = np.asarray([a is not None for a in arm], dtype=bool)
+    if u.total is None:
+        raise ValueError("the unblinded results carry no total over the arms")
     return ClosedReportData(
         open=open_data,
-        unblinded=results.unblinded,
+        unblinded=u,
         key_input=key.provenance,
         arms=tuple(arms),
+        total=group("Total", u.total, known, role="total"),
         arm_labels={a.code: a.label for a in key.arms},
         key_findings=key_findings,
     )

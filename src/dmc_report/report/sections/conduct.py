@@ -1,0 +1,276 @@
+"""Trial conduct: enrollment, baseline, disposition, exposure, visit compliance, data quality."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from dmc_report.domain.findings import FindingCode
+from dmc_report.domain.results import Category, MonthCount, NumericSummary
+from dmc_report.report import figures as fg
+from dmc_report.report import fmt
+from dmc_report.report.common import compliance_table, findings_summary, sections_text
+from dmc_report.report.data import Group
+from dmc_report.report.model import Block, Cell, Figure, Table
+from dmc_report.report.sections.base import Context, row
+
+
+def every_month(by_month: Sequence[MonthCount]) -> list[MonthCount]:
+    """The months from the first randomization to the last, those with none included (an
+    accrual pause must show as a row of 0, not as a missing row)."""
+    if not by_month:
+        return []
+    have = {m.month: m for m in by_month}
+    first = dt.date.fromisoformat(by_month[0].month + "-01")
+    last = dt.date.fromisoformat(by_month[-1].month + "-01")
+    out: list[MonthCount] = []
+    cumulative = 0
+    y, m = first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        key = f"{y:04d}-{m:02d}"
+        hit = have.get(key)
+        cumulative = hit.cumulative if hit else cumulative
+        out.append(MonthCount(key, hit.randomized if hit else 0, cumulative))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def enrollment(ctx: Context) -> list[Block]:
+    """Accrual against the plan, screening, randomized by site and by month (pooled)."""
+    en = ctx.data.blinded.enrollment
+    p = ctx.protocol
+    n = en.randomized
+    last = ctx.data.last_data_date_by_site
+    return [
+        ctx.num.figure(
+            title="Cumulative randomized subjects against the plan",
+            population=ctx.population(),
+            draw=fg.enrollment_figure,
+            args=(
+                en.by_month,
+                p.study.target_enrollment,
+                p.study.planned_enrollment_start,
+                p.study.planned_enrollment_end,
+                ctx.cutoff,
+            ),
+            footnotes=[
+                "Planned accrual: linear from the planned start to the target at the planned end."
+            ],
+        ),
+        ctx.num.table(
+            title="Screening and randomization",
+            population=ctx.population("screened subjects", en.screened),
+            header=[["", "n"]],
+            rows=[
+                ["Screened (consented)", en.screened],
+                ["Randomized", en.randomized],
+                ["Not randomized", en.not_randomized],
+            ],
+            col_widths=[3, 1],
+            align=["L", "R"],
+        ),
+        ctx.num.table(
+            title="Randomized subjects by site",
+            population=ctx.population(),
+            header=[["Site", "Randomized, n (%)", "Last data date"]],
+            rows=[[s, fmt.n_pct(k, n), last.get(s, "-")] for s, k in en.by_site.items()],
+            col_widths=[2, 2, 2],
+            align=["L", "R", "R"],
+        ),
+        ctx.num.table(
+            title="Randomized subjects by month",
+            population=ctx.population(),
+            header=[["Month", "Randomized", "Cumulative"]],
+            rows=[[m.month, m.randomized, m.cumulative] for m in every_month(en.by_month)],
+            col_widths=[2, 1.5, 1.5],
+            align=["L", "R", "R"],
+            footnotes=[
+                "Every month from the first randomization to the last, including months with none."
+            ],
+        ),
+    ]
+
+
+# how the baseline table names the contract's columns
+BASELINE_NAMES = {
+    "AGE": "Age, years",
+    "BLDAYS": "Days of use, past 30",
+    "SEX": "Sex",
+    "RACE": "Race",
+    "ETHNIC": "Ethnicity",
+    "ROUTE": "Route of use",
+}
+
+
+def _median_iqr(s: NumericSummary) -> str:
+    if s.median is None or s.q1 is None or s.q3 is None:
+        return "-"
+    return f"{s.median:.1f} ({s.q1:.1f}, {s.q3:.1f})"
+
+
+def _range(s: NumericSummary) -> str:
+    if s.min is None or s.max is None:
+        return "-"
+    return f"{s.min:.0f} - {s.max:.0f}"
+
+
+def _title(value: str) -> str:
+    return value.title() if value.isupper() else value
+
+
+def baseline_table(ctx: Context, groups: Sequence[Group]) -> Table:
+    """Baseline characteristics: numeric variables with n (where it differs from N), mean (SD),
+    median (IQR) and range; categorical ones as n (%)."""
+    rows: list[list[Cell]] = []
+    first = groups[0].summary.baseline
+    for var in first.numeric:
+        stats = [g.summary.baseline.numeric[var] for g in groups]
+        rows.append([BASELINE_NAMES.get(var, var), *[""] * len(groups)])
+        if any(s.n != g.n for s, g in zip(stats, groups, strict=True)):
+            rows.append(["    n", *[s.n for s in stats]])
+        rows.append(["    Mean (SD)", *[fmt.mean_sd(s) for s in stats]])
+        rows.append(["    Median (IQR)", *[_median_iqr(s) for s in stats]])
+        rows.append(["    Range", *[_range(s) for s in stats]])
+    for var in first.categorical:
+        rows.append([BASELINE_NAMES.get(var, var), *[""] * len(groups)])
+        values = sorted({c.value for g in groups for c in g.summary.baseline.categorical[var]})
+        for v in values:
+
+            def cell(g: Group, v: str = v, var: str = var) -> Cell:
+                hit: Category | None = next(
+                    (c for c in g.summary.baseline.categorical[var] if c.value == v), None
+                )
+                return fmt.n_pct(hit.n, g.n) if hit else "0"
+
+            rows.append(row(f"    {_title(v)}", groups, cell))
+    return ctx.group_table(
+        "Baseline characteristics",
+        groups,
+        rows,
+        first="Characteristic",
+        first_width=3.2,
+        footnotes=[
+            "n: subjects with a value in range (age 18-100, days 0-30) where fewer than N; "
+            "a value out of range is a validation finding."
+        ],
+    )
+
+
+def _reason(reason: str) -> Callable[[Group], Cell]:
+    return lambda g: fmt.n_pct(g.summary.disposition.reasons.get(reason, 0), g.n)
+
+
+def disposition_table(ctx: Context, groups: Sequence[Group]) -> Table:
+    reasons = sorted({r for g in groups for r in g.summary.disposition.reasons})
+    return ctx.group_table(
+        "Subject disposition",
+        groups,
+        [
+            row("Completed", groups, lambda g: fmt.n_pct(g.summary.disposition.completed, g.n)),
+            row(
+                "Discontinued", groups, lambda g: fmt.n_pct(g.summary.disposition.discontinued, g.n)
+            ),
+            *[row(f"    {r.capitalize()}", groups, _reason(r)) for r in reasons],
+            row("Ongoing", groups, lambda g: fmt.n_pct(g.summary.disposition.ongoing, g.n)),
+        ],
+        first="Status",
+        footnotes=[
+            "Completed: disposition COMPLETED (the end of follow-up). Discontinued: any other "
+            "disposition dated by the cutoff. Dropouts before the end of treatment are a subset "
+            "of the discontinued (see Dropout)."
+        ],
+    )
+
+
+def retention_figure(ctx: Context, groups: Sequence[Group]) -> Figure:
+    pooled = len(groups) == 1
+    return ctx.num.figure(
+        title="Retention: time to dropout" + (", all subjects pooled" if pooled else " by arm"),
+        population=ctx.population(),
+        draw=fg.km_figure,
+        args=(
+            [
+                (g.label, g.retention.times, g.retention.events, g.summary.dropout.km)
+                for g in groups
+            ],
+            "Proportion retained",
+        ),
+        footnotes=[
+            f"Kaplan-Meier; censored at the end of treatment (day "
+            f"{ctx.protocol.endpoints.end_of_treatment_day}), the cutoff or completion."
+        ],
+    )
+
+
+def exposure_table(ctx: Context, groups: Sequence[Group]) -> Table:
+    return ctx.group_table(
+        "Study treatment exposure",
+        groups,
+        [
+            row("Dosed", groups, lambda g: fmt.n_pct(g.summary.exposure.infused, g.n)),
+            row("Dose completed", groups, lambda g: fmt.n_pct(g.summary.exposure.completed, g.n)),
+        ],
+        footnotes=["Dosed: a dosing record (EX) dated by the cutoff; completed: EXCOMPL = Y."],
+    )
+
+
+def _site_matrix(
+    ctx: Context, sites: list[str], visits: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    pct = np.zeros((len(sites), len(visits)))
+    due = np.zeros((len(sites), len(visits)))
+    for r in ctx.data.compliance_by_site.to_dict("records"):
+        i, j = sites.index(str(r["SITEID"])), visits.index(str(r["VISIT"]))
+        due[i, j] = r["due"]
+        pct[i, j] = 100 * r["in_window"] / r["due"] if r["due"] else 0
+    return pct, due
+
+
+def deviations_text(ctx: Context) -> Block:
+    """Out-of-window visits counted per subject and visit (a visit's forms listed apart)."""
+    found = [f for f in ctx.data.findings if f.code == FindingCode.VISIT_OUT_OF_WINDOW]
+    visits = {(f.subject, f.visit) for f in found}
+    return sections_text(
+        f"Protocol deviations: {len(visits)} subject-visits outside their window "
+        f"({len(found)} forms; each listed in the appendix with code VISIT_OUT_OF_WINDOW); "
+        "they count for their visit."
+    )
+
+
+def conduct(ctx: Context) -> list[Block]:
+    """Visit compliance (table and site heat map), sample completeness, findings, deviations."""
+    d = ctx.data
+    sites = (
+        list(d.compliance_by_site["SITEID"].astype(str).unique())
+        if len(d.compliance_by_site)
+        else []
+    )
+    visits = list(d.compliance["VISIT"])
+    pct, due = _site_matrix(ctx, sites, visits)
+    rows = d.completeness.shape[0]
+    return [
+        compliance_table(ctx.num, d),
+        ctx.num.figure(
+            title="Visit compliance by site: % of due visits done in window",
+            population=ctx.population(),
+            draw=fg.compliance_heatmap,
+            args=(sites, visits, pct, due),
+            height_cm=fg.heatmap_height(len(sites)),
+        ),
+        ctx.num.figure(
+            title="Urine sample completeness per subject and visit",
+            population=ctx.population(),
+            draw=fg.use_pattern_figure,
+            args=(d.completeness, list(d.uds_visits), [("All subjects", rows)], False),
+            height_cm=min(22.0, 4.0 + 0.11 * rows)
+            if rows <= fg.MAX_ROWS_PER_SUBJECT_CHART
+            else 9.5,
+            footnotes=[
+                "Completeness only: whether a sample with a result exists, never the result."
+            ],
+        ),
+        findings_summary(ctx.num, d),
+        deviations_text(ctx),
+    ]
