@@ -31,9 +31,9 @@ def run_gui(
     if protocol:
         window.set_protocol(protocol)
         if data:
-            window.data_edit.setText(str(data))
+            window.data_page.data_edit.setText(str(data))
             if key:
-                window.key_edit.setText(str(key))
+                window.data_page.key_edit.setText(str(key))
             QTimer.singleShot(0, window.load_data)
     elif demo or self_test is not None:
         QTimer.singleShot(0, window.open_demo)
@@ -49,14 +49,17 @@ def _self_test(app: Any, window: Any, folder: Path) -> None:
 
     def generate() -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        window.out_dir.setText(str(folder))
-        window.password1.setText("self-test")
-        window.password2.setText("self-test")
-        window.generate_reports()
+        page = window.reports_page
+        page.out_dir.setText(str(folder))
+        page.password1.setText("self-test")
+        page.password2.setText("self-test")
+        page.generate()
 
     def written() -> None:
         if sys.stdout is not None:  # a windowed executable has no standard output
-            sys.stdout.write("".join(f"written: {p}\n" for p in window.session.reports.values()))
+            sys.stdout.write(
+                "".join(f"written: {p}\n" for p in window.controller.session.reports.values())
+            )
             sys.stdout.flush()
         app.exit(0)
 

@@ -1,0 +1,393 @@
+"""The app's state and its background jobs, between the pages and the pipeline.
+
+The controller owns the study the user has opened (:class:`Session`: the paths and passwords, and
+what the pipeline returned for them) and runs every computation as a background job
+(gui/workers.py) calling the same pipeline functions as the command line; the GUI thread only
+starts a job and hands its result on. The pages ask the controller to do things and show what
+its signals tell them; they never talk to each other. It shows nothing itself: the window turns
+its errors, questions and progress into dialogs and the status bar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from dmc_report.gui.models import FindingsTableModel
+from dmc_report.gui.workers import Job, start
+
+
+@dataclass
+class Session:
+    protocol: Path | None = None
+    data: Path | None = None
+    key: Path | None = None
+    data_password: str | None = None
+    key_password: str | None = None
+    cutoff: dt.date | None = None
+    loaded: Any = None
+    validation: Any = None
+    results: Any = None
+    open_data: Any = None
+    unblinded_confirmed: bool = False
+    reports: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What the reports page asks for, as the user left its fields."""
+
+    open_report: bool
+    closed_report: bool
+    password: str
+    password_again: str
+    folder: Path
+    pooled_results: bool
+    settings: Any  # ReportSettings (domain.settings, imported when reports are asked for)
+
+
+class Controller(QObject):
+    protocol_read = Signal(object, object)  # its path, the Protocol
+    demo_written = Signal(object)  # the demo's files (DemoFiles), to be loaded next
+    # what a load made reaches the pages over three turns of the event loop, so that each turn of
+    # the GUI thread stays short even for a 20,000-subject study
+    study_read = Signal(object)  # the LoadedStudy
+    validated = Signal(object, object)  # counts of the data's findings by severity, compliance rows
+    findings_ready = Signal(object)  # the findings table's rows (the next turn)
+    analysed = Signal()  # the results and figures are in (the last turn)
+    unblinded_opened = Signal()  # the user confirmed the view by arm
+    reports_starting = Signal()  # reports are about to be replaced: let go of any preview
+    reports_written = Signal(object)  # WrittenReports
+    findings_exported = Signal(str)  # where
+    job_started = Signal(str)  # what it does
+    job_progress = Signal(float, str)
+    busy = Signal(bool)  # a job started (True) or is over (False, before its result is shown)
+    job_cancelled = Signal()
+    # a job failed, or a request was refused: cause, where, details
+    failed = Signal(str, str, str)
+    password_needed = Signal(str)  # "data" or "key": that workbook is password-protected
+    output_in_use = Signal(str, str)  # another program holds an output open: the message, where
+
+    def __init__(self, demo_folder: Path | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session = Session()
+        self.demo_folder = demo_folder
+        self.job: Job | None = None
+        self._on_done: Callable[[Any], None] | None = None
+        self._last_job: tuple[Any, Any, str] | None = None  # what "Retry" runs again
+        self.images: dict[str, bytes] = {}  # the summary figures (PNG) of the loaded study
+        self.images_scale = 1.0  # the device pixel ratio they were drawn for
+
+    # --- requests ------------------------------------------------------------------------
+    def set_protocol(self, path: Path) -> None:
+        """Read the protocol (small, fast: on the GUI thread)."""
+        from dmc_report.domain.errors import UnusableInputError
+        from dmc_report.pipeline import read_protocol
+
+        try:
+            protocol = read_protocol(path)
+        except UnusableInputError as exc:
+            self.failed.emit(str(exc), "", "")
+            return
+        self.session.protocol = path
+        self.protocol_read.emit(path, protocol)
+
+    def open_demo(self) -> None:
+        folder = self.demo_folder or Path(tempfile.mkdtemp(prefix="dmc-demo-"))
+        self._run(partial(_write_demo, folder), self._demo_written, "Writing the demo study")
+
+    def _demo_written(self, files: Any) -> None:
+        from dmc_report.demo.writer import DEMO_PASSWORD
+
+        self.set_protocol(files.protocol)
+        self.session.key_password = DEMO_PASSWORD
+        self.demo_written.emit(files)
+
+    def set_password(self, which: str, password: str) -> None:
+        """The password of the "data" or the "key" workbook, for the next load."""
+        setattr(self.session, f"{which}_password", password)
+
+    def load(self, data_text: str, key_text: str, cutoff: dt.date | None, scale: float) -> None:
+        """Read, validate and analyse the workbooks named (the key's may be blank) at ``cutoff``
+        (None: the latest date in the data); the figures are drawn for a device pixel ratio of
+        ``scale`` (the screen's: sharp at 150 % and on Retina)."""
+        s = self.session
+        if s.protocol is None:
+            self.failed.emit("Open a protocol file first.", "", "")
+            return
+        data = Path(data_text) if data_text.strip() else None
+        if data is None:
+            self.failed.emit("Choose the data workbook.", "", "")
+            return
+        key = Path(key_text) if key_text.strip() else None
+        s.data, s.key = data, key
+        work = partial(
+            _read_validate_analyse, s.protocol, data, key, s.data_password, s.key_password,
+            cutoff, scale,
+        )  # fmt: skip
+        self._run(work, self._loaded, "Reading, validating and analysing")
+
+    def _loaded(self, value: Any) -> None:
+        loaded, validation, results, open_data, images, shown = value
+        self.images = images
+        self.images_scale = float(shown.get("scale", 1.0))
+        s = self.session
+        s.loaded, s.validation, s.results, s.open_data = loaded, validation, results, open_data
+        s.cutoff = loaded.cutoff
+        s.unblinded_confirmed = False
+        self.study_read.emit(loaded)
+        self.validated.emit(shown["counts"], shown["compliance"])
+        QTimer.singleShot(0, lambda: self._loaded_findings(shown["findings"]))
+
+    def _loaded_findings(self, rows: list[list[Any]]) -> None:
+        self.findings_ready.emit(rows)
+        QTimer.singleShot(0, self._loaded_summaries)
+
+    def _loaded_summaries(self) -> None:
+        self.analysed.emit()
+
+    def confirm_unblinded(self) -> None:
+        """The user confirmed that they may see the results by arm."""
+        self.session.unblinded_confirmed = True
+        self.unblinded_opened.emit()
+
+    def export_findings(self, path: str) -> None:
+        if self.session.validation is None:
+            return
+        findings, loaded = self.session.validation.findings, self.session.loaded
+        work = partial(_export_findings, loaded, path, findings)
+        self._run(work, self.findings_exported.emit, "Writing findings")
+
+    def write_reports(self, request: ReportRequest) -> None:
+        s = self.session
+        if s.results is None:
+            self.failed.emit("Read the data first.", "", "")
+            return
+        if request.closed_report:
+            if s.loaded.key is None:
+                self.failed.emit("The closed report needs the randomization key.", "", "")
+                return
+            if not request.password or request.password != request.password_again:
+                self.failed.emit(
+                    "Enter the closed report's password twice (the two entries must match).",
+                    "",
+                    "",
+                )
+                return
+            from dmc_report.pipeline import closed_password_problem
+
+            problem = closed_password_problem(request.password)
+            if problem is not None:
+                self.failed.emit(problem[0].upper() + problem[1:] + ".", "", "")
+                return
+        if not request.open_report:
+            self.failed.emit(
+                "The open report is always produced with the closed one; tick 'Open report'.",
+                "",
+                "",
+            )
+            return
+        from dmc_report.domain.errors import UnusableInputError
+        from dmc_report.pipeline import check_report_outputs, report_paths
+
+        open_path, closed_path, pooled_path = report_paths(
+            s.loaded, request.folder, closed=request.closed_report,
+            pooled_results=request.pooled_results,
+        )  # fmt: skip
+        try:  # no report may replace an input or another report; told before any rendering
+            check_report_outputs(
+                s.loaded, request.settings, open_path=open_path, closed_path=closed_path,
+                pooled_results_path=pooled_path,
+            )  # fmt: skip
+        except UnusableInputError as exc:
+            self.failed.emit(exc.message, exc.location.describe(), "")
+            return
+        work = partial(
+            _render_reports, s.loaded, s.validation, s.results, request.settings, open_path,
+            closed_path, request.password if request.closed_report else None, pooled_path,
+        )  # fmt: skip
+        self.reports_starting.emit()  # nothing of the app holds a report while it is replaced
+        self._run(work, self._reports_done, "Generating reports")
+
+    def _reports_done(self, written: Any) -> None:
+        self.session.reports = {"open": written.open}
+        if written.closed:
+            self.session.reports["closed"] = written.closed
+        self.reports_written.emit(written)
+
+    def status_line(self) -> str | None:
+        """The status bar's line for the loaded study (None before one is loaded)."""
+        s = self.session
+        if s.loaded is None:
+            return None
+        mode = (
+            "UNBLINDED view open"
+            if s.unblinded_confirmed
+            else ("key loaded (blinded view)" if s.loaded.key else "blinded")
+        )
+        return f"Study {s.loaded.study.protocol.study.id}  |  data cutoff {s.loaded.cutoff.isoformat()}  |  {mode}"
+
+    # --- jobs ----------------------------------------------------------------------------
+    def _run(self, fn: Any, on_done: Any, label: str) -> None:
+        if self.job is not None:
+            return
+        self._last_job = (fn, on_done, label)  # what "Retry" runs again
+        self.job = Job(fn)
+        self.job.signals.progress.connect(self.job_progress)
+        self._on_done = on_done
+        self.job.signals.finished.connect(self._job_finished)
+        self.job.signals.failed.connect(self._job_failed)
+        self.job.signals.cancelled.connect(self._job_cancelled)
+        self.busy.emit(True)
+        # started once the window has repainted with its progress bar: painting calls into
+        # Python, and while a job runs each of those calls would wait for the interpreter lock
+        QTimer.singleShot(50, lambda job=self.job: start(job))
+        self.job_started.emit(label)
+
+    def retry(self) -> None:
+        """Run the last job again (after the user closed the file another program held)."""
+        if self._last_job is not None:
+            self._run(*self._last_job)
+
+    def cancel(self) -> bool:
+        """Ask the running job to stop; False when none runs."""
+        if self.job is None:
+            return False
+        self.job.cancel()
+        return True
+
+    def _job_finished(self, result: Any) -> None:
+        on_done = self._on_done
+        self._job_over()
+        assert on_done is not None
+        on_done(result)
+
+    def _job_failed(self, exc: BaseException, tb: str) -> None:
+        self._job_over()
+        self._failed(exc, tb)
+
+    def _job_cancelled(self) -> None:
+        self._job_over()
+        self.job_cancelled.emit()
+
+    def _job_over(self) -> None:
+        self.job = None
+        self.busy.emit(False)
+
+    def _failed(self, exc: BaseException, tb: str) -> None:
+        from dmc_report.domain.errors import OutputInUseError, UnusableInputError
+
+        if isinstance(exc, UnusableInputError) and "password-protected" in exc.message:
+            self.password_needed.emit("key" if "key workbook" in exc.message else "data")
+        elif isinstance(exc, OutputInUseError):  # a viewer or Excel holds it: close it, retry
+            self.output_in_use.emit(exc.message, exc.location.describe())
+        elif isinstance(exc, UnusableInputError):
+            self.failed.emit(exc.message, exc.location.describe(), "")
+        else:
+            from dmc_report.pipeline import log_internal_error  # the command line's log
+
+            log = log_internal_error(exc)
+            tb = getattr(exc, "child_traceback", None) or tb  # where it failed in the renderer
+            self.failed.emit(
+                f"Internal error: {type(exc).__name__}: {exc}",
+                "",
+                f"The details are in {log}\n\n{tb}",
+            )
+
+
+# --- the jobs' work: run on a worker thread ----------------------------------------------------
+def _write_demo(folder: Path, progress: Any) -> Any:
+    from dmc_report.pipeline import make_demo
+
+    progress.update(0.1, "Writing the demo study")
+    return make_demo(folder)
+
+
+def _read_validate_analyse(
+    protocol: Path,
+    data: Path,
+    key: Path | None,
+    data_password: str | None,
+    key_password: str | None,
+    cutoff: dt.date | None,
+    scale: float,
+    progress: Any,
+) -> Any:
+    from dmc_report.pipeline import (
+        load_study,
+        run_analysis,
+        run_validation,
+        summary_data,
+        summary_images,
+    )
+
+    loaded = load_study(
+        protocol, data, key=key, data_password=data_password, key_password=key_password,
+        cutoff=cutoff, progress=progress,
+    )  # fmt: skip
+    progress.update(0.6, "Validating")
+    validation = run_validation(loaded)
+    progress.update(0.8, "Analysing")
+    results = run_analysis(loaded, validation)
+    open_data = summary_data(loaded, validation, results)
+    progress.update(0.9, "Drawing the figures")
+    from dmc_report.isolated import call_in_child
+
+    # matplotlib holds the interpreter lock while it draws: a child process draws
+    images = call_in_child(summary_images, open_data, results, scale=scale, progress=progress)
+    # the tables' rows and counts are made here too, so the GUI thread only shows them
+    shown = {
+        "scale": scale,
+        "findings": FindingsTableModel.rows_for(validation.findings),
+        # the data's findings: the key's go to the unblinded view only
+        "counts": {
+            v: sum(1 for f in validation.findings if f.severity is _sev(v))
+            for v in ("error", "warning", "info")
+        },
+        "compliance": [
+            [r["VISIT"], r["randomized"], r["due"], r["in_window"], r["out_of_window"], r["missed"], r["not_yet_due"], r["not_expected"]]
+            for r in validation.compliance.to_dict("records")
+        ],
+    }  # fmt: skip
+    return loaded, validation, results, open_data, images, shown
+
+
+def _export_findings(loaded: Any, path: str, findings: Any, progress: Any) -> str:
+    from dmc_report.pipeline import export_findings
+
+    export_findings(loaded, path, findings)  # never over an input
+    return path
+
+
+def _render_reports(
+    loaded: Any,
+    validation: Any,
+    results: Any,
+    settings: Any,
+    open_path: Path,
+    closed_path: Path | None,
+    password: str | None,
+    pooled_path: Path | None,
+    progress: Any,
+) -> Any:
+    # rendered in a child process: reportlab, matplotlib and pikepdf hold the interpreter lock
+    # for long stretches, which would freeze the window
+    from dmc_report.isolated import render_reports_in_child
+
+    return render_reports_in_child(
+        loaded, validation, results, settings, open_path=open_path, closed_path=closed_path,
+        closed_password=password, pooled_results_path=pooled_path, progress=progress,
+    )  # fmt: skip
+
+
+def _sev(name: str) -> Any:
+    from dmc_report.domain.findings import Severity
+
+    return Severity(name)
