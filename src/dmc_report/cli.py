@@ -313,7 +313,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     validation = run_validation(loaded)
     results = run_analysis(loaded, validation)
     write_results(results, args.json)
-    b = results.blinded.payload
+    en, ab = results.blinded.enrollment, results.blinded.pooled.abstinence
     print(
         f"results for {results.study_id} at {results.data_cutoff} written to {args.json} "
         f"({'blinded and unblinded' if results.unblinded else 'blinded only: no key given'})"
@@ -325,9 +325,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             else "  unblinded results: written readable by you only (mode 0600)"
         )
     print(
-        f"  randomized {b['enrollment']['randomized']}, abstinence {b['abstinence']['abstinent']}/"
-        f"{b['abstinence']['evaluable']} evaluable ({b['abstinence']['pending']} pending), "
-        f"relapse events {b['relapse']['events']}, validation errors {validation.errors}"
+        f"  randomized {en.randomized}, abstinence {ab.abstinent}/{ab.evaluable} evaluable "
+        f"({ab.pending} pending), relapse events {results.blinded.pooled.relapse.events}, "
+        f"validation errors {validation.errors}"
     )
     return EXIT_FINDINGS if validation.errors else EXIT_OK
 

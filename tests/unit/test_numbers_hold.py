@@ -38,7 +38,10 @@ def _numbers(data: DataSet, protocol: Protocol, cutoff: dt.date, key: Any = None
     """Every number of the results (blinded and, with a key, by arm), as canonical JSON."""
     v = validate(data, protocol, cutoff, key=key)
     r = analyze(data, protocol, cutoff, validation=v, protocol_provenance=None, key=key)  # type: ignore[arg-type]
-    out = {"blinded": r.blinded.payload, "unblinded": r.unblinded.payload if r.unblinded else None}
+    out = {
+        "blinded": r.blinded.to_json(),
+        "unblinded": r.unblinded.to_json() if r.unblinded else None,
+    }
     return json.dumps(out, sort_keys=True, default=str)
 
 
@@ -99,7 +102,7 @@ def _run(demo: DemoFiles, data: Path) -> tuple[ValidationResult, str]:
     loaded = load_study(demo.protocol, data, cutoff=demo.cutoff)
     v = run_validation(loaded)
     r = run_analysis(loaded, v)
-    return v, json.dumps(r.blinded.payload, sort_keys=True, default=str)
+    return v, json.dumps(r.blinded.to_json(), sort_keys=True, default=str)
 
 
 @pytest.mark.parametrize(
@@ -242,7 +245,7 @@ def test_a_discontinuation_before_randomization_is_a_finding_on_its_row(
 
     s = derive(loaded.study.data, loaded.study.protocol, v.schedule).subjects
     assert (s["dropout_time"] >= 0).all() and (s["relapse_time"] >= 0).all()
-    assert r.blinded.payload["dropout"]["dropouts"] >= 1
+    assert r.blinded.pooled.dropout.dropouts >= 1
 
 
 def test_arm_codes_match_whatever_their_case(demo: DemoFiles, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from dmc_report import __version__
 from dmc_report.analysis import summaries as sm
 from dmc_report.analysis.derive import MISSING, NEG, NOTDUE, NOTEXP, POS, Derived, derive
 from dmc_report.analysis.monitoring import monitoring
-from dmc_report.analysis.stats import cox_hr, logrank, odds_ratio, welch
+from dmc_report.analysis.stats import cox_hr, logrank, odds_ratio, risk_difference, welch
 from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.results import (
@@ -31,6 +31,7 @@ from dmc_report.domain.results import (
     OddsRatio,
     PooledInformation,
     Results,
+    RiskDifference,
     SubjectLevel,
     Summary,
     UnblindedResults,
@@ -223,6 +224,11 @@ def _comparison(
         logrank=LogRank(**logrank(*times)),
         hazard_ratio=HazardRatio(**cox_hr(*times)),
         craving=MeanDifference(**welch(e["craving_mean"], c["craving_mean"]), baseline=baseline),
+        risk_difference=RiskDifference(
+            **risk_difference(
+                int(ev_e["abstinent"].sum()), len(ev_e), int(ev_c["abstinent"].sum()), len(ev_c)
+            )
+        ),
     )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dmc_report.analysis.derive import Derived
-from dmc_report.analysis.stats import describe, kaplan_meier
+from dmc_report.analysis.stats import describe, kaplan_meier, wilson_ci
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.results import (
     Abstinence,
@@ -68,8 +68,10 @@ def _iso(ts: Any) -> str | None:
 def abstinence(s: pd.DataFrame, column: str = "abstinent") -> Abstinence:
     """The primary endpoint (``abstinent_ignore``: the sensitivity analysis, missing ignored)."""
     ev = s[s["evaluable"]]
+    k, n = int(ev[column].sum()), len(ev)
+    lower, upper = wilson_ci(k, n) if n else (None, None)
     return Abstinence(
-        evaluable=len(ev), pending=int(s["pending"].sum()), abstinent=int(ev[column].sum())
+        evaluable=n, pending=int(s["pending"].sum()), abstinent=k, ci_lower=lower, ci_upper=upper
     )
 
 

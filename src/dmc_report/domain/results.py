@@ -11,7 +11,6 @@ experimental arm against the control, and the monitoring.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -151,17 +150,20 @@ class Abstinence:
     evaluable: int
     pending: int
     abstinent: int
+    # the proportion's 95% Wilson score CI (R prop.test(correct = FALSE)); None with no subjects
+    ci_lower: float | None = None
+    ci_upper: float | None = None
 
     @property
     def proportion(self) -> float | None:
         return self.abstinent / self.evaluable if self.evaluable else None
 
     def to_json(self) -> Json:
-        return {
-            "evaluable": self.evaluable,
-            "pending": self.pending,
-            "abstinent": self.abstinent,
-        } | _proportion(self.abstinent, self.evaluable)
+        return (
+            {"evaluable": self.evaluable, "pending": self.pending, "abstinent": self.abstinent}
+            | _proportion(self.abstinent, self.evaluable)
+            | {"proportion_ci": {"lower": self.ci_lower, "upper": self.ci_upper}}
+        )
 
 
 @dataclass(frozen=True)
@@ -492,11 +494,6 @@ class BlindedResults:
     pooled: GroupSummary
     information: PooledInformation | None  # None: the protocol has no monitoring plan
 
-    @functools.cached_property
-    def payload(self) -> Json:
-        """The results-JSON section (transitional: the reports are moving to the fields)."""
-        return self.to_json()
-
     def to_json(self) -> Json:
         out: Json = {"enrollment": self.enrollment.to_json()}
         for part in GROUP_PARTS:
@@ -526,6 +523,26 @@ class OddsRatio:
             return {"odds_ratio": None, "odds_ratio_note": self.note, "fisher_p": self.fisher_p}
         ratio = {"estimate": self.estimate, "ci_lower": self.ci_lower, "ci_upper": self.ci_upper}
         return {"odds_ratio": ratio, "fisher_p": self.fisher_p}
+
+
+@dataclass(frozen=True)
+class RiskDifference:
+    """Difference of proportions experimental - control with the Newcombe hybrid score 95% CI
+    (Newcombe 1998 method 10; R ``DescTools::BinomDiffCI(method = "score")``)."""
+
+    estimate: float | None
+    ci_lower: float | None
+    ci_upper: float | None
+    method: str
+    note: str | None = None
+
+    def to_json(self) -> Json:
+        return {
+            "estimate": self.estimate,
+            "ci_lower": self.ci_lower,
+            "ci_upper": self.ci_upper,
+            "method": self.method,
+        } | _note(self.note)
 
 
 @dataclass(frozen=True)
@@ -604,12 +621,14 @@ class Comparison:
     logrank: LogRank
     hazard_ratio: HazardRatio
     craving: MeanDifference
+    risk_difference: RiskDifference  # abstinence, experimental - control
 
     def to_json(self) -> Json:
         return {
             "experimental": self.experimental,
             "control": self.control,
-            "abstinence": self.abstinence.to_json(),
+            "abstinence": self.abstinence.to_json()
+            | {"risk_difference": self.risk_difference.to_json()},
             "abstinence_missing_ignored": self.abstinence_missing_ignored.to_json(),
             "dropout": self.dropout.to_json(),
             "relapse": {
@@ -773,11 +792,6 @@ class UnblindedResults:
 
     def _per_arm(self, part: str) -> Json:
         return {code: g.part_json(part) for code, g in self.by_arm.items()}
-
-    @functools.cached_property
-    def payload(self) -> Json:
-        """The results-JSON section (transitional: the reports are moving to the fields)."""
-        return self.to_json()
 
     def to_json(self) -> Json:
         only = self.comparisons[0].to_json() if len(self.comparisons) == 1 else None

@@ -18,6 +18,12 @@ PAGE_MARGIN_CM = 1.8
 MAX_FIGURE_HEIGHT_CM = 21.0
 
 
+CONFIDENTIAL = {
+    "open": "Confidential: DMC open session",
+    "closed": "Confidential: DMC closed session, members only",
+}
+
+
 def esc(text: object) -> str:
     """Escape text for reportlab's paragraph markup."""
     return html.escape(str(text), quote=False)
@@ -32,9 +38,10 @@ def figure_pdf(fig: Figure) -> tuple[bytes, list[str]]:
     mpl_fig = fig.draw(*fig.args)
     buf = io.BytesIO()
     with matplotlib.rc_context({"pdf.fonttype": 42}):
-        mpl_fig.savefig(
+        mpl_fig.savefig(  # transparent: the closed report's watermark shows through a figure
             buf,
             format="pdf",
+            transparent=True,
             metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
         )
     texts = [t.get_text() for t in mpl_fig.findobj(MplText) if t.get_visible() and t.get_text()]
@@ -197,6 +204,8 @@ class _Doc:
             m - 0.5 * cm,
             f"Data cutoff: {self.report.cutoff}    Report date: {self.report.report_date}",
         )
+        # every page says what it is, should it be printed or passed on alone
+        canv.drawCentredString(w / 2, m - 0.5 * cm, CONFIDENTIAL[self.report.kind])
         canv.restoreState()
 
 
@@ -318,7 +327,9 @@ def _cell(value: object, head: bool, width: float | None = None) -> Any:
     return _cell_clipped(value, head, width)[0]
 
 
-def _cell_clipped(value: object, head: bool, width: float | None = None) -> tuple[Any, bool]:
+def _cell_clipped(
+    value: object, head: bool, width: float | None = None, align: str = "L"
+) -> tuple[Any, bool]:
     """The cell, and whether its text was shortened to fit (:func:`_clip`)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph
@@ -332,7 +343,8 @@ def _cell_clipped(value: object, head: bool, width: float | None = None) -> tupl
             return text, False
     text, clipped = _clip(text, font, width, measured)
     styles = st.paragraph_styles()
-    return Paragraph(esc(text), styles["cellhead" if head else "cell"]), clipped
+    style = ("cellhead" if head else "cell") + ("_r" if align == "R" else "")
+    return Paragraph(esc(text), styles[style]), clipped
 
 
 def _min_widths(t: Table, ncol: int) -> list[float]:
@@ -407,7 +419,6 @@ def _column_parts(
 
 def _table(t: Table, width: float) -> list[Any]:
     from reportlab.platypus import KeepTogether, Paragraph, Spacer
-    from reportlab.platypus import Table as RLTable
 
     styles = st.paragraph_styles()
     ncol = max(len(r) for r in [*t.header, *t.rows]) if (t.header or t.rows) else 1
@@ -424,7 +435,8 @@ def _table(t: Table, width: float) -> list[Any]:
         for row in rows:
             line = []
             for j, w in zip(cols, widths, strict=True):
-                cell, cut = _cell_clipped(row[j] if j < len(row) else "", head, w)
+                a = align[j] if j < len(align) else "L"
+                cell, cut = _cell_clipped(row[j] if j < len(row) else "", head, w, a)
                 clipped = clipped or cut
                 line.append(cell)
             out.append(line)
@@ -435,7 +447,10 @@ def _table(t: Table, width: float) -> list[Any]:
         data = cells(t.header, cols, widths, True) + cells(t.rows, cols, widths, False)
         if not t.rows:
             data.append([_cell("No data at this cutoff.", False)] + [""] * (len(cols) - 1))
-        table = RLTable(data, colWidths=widths, repeatRows=len(t.header), hAlign="LEFT")
+        table = _continued_table(
+            f"Table {t.number} (continued). {esc(_short(t.title))}",
+            data, colWidths=widths, repeatRows=len(t.header), hAlign="LEFT",
+        )  # fmt: skip
         part_align = [align[j] for j in cols if j < len(align)]  # cols ascend: stays in place
         table.setStyle(st.table_style(len(t.header), max(len(t.rows), 1), part_align))
         if not t.rows:  # the message spans the row instead of wrapping in the first column
@@ -450,6 +465,27 @@ def _table(t: Table, width: float) -> list[Any]:
     footnotes = [*t.footnotes, *([CLIPPED_NOTE] if clipped else [])]
     notes = [Paragraph(esc(n), styles["note"]) for n in footnotes]
     return [*body, *notes, Spacer(1, 6)]
+
+
+def _continued_table(caption: str, data: list[list[Any]], **kw: Any) -> Any:
+    """A reportlab Table that, split across pages, repeats its heading rows and starts each
+    later page with its caption marked "(continued)"."""
+    from reportlab.platypus import Paragraph
+    from reportlab.platypus import Table as RLTable
+
+    class ContinuedTable(RLTable):  # type: ignore[misc]
+        def split(self, aw: float, ah: float) -> list[Any]:
+            parts: list[Any] = super().split(aw, ah)
+            if len(parts) < 2:
+                return parts
+            style = st.paragraph_styles()["caption_continued"]
+            out = [parts[0]]
+            for part in parts[1:]:
+                part.__class__ = ContinuedTable  # a later part may split again
+                out += [Paragraph(caption, style), part]
+            return out
+
+    return ContinuedTable(data, **kw)
 
 
 def _short(text: str, limit: int = 4 * MAX_CELL_CHARS) -> str:

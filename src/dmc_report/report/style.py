@@ -55,7 +55,7 @@ def font_path(file: str = "LiberationSans-Regular.ttf") -> str:
 @cache
 def paragraph_styles() -> dict[str, Any]:
     from reportlab.lib.colors import HexColor
-    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
     register_fonts()
@@ -72,6 +72,19 @@ def paragraph_styles() -> dict[str, Any]:
         "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=9.6, spaceAfter=0),
         "cellhead": ParagraphStyle(
             "cellhead", parent=base, fontName=FONT_BOLD, fontSize=8, leading=9.6, spaceAfter=0
+        ),
+        # a numeric column's cells and heading, right-aligned with its numbers
+        "cell_r": ParagraphStyle(
+            "cell_r", parent=base, fontSize=8, leading=9.6, spaceAfter=0, alignment=TA_RIGHT
+        ),
+        "cellhead_r": ParagraphStyle(
+            "cellhead_r",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=8,
+            leading=9.6,
+            spaceAfter=0,
+            alignment=TA_RIGHT,
         ),
         "h1": ParagraphStyle(
             "h1",
@@ -99,6 +112,17 @@ def paragraph_styles() -> dict[str, Any]:
             leading=11.5,
             spaceBefore=8,
             spaceAfter=1,
+        ),
+        # the caption repeated above a table's part on a later page: kept with that part
+        "caption_continued": ParagraphStyle(
+            "caption_continued",
+            parent=base,
+            fontName=FONT_BOLD,
+            fontSize=9,
+            leading=11.5,
+            spaceBefore=0,
+            spaceAfter=2,
+            keepWithNext=1,
         ),
         "population": ParagraphStyle(
             "population",
@@ -165,8 +189,6 @@ def table_style(n_header: int, n_rows: int, align: list[str] | None) -> Any:
     for r in range(n_header, n_header + n_rows):
         if (r - n_header) % 2 == 1:
             cmds.append(("BACKGROUND", (0, r), (-1, r), HexColor(STRIPE_FILL)))
-    for j, a in enumerate(align or []):
-        cmds.append(
-            ("ALIGN", (j, n_header), (j, -1), {"L": "LEFT", "R": "RIGHT", "C": "CENTER"}[a])
-        )
+    for j, a in enumerate(align or []):  # headings too: a number sits under its heading
+        cmds.append(("ALIGN", (j, 0), (j, -1), {"L": "LEFT", "R": "RIGHT", "C": "CENTER"}[a]))
     return TableStyle(cmds)

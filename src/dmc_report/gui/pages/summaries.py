@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -21,13 +19,6 @@ from dmc_report.gui.controller import Controller
 from dmc_report.gui.figures import image_label
 from dmc_report.gui.models import FindingsTableModel, RowsTableModel
 from dmc_report.gui.pages.common import clear, table_view
-
-
-def _payload(section: Any) -> Any:
-    """The JSON-shaped section of the results that the presenters take (``blinded`` or
-    ``unblinded``). The one place the app reads ``.payload``: typed result objects are to
-    replace these dicts (issue 14)."""
-    return section.payload
 
 
 class SummariesPage(QWidget):
@@ -87,7 +78,7 @@ class SummariesPage(QWidget):
         c = self.controller
         box = QWidget()
         grid = QGridLayout(box)
-        facts = blinded_facts(_payload(c.session.open_data.blinded))
+        facts = blinded_facts(c.session.open_data.blinded)
         for i, (k, val) in enumerate(facts):
             grid.addWidget(QLabel(k), i, 0)
             lab = QLabel(f"<b>{val}</b>")
@@ -103,7 +94,7 @@ class SummariesPage(QWidget):
         from dmc_report import presenters
 
         c = self.controller
-        u = _payload(c.session.results.unblinded)
+        u = c.session.results.unblinded
         arm_rows = presenters.arm_rows(u)
         model = RowsTableModel(arm_rows.header, arm_rows.rows)
         box = QWidget()
@@ -116,7 +107,7 @@ class SummariesPage(QWidget):
         v.addWidget(view)
         for line in presenters.comparison_lines(u):  # each experimental arm vs the control
             v.addWidget(QLabel(line))
-        shown = presenters.monitoring(u.get("monitoring"))
+        shown = presenters.monitoring(u.monitoring)
         if shown is not None:
             sentence, by_look = shown
             v.addWidget(QLabel(sentence))

@@ -14,8 +14,9 @@ from dmc_report.report.model import Block, Cell, Figure, Table
 from dmc_report.report.sections.base import Context, row
 
 OR_NOTE = (
-    "Odds ratio from unadjusted logistic regression, Wald 95% CI; NE where a cell of the 2x2 "
-    "table is zero."
+    "Risk difference in percentage points, experimental - control, Newcombe hybrid score 95% CI "
+    "(method 10); each arm's CI: Wilson score. Odds ratio from unadjusted logistic regression, "
+    "Wald 95% CI; NE where a cell of the 2x2 table is zero."
 )
 
 
@@ -31,6 +32,21 @@ def _odds(part: Callable[[Comparison], OddsRatio]) -> Callable[[Comparison], str
 
 def _fisher(part: Callable[[Comparison], OddsRatio]) -> Callable[[Comparison], str]:
     return lambda c: fmt.p_value(part(c).fisher_p)
+
+
+def _wilson(g: Group) -> str:
+    a = g.summary.abstinence
+    if a.ci_lower is None or a.ci_upper is None:
+        return "NE"
+    return f"{100 * a.ci_lower:.1f}%, {100 * a.ci_upper:.1f}%"
+
+
+def risk_difference_cell(c: Comparison) -> str:
+    """The risk difference in percentage points, with its Newcombe CI."""
+    rd = c.risk_difference
+    if rd.estimate is None or rd.ci_lower is None or rd.ci_upper is None:
+        return f"NE ({rd.note})" if rd.note else "NE"
+    return f"{100 * rd.estimate:.1f} ({100 * rd.ci_lower:.1f}, {100 * rd.ci_upper:.1f})"
 
 
 def abstinence_table(ctx: Context, groups: Sequence[Group]) -> Table:

@@ -21,7 +21,7 @@ from dmc_report.report.consistency import consistency_rows, not_in_key_notes
 from dmc_report.report.data import ClosedReportData, Group
 from dmc_report.report.model import Block, Cell, Figure, Table, Text
 from dmc_report.report.sections.base import Context, row
-from dmc_report.report.sections.efficacy import window
+from dmc_report.report.sections.efficacy import risk_difference_cell, window
 from dmc_report.report.sections.monitoring import summary_sentence
 
 DAGGER = "\u2020"
@@ -166,6 +166,7 @@ def closed_summary(ctx: Context, c: ClosedReportData) -> list[Block]:
     vs = ctx.vs_control
     rows: list[list[Cell]] = [
         row(f"Abstinent over {window(ctx)}: n/evaluable (%)", arms, ab),
+        [f"Risk difference {vs}, % points (95% CI)", *ctx.per_comparison(arms, risk_difference_cell)],
         [f"Odds ratio {vs} (95% CI)", *ctx.per_comparison(arms, lambda x: fmt.ratio_ci(x.abstinence))],
         ["Fisher exact p", *ctx.per_comparison(arms, lambda x: fmt.p_value(x.abstinence.fisher_p), "")],
         row("Relapse: events / median days (95% CI)", arms,
