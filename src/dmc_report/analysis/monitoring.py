@@ -271,42 +271,8 @@ def monitoring(
         if final:
             out["notes"] = [FINAL_NO_CP]
         return out
-    notes: list[str] = [
-        (
-            f"the earlier look of {p.date.isoformat()} at information fraction "
-            f"{p.information_fraction:.4f} is left out: the final analysis is at information "
-            "fraction 1"
-        )
-        if final
-        else (
-            f"the earlier look of {p.date.isoformat()} at information fraction "
-            f"{p.information_fraction:.4f} is left out: it is not below the current fraction "
-            f"({fraction:.4f}; a recorded fraction rounded up, or fewer evaluable subjects with "
-            "a known arm now than then)"
-        )
-        for p in looks.dropped
-    ]
-    if final and n_e + n_c != plan.planned_information:
-        notes.append(
-            f"final analysis with {n_e + n_c} of {plan.planned_information} planned evaluable "
-            f"subjects (information fraction {fraction:.4f}): the final boundary is at "
-            "information fraction 1 and spends all the alpha left"
-        )
-    if final:
-        notes.append(FINAL_NO_CP)
-    bounds = boundaries(looks.rates, plan.alpha, plan.spending, plan.gamma, plan.sided)
-    for i, b in enumerate(bounds):
-        b["kind"] = (
-            "previous"
-            if i < looks.current
-            else ("current" if i == looks.current and not final else "final")
-        )
-        if b["z_lower"] == float("-inf"):
-            b["z_lower"] = None
-    recorded = {p.information_fraction: p.observed_z for p in plan.previous_looks}
-    for b in bounds:
-        if b["kind"] == "previous":
-            b["observed_z"] = recorded.get(b["information"])
+    notes = _look_notes(plan, looks, fraction, n_e + n_c, final)
+    bounds = _looks(plan, looks, final)
     # a look without a boundary (no alpha to spend at its fraction) is no look: it is named in
     # the notes and left out of the list, which keeps only looks with finite critical values
     notes += [f"{b['kind']} look: {b.pop('note')}" for b in bounds if b["z_upper"] is None]
@@ -328,21 +294,77 @@ def monitoring(
         out["crossed"] = "efficacy"
     elif cur["z_lower"] is not None and z <= cur["z_lower"]:
         out["crossed"] = "harm"
-    if final:  # the last look: nothing to condition on, no later look to stop at
-        return out
-    t = min(fraction, 1.0)
     c_final = bounds[-1]["z_upper"]
-    if c_final is None:  # nothing left to spend at the end (an earlier look spent it all)
-        return out
+    # at the final analysis there is nothing to condition on; with nothing left to spend at the
+    # end (an earlier look spent it all) there is no boundary to reach
+    if not final and c_final is not None:
+        out |= _conditional_power(plan, z, min(fraction, 1.0), c_final)
+    return out
+
+
+def _look_notes(
+    plan: Interim, looks: LookPlan, fraction: float, information: int, final: bool
+) -> list[str]:
+    """Why an earlier look is left out; at the final analysis, its information against the
+    plan and why there is no conditional power."""
+    notes: list[str] = [
+        (
+            f"the earlier look of {p.date.isoformat()} at information fraction "
+            f"{p.information_fraction:.4f} is left out: the final analysis is at information "
+            "fraction 1"
+        )
+        if final
+        else (
+            f"the earlier look of {p.date.isoformat()} at information fraction "
+            f"{p.information_fraction:.4f} is left out: it is not below the current fraction "
+            f"({fraction:.4f}; a recorded fraction rounded up, or fewer evaluable subjects with "
+            "a known arm now than then)"
+        )
+        for p in looks.dropped
+    ]
+    if final and information != plan.planned_information:
+        notes.append(
+            f"final analysis with {information} of {plan.planned_information} planned evaluable "
+            f"subjects (information fraction {fraction:.4f}): the final boundary is at "
+            "information fraction 1 and spends all the alpha left"
+        )
+    if final:
+        notes.append(FINAL_NO_CP)
+    return notes
+
+
+def _looks(plan: Interim, looks: LookPlan, final: bool) -> list[dict[str, Any]]:
+    """The boundaries of each look with its kind (previous, current, final) and, for a
+    previous look, the Z the protocol records for it."""
+    bounds = boundaries(looks.rates, plan.alpha, plan.spending, plan.gamma, plan.sided)
+    recorded = {p.information_fraction: p.observed_z for p in plan.previous_looks}
+    for i, b in enumerate(bounds):
+        b["kind"] = (
+            "previous"
+            if i < looks.current
+            else ("current" if i == looks.current and not final else "final")
+        )
+        if b["z_lower"] == float("-inf"):
+            b["z_lower"] = None
+        if b["kind"] == "previous":
+            b["observed_z"] = recorded.get(b["information"])
+    return bounds
+
+
+def _conditional_power(plan: Interim, z: float, t: float, c_final: float) -> dict[str, Any]:
+    """Conditional power under the current trend, the design alternative and the null; the
+    design's expected final Z; the non-binding futility guidance where the protocol gives one."""
     design = None
     if plan.assumed_experimental is not None and plan.assumed_control is not None:
         half = plan.planned_information / 2
         design = two_proportion_z_float(plan.assumed_experimental, plan.assumed_control, half, half)
-    out["design_theta"] = design
-    out["conditional_power"] = {
-        "current_trend": conditional_power(z, t, c_final, z / math.sqrt(t)),
-        "design": conditional_power(z, t, c_final, design) if design is not None else None,
-        "null": conditional_power(z, t, c_final, 0.0),
+    out: dict[str, Any] = {
+        "design_theta": design,
+        "conditional_power": {
+            "current_trend": conditional_power(z, t, c_final, z / math.sqrt(t)),
+            "design": conditional_power(z, t, c_final, design) if design is not None else None,
+            "null": conditional_power(z, t, c_final, 0.0),
+        },
     }
     if plan.futility_z is not None:
         out["futility_guidance"] = {
