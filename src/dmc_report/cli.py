@@ -73,6 +73,23 @@ def _study_args(p: argparse.ArgumentParser, *, key: bool = True) -> None:
     )
 
 
+def _final_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--final",
+        action="store_true",
+        help="the final analysis: the current look is the last and spends all remaining alpha "
+        "(no conditional power); suggested when enrolment has ended and nobody is ongoing",
+    )
+
+
+def _suggest_final(loaded: Any, results: Any, final: bool) -> None:
+    from dmc_report.pipeline import suggests_final
+
+    why = None if final else suggests_final(loaded, results)
+    if why:
+        print(f"note: {why} (--final)", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dmc-report",
@@ -103,10 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ana = sub.add_parser("analyze", help="compute the results JSON")
     _study_args(ana)
+    _final_arg(ana)
     ana.add_argument("--json", type=Path, required=True, help="output file")
 
     rep = sub.add_parser("report", help="render the OPEN (and CLOSED) reports")
     _study_args(rep)
+    _final_arg(rep)
     rep.add_argument("--open", type=Path, required=True, help="open report PDF")
     rep.add_argument("--closed", type=Path, help="closed report PDF (needs --key)")
     rep.add_argument(
@@ -123,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--recipient", help="closed report: the named recipient")
     rep.add_argument(
         "--arms-by-code", action="store_true", help="closed report: show arms by code only"
+    )
+    rep.add_argument("--prepared-by", help="the independent statistician (title pages)")
+    rep.add_argument(
+        "--distribution",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a recipient of the report (repeat for each; listed on the title pages)",
     )
     rep.add_argument(
         "--previous",
@@ -311,7 +338,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     check_new_outputs({"results file": args.json}, _inputs(args))
     loaded = _load(args)
     validation = run_validation(loaded)
-    results = run_analysis(loaded, validation)
+    results = run_analysis(loaded, validation, final=args.final)
+    _suggest_final(loaded, results, args.final)
     write_results(results, args.json)
     en, ab = results.blinded.enrollment, results.blinded.pooled.abstinence
     print(
@@ -342,6 +370,9 @@ def _settings(args: argparse.Namespace, loaded: Any) -> Any:
         recipient=args.recipient,
         arms_by_code_only=args.arms_by_code,
         previous_results=args.previous,
+        final=args.final,
+        prepared_by=args.prepared_by,
+        distribution=tuple(args.distribution),
     )
 
 
@@ -378,7 +409,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     settings = _settings(args, loaded)
     check_previous_results(loaded, settings)  # a wrong file is told now, not after the analysis
     validation = run_validation(loaded)
-    results = run_analysis(loaded, validation)
+    results = run_analysis(loaded, validation, final=settings.final)
+    _suggest_final(loaded, results, settings.final)
     written = render_reports(
         loaded, validation, results, settings,
         open_path=request.open_path, closed_path=request.closed_path, closed_password=password,

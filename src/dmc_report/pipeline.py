@@ -150,9 +150,14 @@ def make_demo_reports(files: DemoFiles, *, progress: Progress = NO_PROGRESS) -> 
     )
     validation = run_validation(loaded)
     results = run_analysis(loaded, validation)
+    # the demo's final data are its final analysis; an interim snapshot is an interim look
+    final = suggests_final(loaded, results) is not None
+    settings = ReportSettings(
+        report_date=files.cutoff, final=final, prepared_by="Demo statistician (synthetic study)"
+    )
     open_name, closed_name = DEMO_REPORTS
     return render_reports(
-        loaded, validation, results, ReportSettings(report_date=files.cutoff),
+        loaded, validation, results, settings,
         open_path=files.folder / open_name, closed_path=files.folder / closed_name,
         closed_password=DEMO_PASSWORD, progress=progress,
     )  # fmt: skip
@@ -166,9 +171,14 @@ def run_validation(loaded: LoadedStudy, *, progress: Progress = NO_PROGRESS) -> 
 
 
 def run_analysis(
-    loaded: LoadedStudy, validation: ValidationResult, *, progress: Progress = NO_PROGRESS
+    loaded: LoadedStudy,
+    validation: ValidationResult,
+    *,
+    final: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> Results:
-    """The results (blinded; unblinded too when the key was loaded) at the study's cutoff."""
+    """The results (blinded; unblinded too when the key was loaded) at the study's cutoff;
+    ``final``: as the final analysis (the monitoring's current look is the last)."""
     return analyze(
         loaded.study.data,
         loaded.study.protocol,
@@ -176,8 +186,40 @@ def run_analysis(
         validation=validation,
         protocol_provenance=loaded.study.protocol_provenance,
         key=loaded.key,
+        final=final,
         progress=progress,
     )
+
+
+def is_final(results: Results) -> bool:
+    """Whether the results were computed as the final analysis (their monitoring says so)."""
+    u = results.unblinded
+    return bool(u is not None and u.monitoring is not None and u.monitoring.final)
+
+
+def suggests_final(loaded: LoadedStudy, results: Results) -> str | None:
+    """Why this cutoff looks like the final analysis (dmc-sap.md: the planned end of enrolment
+    has passed and no randomized subject is ongoing or pending), or None."""
+    from dmc_report.analysis.monitoring import suggest_final
+
+    end = loaded.study.protocol.study.planned_enrollment_end
+    pooled = results.blinded.pooled
+    if not suggest_final(end, loaded.cutoff, pooled.disposition.ongoing, pooled.abstinence.pending):
+        return None
+    return (
+        f"the planned end of enrolment ({end.isoformat()}) has passed and no randomized subject "
+        "is ongoing or pending: if this is the final analysis, say so"
+    )
+
+
+def results_as_requested(
+    loaded: LoadedStudy, validation: ValidationResult, results: Results, settings: ReportSettings
+) -> Results:
+    """The results as the report settings ask for them: computed again as the final analysis
+    (or as an interim look) when ``settings.final`` says otherwise than ``results``."""
+    if results.unblinded is None or settings.final == is_final(results):
+        return results
+    return run_analysis(loaded, validation, final=settings.final)
 
 
 @dataclass(frozen=True)
@@ -412,6 +454,7 @@ def render_report_bytes(
     from dmc_report.report.prepare import closed_report_data, open_report_data
 
     study = loaded.study
+    results = results_as_requested(loaded, validation, results, settings)
     previous = None
     if settings.previous_results is not None:
         from dmc_report.io.previous import read_previous_results

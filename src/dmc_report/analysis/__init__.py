@@ -108,7 +108,12 @@ def subject_level(derived: Derived, protocol: Protocol, schedule: Schedule) -> S
 
 
 def unblinded_results(
-    protocol: Protocol, derived: Derived, key: RandomizationKey, cutoff: dt.date | None = None
+    protocol: Protocol,
+    derived: Derived,
+    key: RandomizationKey,
+    cutoff: dt.date | None = None,
+    *,
+    final: bool = False,
 ) -> UnblindedResults:
     """The same summaries by arm, and the between-arm comparisons (experimental vs control)."""
     arm_of = key.assignments.drop_duplicates("SUBJID", keep="first").set_index("SUBJID")["ARMCD"]
@@ -120,7 +125,9 @@ def unblinded_results(
     exps = key.experimental
     # every experimental arm against the control, each on those two arms' subjects alone
     baseline = {code: sm.summary(s["craving_baseline"]) for code, s in by.items()}
-    monitoring_block, note = _monitoring(protocol, by, [x.code for x in exps], ctl.code, cutoff)
+    monitoring_block, note = _monitoring(
+        protocol, by, [x.code for x in exps], ctl.code, cutoff, final=final
+    )
     return UnblindedResults(
         arms=tuple(Arm(a.code, a.label, a.role, len(by[a.code])) for a in key.arms),
         by_arm={code: _summaries(d, protocol) for code, d in parts.items()},
@@ -140,6 +147,8 @@ def _monitoring(
     experimental: list[str],
     control: str,
     cutoff: dt.date | None,
+    *,
+    final: bool = False,
 ) -> tuple[Monitoring | None, str | None]:
     """The monitoring of the primary endpoint, or why there is none."""
     if protocol.interim is None:
@@ -153,7 +162,7 @@ def _monitoring(
     block = monitoring(
         protocol.interim,
         int(ev_e["abstinent"].sum()), len(ev_e),
-        int(ev_c["abstinent"].sum()), len(ev_c), cutoff=cutoff,
+        int(ev_c["abstinent"].sum()), len(ev_c), cutoff=cutoff, final=final,
     )  # fmt: skip
     return monitoring_result(block), None
 
@@ -246,9 +255,11 @@ def analyze(
     validation: ValidationResult,
     protocol_provenance: Provenance,
     key: RandomizationKey | None = None,
+    final: bool = False,
     progress: Progress = NO_PROGRESS,
 ) -> Results:
-    """Every number of the SAP at ``cutoff``; unblinded only when ``key`` is given."""
+    """Every number of the SAP at ``cutoff``; unblinded only when ``key`` is given. ``final``:
+    the report is the final analysis (the monitoring's current look is the last)."""
     checkpoint(progress, 0.05, "Deriving endpoints")
     schedule = validation.schedule
     derived = derive(data, protocol, schedule)
@@ -257,7 +268,7 @@ def analyze(
     unblinded = None
     if key is not None:
         checkpoint(progress, 0.7, "Summaries by arm")
-        unblinded = unblinded_results(protocol, derived, key, cutoff)
+        unblinded = unblinded_results(protocol, derived, key, cutoff, final=final)
     full_validation, pooled_validation = validation.json_blocks(protocol)
     progress.update(1.0, "Analysis done")
     return Results(

@@ -18,3 +18,7 @@ class ReportSettings:
     arms_by_code_only: bool = False  # closed report: show arms as A/B, decode kept off the report
     # the previous report's results JSON: the open synopsis shows the changes since then
     previous_results: Path | None = None
+    # the final analysis (dmc-sap.md): the current look is the last and spends all remaining
+    # alpha; no conditional power. The tool suggests it (pipeline.suggests_final).
+    final: bool = False
+    prepared_by: str | None = None  # the independent statistician, printed on the title pages

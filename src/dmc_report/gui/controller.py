@@ -170,23 +170,13 @@ class Controller(QObject):
         if s.results is None:
             self.failed.emit("Read the data first.", "", "")
             return
-        if request.closed_report:
-            if s.loaded.key is None:
-                self.failed.emit("The closed report needs the randomization key.", "", "")
-                return
-            if not request.password or request.password != request.password_again:
-                self.failed.emit(
-                    "Enter the closed report's password twice (the two entries must match).",
-                    "",
-                    "",
-                )
-                return
-            from dmc_report.pipeline import closed_password_problem
-
-            problem = closed_password_problem(request.password)
-            if problem is not None:
-                self.failed.emit(problem[0].upper() + problem[1:] + ".", "", "")
-                return
+        if request.closed_report and (
+            not request.password or request.password != request.password_again
+        ):
+            self.failed.emit(
+                "Enter the closed report's password twice (the two entries must match).", "", ""
+            )
+            return
         if not request.open_report:
             self.failed.emit(
                 "The open report is always produced with the closed one; tick 'Open report'.",
@@ -194,20 +184,29 @@ class Controller(QObject):
                 "",
             )
             return
+        from dmc_report import pipeline
         from dmc_report.domain.errors import UnusableInputError
-        from dmc_report.pipeline import check_report_outputs, report_paths
 
-        open_path, closed_path, pooled_path = report_paths(
+        open_path, closed_path, pooled_path = pipeline.report_paths(
             s.loaded, request.folder, closed=request.closed_report,
             pooled_results=request.pooled_results,
         )  # fmt: skip
-        try:  # no report may replace an input or another report; told before any rendering
-            check_report_outputs(
-                s.loaded, request.settings, open_path=open_path, closed_path=closed_path,
-                pooled_results_path=pooled_path,
+        # the use case's checks, as the command line makes them (the key and a password of 8
+        # characters for a closed report, no report replacing an input or another report): told
+        # before any rendering; the previous results file is read in the job, not here
+        try:
+            pipeline.check_report_request(
+                pipeline.ReportRequest(
+                    open_path, closed_path, request.password if request.closed_report else None,
+                    pooled_path,
+                ),
+                key_given=s.loaded.key is not None,
+                inputs=pipeline.input_paths(s.loaded, request.settings),
             )  # fmt: skip
         except UnusableInputError as exc:
-            self.failed.emit(exc.message, exc.location.describe(), "")
+            self.failed.emit(
+                exc.message[:1].upper() + exc.message[1:] + ".", exc.location.describe(), ""
+            )
             return
         work = partial(
             _render_reports, s.loaded, s.validation, s.results, request.settings, open_path,

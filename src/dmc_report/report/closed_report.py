@@ -42,7 +42,7 @@ def build_closed_report(c: ClosedReportData) -> Report:
             conduct.retention_figure(ctx, arms),
         ),
         section("Safety by arm", *safety.safety(ctx, with_total)),
-        section("Interim monitoring", *monitoring.closed_blocks(ctx, c.unblinded)),
+        section(monitoring.title(ctx), *monitoring.closed_blocks(ctx, c.unblinded)),
         section("Consistency with the open report", front.consistency(ctx, c)),
         section("Appendix", *front.appendix(ctx, [("key", c.key_input)])),
     ]

@@ -11,7 +11,7 @@ from dmc_report.domain.findings import CODES, Finding
 from dmc_report.domain.protocol import Protocol
 from dmc_report.report import fmt
 from dmc_report.report.data import OpenReportData
-from dmc_report.report.model import Figure, Section, Table, Text, TitlePage
+from dmc_report.report.model import Block, Figure, Section, Table, Text, TitlePage
 
 
 class Numbering:
@@ -42,11 +42,13 @@ def title_page(
     lines = [
         ("Study", f"{p.id} ({p.phase})" if p.phase else p.id),
         ("Sponsor", p.sponsor or "-"),
-        ("DMC meeting", s.meeting_date.isoformat() if s.meeting_date else "not set"),
+        ("DMC meeting", s.meeting_date.isoformat() if s.meeting_date else "not given"),
+        ("Analysis", "Final analysis" if s.final else "Interim analysis"),
         ("Data cutoff", d.cutoff.isoformat()),
         ("Report date", s.report_date.isoformat()),
         ("Report version", s.version),
-        ("Prepared by", f"Independent statistical group, dmc-report {d.software_version}"),
+        ("Prepared by", s.prepared_by or "Independent statistical group"),
+        ("Software", f"dmc-report {d.software_version}"),
         *extra,
     ]
     if s.distribution:
@@ -189,5 +191,5 @@ def sections_text(text: str) -> Text:
     return Text(esc(text))
 
 
-def section(title: str, *blocks: Any, subsections: list[Section] | None = None) -> Section:
+def section(title: str, *blocks: Block, subsections: list[Section] | None = None) -> Section:
     return Section(title, list(blocks), subsections or [])

@@ -11,12 +11,15 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from dmc_report.domain.results import KaplanMeier, Look, MonthCount, VisitSummary
+from dmc_report.domain.results import KaplanMeier, Look, MonthCount, Results, VisitSummary
 from dmc_report.report import style as st
+
+if TYPE_CHECKING:
+    from dmc_report.report.data import OpenReportData
 
 # one curve of a Kaplan-Meier figure: label, subject times, events, and the curve the tables
 # print (its median is where the figure draws the median line: they cannot disagree)
@@ -181,7 +184,8 @@ def km_figure(
     ax.set_xticks(ticks)
     ax.set_ylabel(ylabel)
     ax.grid(axis="y", color="#E6E6E6", lw=0.6)
-    ax.legend(loc="upper right", frameon=False)
+    # above the axes: inside, a legend covers a curve sooner or later
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, borderaxespad=0.2)
     ax.tick_params(labelbottom=True)
     ax.set_xlabel(xlabel)
     risk.set_ylim(-0.6, len(groups) - 0.4)
@@ -217,7 +221,8 @@ def craving_figure(series: Sequence[tuple[str, Sequence[VisitSummary]]]) -> Any:
     ax.set_ylim(0, 100)
     ax.set_ylabel("Craving, VAS 0-100 (mean, 95% CI)")
     ax.grid(axis="y", color="#E6E6E6", lw=0.6)
-    ax.legend(loc="upper right", frameon=False)
+    # above the axes: inside, a legend covers a curve sooner or later
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, borderaxespad=0.2)
     return fig
 
 
@@ -392,11 +397,17 @@ def consort_figure(counts: dict[str, Any]) -> Any:
         x = 100 * (i + 0.5) / k
         box(x, 46, 90 / k - 4, 10, f"{arm['label']}\nrandomized n = {arm['n']}")
         arrow(50, 63.5, x, 51.5)
-        reasons = "\n".join(f"{r.capitalize()}: {n}" for r, n in arm["reasons"].items())
+        # the reasons nested under "Discontinued"; then what the primary analysis holds
+        reasons = "\n".join(f"    {r.capitalize()}: {n}" for r, n in arm["reasons"].items())
+        analysed = (
+            f"\n\nPrimary endpoint: evaluable {arm['evaluable']}, pending {arm['pending']}"
+            if "evaluable" in arm
+            else ""
+        )
         box(
-            x, 18, 90 / k - 4, 28,
+            x, 18, 90 / k - 4, 30,
             f"Completed: {arm['completed']}\nDiscontinued: {arm['discontinued']}"
-            + (f"\n{reasons}" if reasons else "") + f"\nOngoing: {arm['ongoing']}",
+            + (f"\n{reasons}" if reasons else "") + f"\nOngoing: {arm['ongoing']}" + analysed,
         )  # fmt: skip
         arrow(x, 40.5, x, 32.5)
     return fig
@@ -407,7 +418,11 @@ def _nan(x: float | None) -> float:
 
 
 def boundary_figure(
-    looks: Sequence[Look], observed_z: float | None, fraction: float, crossed: str | None
+    looks: Sequence[Look],
+    observed_z: float | None,
+    fraction: float,
+    crossed: str | None,
+    final: bool = False,
 ) -> Any:
     """Z against information fraction: the spending boundaries with a point at each look, the
     observed Z at the current look, and the Z of earlier looks where the protocol records it."""
@@ -445,16 +460,22 @@ def boundary_figure(
         )
     if observed_z is not None:
         label = f"Observed Z = {observed_z:.2f} at {100 * fraction:.0f}% information"
+        if final:
+            label += ", the final analysis"
         if crossed:
             label += f" ({crossed} boundary crossed)"
-        ax.plot([min(fraction, 1.0)], [observed_z], "*", color=st.INK, ms=13, label=label)
+        # at the final analysis the observed Z is compared with the final look's boundary, so it
+        # stands at that look (information fraction 1 by definition), not at the actual fraction
+        x = 1.0 if final else min(fraction, 1.0)
+        ax.plot([x], [observed_z], "*", color=st.INK, ms=13, label=label)
     ax.set_xlim(0, 1.05)
     top = max([*up, abs(observed_z) if observed_z is not None else 0]) + 0.8
     ax.set_ylim(-top, top)
     ax.set_xlabel("Information fraction")
     ax.set_ylabel("Z (experimental - control)")
     ax.grid(color="#E6E6E6", lw=0.6)
-    ax.legend(loc="lower left", frameon=False)
+    # below the axes: a legend inside would cover a boundary or the observed Z
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     return fig
 
 
@@ -464,7 +485,9 @@ def _png(fig: Any, dpi: float = 96) -> bytes:
     return buf.getvalue()
 
 
-def summary_images(open_data: Any, results: Any, scale: float = 1.0) -> dict[str, bytes]:
+def summary_images(
+    open_data: OpenReportData, results: Results, scale: float = 1.0
+) -> dict[str, bytes]:
     """PNG images of the figures the desktop app shows (no Qt here: the app draws them in a child
     process and shows the images), drawn at ``scale`` times 96 dpi: the screen's device pixel
     ratio (1.5 at 150 %, 2 on Retina), so that they are sharp there."""
@@ -496,6 +519,7 @@ def summary_images(open_data: Any, results: Any, scale: float = 1.0) -> dict[str
         m = results.unblinded.monitoring
         if m is not None and m.looks:
             out["monitoring"] = _png(
-                boundary_figure(m.looks, m.observed_z, m.information_fraction, m.crossed), dpi
+                boundary_figure(m.looks, m.observed_z, m.information_fraction, m.crossed, m.final),
+                dpi,
             )
     return out

@@ -40,7 +40,7 @@ def build_open_report(d: OpenReportData) -> Report:
         sections.append(section("Pooled outcomes", *efficacy.efficacy(ctx, groups)))
     sections += [
         section("Safety", *safety.safety(ctx, groups)),
-        section("Interim monitoring", monitoring.open_text(ctx)),
+        section(monitoring.title(ctx), monitoring.open_text(ctx)),
         section("Appendix", *front.appendix(ctx)),
     ]
     p = d.protocol.study

@@ -205,7 +205,7 @@ class _Doc:
             f"Data cutoff: {self.report.cutoff}    Report date: {self.report.report_date}",
         )
         # every page says what it is, should it be printed or passed on alone
-        canv.drawCentredString(w / 2, m - 0.5 * cm, CONFIDENTIAL[self.report.kind])
+        canv.drawCentredString(w / 2, m - 0.9 * cm, CONFIDENTIAL[self.report.kind])
         canv.restoreState()
 
 

@@ -86,6 +86,16 @@ class ReportsPage(QWidget):
         self.password2.setAccessibleName("Closed report password again")
         self.recipient = QLineEdit()
         self.recipient.setAccessibleName("Recipient")
+        self.prepared_by = QLineEdit()
+        self.prepared_by.setAccessibleName("Prepared by")
+        self.prepared_by.setPlaceholderText("the independent statistician (title pages)")
+        self.distribution = QLineEdit()
+        self.distribution.setAccessibleName("Distribution")
+        self.distribution.setPlaceholderText("names separated by ; (title pages)")
+        self.chk_final = QCheckBox("Final analysis (the last look: spends all remaining alpha)")
+        self.chk_final.setAccessibleName("Final analysis")
+        self.final_hint = QLabel("")
+        self.final_hint.setWordWrap(True)
         self.out_dir = QLineEdit(str(Path.home()))
         self.out_dir.setAccessibleName("Output folder")
         pick = QPushButton("Browse...")
@@ -119,6 +129,10 @@ class ReportsPage(QWidget):
         form.addRow("Closed report password", self.password1)
         form.addRow("Password again", self.password2)
         form.addRow("Recipient (optional)", self.recipient)
+        form.addRow("Prepared by", self.prepared_by)
+        form.addRow("Distribution", self.distribution)
+        form.addRow("Analysis", self.chk_final)
+        form.addRow("", self.final_hint)
         form.addRow("Output folder", orow)
         form.addRow("Previous results", prow)
         form.addRow("", self.chk_save_results)
@@ -146,6 +160,9 @@ class ReportsPage(QWidget):
             meeting_date=pydate(self.meeting_date.date()),
             recipient=self.recipient.text() or None,
             previous_results=previous,
+            final=self.chk_final.isChecked(),
+            prepared_by=self.prepared_by.text().strip() or None,
+            distribution=tuple(n.strip() for n in self.distribution.text().split(";") if n.strip()),
         )
         self.controller.write_reports(
             ReportRequest(
@@ -161,9 +178,16 @@ class ReportsPage(QWidget):
 
     def _show_study(self) -> None:
         """A study was loaded: the closed report is offered when it has a key."""
-        has_key = self.controller.session.loaded.key is not None
+        from dmc_report.pipeline import suggests_final
+
+        s = self.controller.session
+        has_key = s.loaded.key is not None
         self.chk_closed.setEnabled(has_key)
         self.chk_closed.setChecked(has_key)
+        # the tool suggests the final analysis (dmc-sap.md); the statistician decides
+        why = suggests_final(s.loaded, s.results) if s.results is not None else None
+        self.chk_final.setChecked(why is not None)
+        self.final_hint.setText(f"Suggested: {why}." if why else "")
 
     def _show_written(self, written: Any) -> None:
         self.reports_info.setText(

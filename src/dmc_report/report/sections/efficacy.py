@@ -59,10 +59,15 @@ def abstinence_table(ctx: Context, groups: Sequence[Group]) -> Table:
             groups,
             lambda g: fmt.n_pct(g.summary.abstinence.abstinent, g.summary.abstinence.evaluable),
         ),
+        row("    95% CI (Wilson)", groups, _wilson),
     ]
     vs = ctx.vs_control
     if ctx.comparisons:
         rows += [
+            [
+                f"Risk difference {vs}, % points (95% CI)",
+                *ctx.per_comparison(groups, risk_difference_cell),
+            ],
             [
                 f"Odds ratio {vs} (95% CI)",
                 *ctx.per_comparison(groups, _odds(lambda c: c.abstinence)),

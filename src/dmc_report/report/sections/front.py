@@ -9,6 +9,7 @@ from typing import Any
 
 from dmc_report.domain.findings import FindingCode
 from dmc_report.domain.results import BlindedResults
+from dmc_report.domain.study import Provenance
 from dmc_report.report import figures as fg
 from dmc_report.report import fmt
 from dmc_report.report.common import (
@@ -243,7 +244,7 @@ def consistency(ctx: Context, c: ClosedReportData) -> Table:
     )
 
 
-def appendix(ctx: Context, extra: Sequence[tuple[str, Any]] = ()) -> list[Block]:
+def appendix(ctx: Context, extra: Sequence[tuple[str, Provenance]] = ()) -> list[Block]:
     d = ctx.data
     closed = ctx.closed is not None
     blocks: list[Block] = [provenance_table(ctx.num, d, extra)]

@@ -15,13 +15,26 @@ SPENDING = {
 }
 
 
+def title(ctx: Context) -> str:
+    return (
+        "Final analysis of the primary endpoint"
+        if ctx.data.settings.final
+        else "Interim monitoring"
+    )
+
+
 def open_text(ctx: Context) -> Text:
     """The open report's monitoring paragraph: pooled information only."""
     info = ctx.data.blinded.information
     if info is None:
         return Text("The protocol defines no interim monitoring plan.")
+    what = (
+        "The final analysis of the primary endpoint is"
+        if ctx.data.settings.final
+        else "Interim monitoring of the primary endpoint is"
+    )
     return Text(
-        "Interim monitoring of the primary endpoint is reviewed in closed session. Pooled "
+        f"{what} reviewed in closed session. Pooled "
         f"information: {info.information} of {info.planned_information} planned evaluable "
         f"subjects ({100 * info.fraction:.0f}%)."
     )
@@ -90,7 +103,7 @@ def closed_blocks(ctx: Context, u: UnblindedResults) -> list[Block]:
             title="Monitoring boundaries and the observed Z",
             population=pop,
             draw=fg.boundary_figure,
-            args=(m.looks, m.observed_z, m.information_fraction, m.crossed),
+            args=(m.looks, m.observed_z, m.information_fraction, m.crossed, m.final),
             footnotes=[
                 f"{spending} alpha spending, two-sided alpha {m.alpha}, recomputed at the "
                 f"information actually accrued ({m.information} of {m.planned_information} "

@@ -1,0 +1,328 @@
+"""What a DMC reviewer reads (issue 16): closed tables side by side with every term, the risk
+difference, the final look, every month, n rows, per-visit deviations, the page furniture.
+
+Most checks read the report model the sections build (fast and exact); the page furniture is
+checked on the rendered PDF.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+
+from dmc_report.demo.writer import DemoFiles
+from dmc_report.domain.results import MonthCount
+from dmc_report.domain.settings import ReportSettings
+from dmc_report.pipeline import (
+    LoadedStudy,
+    load_study,
+    render_report_bytes,
+    run_analysis,
+    run_validation,
+    suggests_final,
+)
+from dmc_report.report import fmt
+from dmc_report.report.closed_report import build_closed_report
+from dmc_report.report.model import Report, Table, Text
+from dmc_report.report.open_report import build_open_report
+from dmc_report.report.prepare import closed_report_data, open_report_data
+from dmc_report.report.sections.conduct import every_month
+
+PASSWORD = "correct horse battery staple"
+
+
+def _models(loaded: LoadedStudy, *, final: bool) -> dict[str, Any]:
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation, final=final)
+    settings = ReportSettings(report_date=loaded.cutoff, final=final)
+    study = loaded.study
+    open_data = open_report_data(
+        study.data, study.protocol, loaded.cutoff, validation, results,
+        study.protocol_provenance, settings,
+    )  # fmt: skip
+    assert loaded.key is not None
+    closed = closed_report_data(open_data, results, loaded.key, validation.key_findings)
+    return {
+        "results": results,
+        "open": build_open_report(open_data),
+        "closed": build_closed_report(closed),
+        "closed_data": closed,
+        "loaded": loaded,
+        "validation": validation,
+    }
+
+
+@pytest.fixture(scope="module")
+def final(demo: DemoFiles, demo_password: str) -> dict[str, Any]:
+    loaded = load_study(demo.protocol, demo.data, key=demo.key, key_password=demo_password)
+    return _models(loaded, final=True)
+
+
+@pytest.fixture(scope="module")
+def interim(demo_interim: DemoFiles, demo_password: str) -> dict[str, Any]:
+    loaded = load_study(
+        demo_interim.protocol, demo_interim.data, key=demo_interim.key, key_password=demo_password
+    )
+    return _models(loaded, final=False)
+
+
+def table(report: Report, title: str) -> Table:
+    found = [t for t in report.tables() if t.title.startswith(title)]
+    assert found, f"no table {title!r} in {[t.title for t in report.tables()]}"
+    return found[0]
+
+
+def texts(report: Report) -> str:
+    return " ".join(report.texts())
+
+
+# --- closed safety tables: arms side by side, a Total, every term ----------------------------
+
+
+@pytest.mark.parametrize("case", ["final", "interim"])
+def test_the_closed_ae_table_has_every_term_in_every_arm_sorted_by_total(
+    case: str, request: pytest.FixtureRequest
+) -> None:
+    m = request.getfixturevalue(case)
+    c = m["closed_data"]
+    t = table(m["closed"], "Adverse events by system organ class and term")
+    heads = [g.heading for g in (*c.arms, c.total)]
+    assert t.header == [["System organ class / term", *heads]]  # arms, then the total
+    assert all(len(r) == len(heads) + 1 for r in t.rows)
+    terms = {(s.soc, x.term) for g in c.arms for s in g.summary.safety.by_soc for x in s.terms}
+    assert {r[0].strip() for r in t.rows if str(r[0]).startswith("    ")} == {x for _, x in terms}
+    # a term an arm does not have is a 0 in that arm's column, not a missing row
+    assert any(cell == "0" for r in t.rows for cell in r[1:])
+    # sorted by the total's subjects, most first (organ classes, and terms within each)
+    total = c.total.summary.safety
+
+    def subjects(cell: str) -> int:
+        return int(str(cell).split()[0])
+
+    socs = [r for r in t.rows if not str(r[0]).startswith("    ")]
+    assert [subjects(r[-1]) for r in socs] == sorted((subjects(r[-1]) for r in socs), reverse=True)
+    assert [subjects(r[-1]) for r in socs] == [s.subjects for s in total.by_soc]
+
+
+def test_the_closed_severity_and_overview_tables_have_a_total_column(
+    final: dict[str, Any],
+) -> None:
+    c = final["closed_data"]
+    for title in ("Adverse event overview", "Subjects by worst adverse-event severity"):
+        t = table(final["closed"], title)
+        assert t.header[0][-1] == c.total.heading and len(t.header[0]) == len(c.arms) + 2
+    overview = table(final["closed"], "Adverse event overview")
+    events = next(r for r in overview.rows if r[0] == "Adverse events")
+    assert events[-1] == sum(g.summary.safety.ae_events for g in c.arms)
+
+
+def test_the_sae_listing_names_each_events_arm_and_decodes_its_codes(
+    final: dict[str, Any],
+) -> None:
+    t = table(final["closed"], "Listing of serious adverse events")
+    assert t.header[0][:2] == ["Subject", "Arm"]
+    labels = {g.label for g in final["closed_data"].arms}
+    assert t.rows and all(r[1] in labels for r in t.rows)
+    raw = {"SEVERE", "MODERATE", "MILD", "RECOVERED", "N", "Y", "NONE"}
+    assert not raw & {str(cell) for r in t.rows for cell in r[5:]}
+
+
+# --- abstinence: each arm's CI and the risk difference ----------------------------------------
+
+
+def test_the_closed_abstinence_table_gives_the_risk_difference_and_each_arms_ci(
+    final: dict[str, Any],
+) -> None:
+    c = final["closed_data"]
+    cmp = c.unblinded.comparisons[0]
+    rd = cmp.risk_difference
+    # 13/27 vs 3/28 (dmc-sap.md; tests/reference/risk_difference.R has the same case)
+    assert rd.estimate == pytest.approx(13 / 27 - 3 / 28)
+    assert rd.ci_lower is not None and rd.ci_upper is not None
+    assert rd.ci_lower == pytest.approx(0.13463603917227684, abs=1e-9)
+    assert rd.ci_upper == pytest.approx(0.5662335655712923, abs=1e-9)
+    t = table(final["closed"], "Abstinence over visits")
+    rows = {r[0]: r[1:] for r in t.rows}
+    rd_row = next(v for k, v in rows.items() if str(k).startswith("Risk difference"))
+    exp = next(i for i, g in enumerate(c.arms) if g.code == cmp.experimental)
+    assert rd_row[exp] == "37.4 (13.5, 56.6)" and "reference" in rd_row
+    wilson = rows["    95% CI (Wilson)"]
+    a = c.arms[exp].summary.abstinence
+    assert wilson[exp] == f"{100 * a.ci_lower:.1f}%, {100 * a.ci_upper:.1f}%"
+    summary = table(final["closed"], "The primary endpoint and key signals by arm")
+    assert any(str(r[0]).startswith("Risk difference") for r in summary.rows)
+
+
+# --- the final look ----------------------------------------------------------------------------
+
+
+def test_the_final_report_has_no_look_after_the_current_one_and_no_conditional_power(
+    final: dict[str, Any],
+) -> None:
+    m = final["results"].unblinded.monitoring
+    assert m.final and m.current_look == len(m.looks) and m.looks[-1].kind == "final"
+    assert m.looks[-1].information == 1.0
+    assert m.conditional_power.current_trend is None
+    report = final["closed"]
+    bounds = table(report, "Boundaries at the actual information")
+    assert [r[1] for r in bounds.rows] == [lk.kind for lk in m.looks]
+    assert bounds.rows[-1][-1] in {"efficacy", "harm", "no"}  # the current look is the last row
+    assert not [t for t in report.tables() if t.title.startswith("Conditional power")]
+    words = texts(report)
+    assert "At this final analysis" in words and "final efficacy boundary" in words
+    assert "Final analysis of the primary endpoint" in [s.title for s in report.sections]
+    assert ("Analysis", "Final analysis") in report.title_page.lines
+
+
+def test_an_interim_report_shows_the_later_look_and_conditional_power(
+    interim: dict[str, Any],
+) -> None:
+    m = interim["results"].unblinded.monitoring
+    assert not m.final and m.looks[-1].kind == "final" and m.current.kind == "current"
+    report = interim["closed"]
+    assert [t for t in report.tables() if t.title.startswith("Conditional power")]
+    assert "At this interim look" in texts(report)
+    assert ("Analysis", "Interim analysis") in report.title_page.lines
+
+
+def test_the_tool_suggests_the_final_analysis_only_when_enrolment_is_over(
+    final: dict[str, Any], interim: dict[str, Any]
+) -> None:
+    assert suggests_final(final["loaded"], final["results"]) is not None
+    assert suggests_final(interim["loaded"], interim["results"]) is None
+
+
+def test_the_settings_decide_the_look_whatever_the_results_were_computed_as(
+    interim: dict[str, Any],
+) -> None:
+    """Results computed as an interim look and a report asked for as final: the pipeline
+    computes them again (the app analyses once at load, the checkbox decides later)."""
+    from dmc_report.pipeline import is_final, results_as_requested
+
+    loaded, validation, results = interim["loaded"], interim["validation"], interim["results"]
+    settings = ReportSettings(report_date=loaded.cutoff, final=True)
+    again = results_as_requested(loaded, validation, results, settings)
+    assert is_final(again) and not is_final(results)
+    assert again.blinded == results.blinded  # the pooled results do not change
+    same = results_as_requested(
+        loaded, validation, results, dataclasses.replace(settings, final=False)
+    )
+    assert same is results
+
+
+def test_the_final_boundary_figure_puts_the_observed_z_at_the_final_look(
+    final: dict[str, Any],
+) -> None:
+    from dmc_report.report.figures import boundary_figure
+
+    m = final["results"].unblinded.monitoring
+    fig = boundary_figure(m.looks, m.observed_z, m.information_fraction, m.crossed, m.final)
+    star = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() == "*"]
+    assert [float(ln.get_xdata()[0]) for ln in star] == [1.0]
+    assert m.information_fraction < 1  # the actual information: 55 of 60
+
+
+# --- counts that read right --------------------------------------------------------------------
+
+
+def test_every_month_is_listed_a_pause_as_a_zero() -> None:
+    months = (MonthCount("2015-11", 2, 2), MonthCount("2016-02", 1, 3))
+    assert every_month(months) == [
+        MonthCount("2015-11", 2, 2),
+        MonthCount("2015-12", 0, 2),
+        MonthCount("2016-01", 0, 2),
+        MonthCount("2016-02", 1, 3),
+    ]
+    assert every_month(()) == []
+
+
+def test_the_baseline_table_gives_n_where_it_differs_from_n(final: dict[str, Any]) -> None:
+    t = table(final["open"], "Baseline characteristics")
+    age = final["results"].blinded.pooled.baseline.numeric["AGE"]
+    n = final["results"].blinded.enrollment.randomized
+    assert age.n < n  # the demo has an age out of range: an eligibility finding
+    i = next(i for i, r in enumerate(t.rows) if r[0] == "Age, years")
+    assert t.rows[i + 1] == ["    n", age.n]
+
+
+def test_deviations_are_counted_per_subject_visit(final: dict[str, Any]) -> None:
+    found = [f for f in final["validation"].findings if f.code == "VISIT_OUT_OF_WINDOW"]
+    visits = {(f.subject, f.visit) for f in found}
+    assert len(visits) < len(found)  # a visit's forms (UDS, VAS, ...) are each a finding
+    line = next(t for t in texts(final["open"]).split("  ") if "Protocol deviations" in t)
+    assert f"{len(visits)} subject-visits outside their window ({len(found)} forms" in line
+
+
+def test_the_consistency_table_checks_only_what_the_open_report_shows(
+    final: dict[str, Any],
+) -> None:
+    t = table(final["closed"], "Pooled totals in the open report")
+    quantities = {r[0] for r in t.rows}
+    assert "Follow-up contacts" not in quantities
+    assert not final["loaded"].study.protocol.pooled_efficacy
+    assert {"Abstinent", "Relapse events"}.isdisjoint(quantities)
+    assert {"Randomized", "Dropouts", "Subjects with an AE"} <= quantities
+
+
+def test_the_craving_comparison_shows_each_arms_baseline(final: dict[str, Any]) -> None:
+    t = table(final["closed"], "Craving over visits")
+    base = t.rows[0]
+    cmp = final["closed_data"].unblinded.comparisons[0]
+    b = cmp.craving.baseline
+    assert str(base[0]).startswith("Baseline (D1) mean")
+    assert base[1] == f"{fmt.num(b[cmp.experimental].mean)} / {fmt.num(b[cmp.control].mean)}"
+
+
+# --- page furniture ----------------------------------------------------------------------------
+
+
+def test_every_page_says_it_is_confidential_and_split_tables_say_continued(
+    final: dict[str, Any],
+) -> None:
+    from pypdf import PdfReader
+
+    m = final
+    settings = ReportSettings(
+        report_date=m["loaded"].cutoff, final=True, prepared_by="A. Statistician",
+        distribution=("DMC chair", "DMC members"),
+    )  # fmt: skip
+    out = render_report_bytes(
+        m["loaded"], m["validation"], m["results"], settings, closed=True, closed_password=PASSWORD
+    )
+    for pdf, mark in (
+        (out.open, "Confidential: DMC open session"),
+        (out.closed, "Confidential: DMC closed session, members only"),
+    ):
+        reader = PdfReader(io.BytesIO(pdf))
+        if reader.is_encrypted:
+            reader.decrypt(PASSWORD)
+        pages = [p.extract_text() or "" for p in reader.pages]
+        assert all(mark in p for p in pages), mark
+        assert any("(continued)" in p for p in pages)  # the findings listing runs over pages
+        title = pages[0]
+        assert "A. Statistician" in title and "DMC chair; DMC members" in title
+        assert "Final analysis" in title
+
+
+def test_numeric_headings_are_aligned_with_their_numbers() -> None:
+    from dmc_report.report.style import table_style
+
+    cmds = table_style(1, 3, ["L", "R"])._cmds
+    aligns = [c for c in cmds if c[0] == "ALIGN"]
+    assert ("ALIGN", (1, 0), (1, -1), "RIGHT") in aligns  # from the heading row down
+
+
+def test_the_open_report_names_the_final_analysis_without_the_key(
+    final: dict[str, Any],
+) -> None:
+    report = final["open"]
+    assert any(
+        isinstance(b, Text) and "final analysis" in b.text
+        for s in report.sections
+        for b in s.blocks
+    )
+    assert dt.date.fromisoformat(report.cutoff) == final["loaded"].cutoff
