@@ -28,7 +28,10 @@ from dmc_report.pipeline import (
     LoadedStudy,
     WrittenReports,
     input_paths,
-    render_report_bytes,
+    located_in,
+    render_from_inputs,
+    report_inputs,
+    results_as_requested,
     write_reports,
 )
 
@@ -120,13 +123,18 @@ def render_reports_in_child(
     cancelled or failed render leaves nothing behind.
     """
     progress.update(0.0, "Starting the report renderer")
-    # the visit grid (a row per subject and visit) stays here: the reports do not use it, and
-    # pickling its text columns would hold the interpreter lock for ~0.1 s at 20,000 subjects
-    rendered = call_in_child(
-        render_report_bytes, loaded, validation.for_reports(), results, settings,
-        closed=closed_path is not None, closed_password=closed_password,
-        pooled_results=pooled_results_path is not None, progress=progress, pass_progress=True,
-    )  # fmt: skip
+    # made here as the settings ask (final or interim), so that the child only renders
+    results = results_as_requested(loaded, validation, results, settings)
+    # the child receives results, findings and settings, not the data: the visit grid and the
+    # workbook's tables stay here (pickling them would hold the interpreter lock for ~0.1 s at
+    # 20,000 subjects); a blinding stop is located in the data here, in the parent
+    with located_in(loaded):
+        rendered = call_in_child(
+            render_from_inputs, report_inputs(loaded), validation.for_reports(), results,
+            settings, closed=closed_path is not None, closed_password=closed_password,
+            pooled_results=pooled_results_path is not None, progress=progress,
+            pass_progress=True,
+        )  # fmt: skip
     return write_reports(
         rendered, open_path=open_path, closed_path=closed_path,
         pooled_results_path=pooled_results_path, inputs=input_paths(loaded, settings),

@@ -6,7 +6,8 @@ Front ends call these and nothing below them; neither computes a statistic nor f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -24,14 +25,24 @@ from dmc_report.domain.findings import Finding
 from dmc_report.domain.progress import NO_PROGRESS, Progress
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.settings import ReportSettings
-from dmc_report.domain.study import ROW, DataSet, RandomizationKey, Study
+from dmc_report.domain.study import ROW, DataSet, Provenance, RandomizationKey, Study
 from dmc_report.io.engines import Engine
 from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
 from dmc_report.io.reader import read_key, read_study
 from dmc_report.validation import ValidationResult, validate
 
 if TYPE_CHECKING:  # the report package is imported when a report is made, not at start-up
+    from typing import Protocol as Interface
+
     from dmc_report.report.data import OpenReportData
+    from dmc_report.report.prepare import ValidationFacts
+
+    class ReportFacts(ValidationFacts, Interface):
+        """What a render takes from validation: the findings (the key's apart) and compliance."""
+
+        @property
+        def key_findings(self) -> tuple[Finding, ...]: ...
+
 
 DEMO_PROTOCOL = "ketamine-mbrp.toml"
 MIN_DEMO_SUBJECTS = 4
@@ -436,6 +447,29 @@ def write_reports(
     )
 
 
+@dataclass(frozen=True)
+class ReportInputs:
+    """What rendering needs of a loaded study besides the results: the protocol, the cutoff,
+    the inputs' provenance and (closed report) the key's arms and assignments. No data: the
+    report process receives results, findings and these, never raw data to recompute from."""
+
+    protocol: Protocol
+    cutoff: dt.date
+    protocol_input: Provenance
+    data_input: Provenance
+    key: RandomizationKey | None  # without its sheets
+
+
+def report_inputs(loaded: LoadedStudy) -> ReportInputs:
+    from dataclasses import replace
+
+    key = replace(loaded.key, tables={}) if loaded.key is not None else None
+    study = loaded.study
+    return ReportInputs(
+        study.protocol, loaded.cutoff, study.protocol_provenance, study.data.provenance, key
+    )
+
+
 def render_report_bytes(
     loaded: LoadedStudy,
     validation: ValidationResult,
@@ -448,47 +482,69 @@ def render_report_bytes(
     progress: Progress = NO_PROGRESS,
 ) -> RenderedReports:
     """Render the open report (and the closed one, encrypted) in memory; write nothing.
-    With ``pooled_results``, also the pooled results JSON (:meth:`Results.pooled`)."""
-    from dmc_report.report import render_closed_report, render_open_report
+    With ``pooled_results``, also the pooled results JSON (:meth:`Results.pooled`). The results
+    are first made as the settings ask (:func:`results_as_requested`: final or interim)."""
+    results = results_as_requested(loaded, validation, results, settings)
+    with located_in(loaded):
+        return render_from_inputs(
+            report_inputs(loaded), validation, results, settings, closed=closed,
+            closed_password=closed_password, pooled_results=pooled_results, progress=progress,
+        )  # fmt: skip
+
+
+@contextmanager
+def located_in(loaded: LoadedStudy) -> Iterator[None]:
+    """A blinding stop raised inside says where in the data workbook its text stands."""
     from dmc_report.report.guard import BlindingLeakError
+
+    try:
+        yield
+    except BlindingLeakError as exc:
+        where = locate_text(loaded.study.data, exc.found) if exc.found else None
+        if where is None:
+            raise
+        raise BlindingLeakError(exc.message, where, exc.found) from None
+
+
+def render_from_inputs(
+    inputs: ReportInputs,
+    validation: ReportFacts,
+    results: Results,
+    settings: ReportSettings,
+    *,
+    closed: bool,
+    closed_password: str | None = None,
+    pooled_results: bool = False,
+    progress: Progress = NO_PROGRESS,
+) -> RenderedReports:
+    """:func:`render_report_bytes` from results, findings and settings alone (what the report
+    process runs): nothing is derived or analysed here."""
+    from dmc_report.report import render_closed_report, render_open_report
     from dmc_report.report.prepare import closed_report_data, open_report_data
 
-    study = loaded.study
-    results = results_as_requested(loaded, validation, results, settings)
     previous = None
     if settings.previous_results is not None:
         from dmc_report.io.previous import read_previous_results
 
         previous = read_previous_results(
-            settings.previous_results, study_id=study.protocol.study.id, cutoff=loaded.cutoff
+            settings.previous_results, study_id=inputs.protocol.study.id, cutoff=inputs.cutoff
         )
     open_data = open_report_data(
-        study.data,
-        study.protocol,
-        loaded.cutoff,
-        validation,
-        results,
-        study.protocol_provenance,
-        settings,
-        previous,
+        inputs.data_input, inputs.protocol, inputs.cutoff, validation, results,
+        inputs.protocol_input, settings, previous,
+    )  # fmt: skip
+    key = inputs.key
+    labels = {a.code: a.label for a in key.arms} if key else None
+    open_pdf = render_open_report(
+        open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
     )
-    labels = {a.code: a.label for a in loaded.key.arms} if loaded.key else None
-    try:
-        open_pdf = render_open_report(
-            open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
-        )
-    except BlindingLeakError as exc:  # say where in the data the text stands, when it does
-        where = locate_text(study.data, exc.found) if exc.found else None
-        if where is None:
-            raise
-        raise BlindingLeakError(exc.message, where, exc.found) from None
     closed_pdf = None
     if closed:
-        if loaded.key is None or results.unblinded is None:
+        if key is None or results.unblinded is None:
             raise UnusableInputError(CLOSED_NEEDS_KEY)
         if not closed_password:
             raise UnusableInputError(CLOSED_NEEDS_PASSWORD)
-        closed_data = closed_report_data(open_data, results, loaded.key, validation.key_findings)
+        closed_data = closed_report_data(open_data, results, key, validation.key_findings)
         closed_pdf = render_closed_report(
             closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5)
         )
@@ -569,7 +625,7 @@ def summary_data(
     from dmc_report.report.prepare import open_report_data
 
     return open_report_data(
-        loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
+        loaded.study.data.provenance, loaded.study.protocol, loaded.cutoff, validation, results,
         loaded.study.protocol_provenance, ReportSettings(report_date=loaded.cutoff),
     )  # fmt: skip
 

@@ -114,5 +114,39 @@ def test_an_error_in_the_child_comes_back_as_itself(
             open_path=tmp_path / "open.pdf", closed_path=tmp_path / "closed.pdf",
             closed_password=PASSWORD,
         )  # fmt: skip
-    assert "render_report_bytes" in info.value.child_traceback  # type: ignore[attr-defined]
+    assert "render_from_inputs" in info.value.child_traceback  # type: ignore[attr-defined]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_report_process_receives_results_not_data(
+    inputs: tuple[LoadedStudy, Any, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Derive once: the child gets results, findings, settings and the inputs' provenance; no
+    data workbook, no key sheets, no visit grid to recompute from."""
+    import pickle
+
+    import dmc_report.isolated as isolated
+    from dmc_report.domain.study import DataSet, Study
+
+    loaded, validation, results = inputs
+    sent: list[Any] = []
+    real = isolated.call_in_child
+
+    def spy(fn: Any, *args: Any, **kw: Any) -> Any:
+        sent.extend(args)
+        return real(fn, *args, **kw)
+
+    monkeypatch.setattr(isolated, "call_in_child", spy)
+    render_reports_in_child(
+        loaded, validation, results, SETTINGS, open_path=tmp_path / "open.pdf",
+        closed_path=tmp_path / "closed.pdf", closed_password=PASSWORD,
+    )  # fmt: skip
+    assert (tmp_path / "closed.pdf").exists()
+    payload = pickle.dumps(sent)
+    assert not any(isinstance(a, LoadedStudy | Study | DataSet) for a in sent)
+    inputs_sent = next(a for a in sent if hasattr(a, "data_input"))
+    assert inputs_sent.key is not None and not inputs_sent.key.tables
+    assert len(validation.schedule.grid) and not any(
+        getattr(a, "schedule", None) is not None and len(a.schedule.grid) for a in sent
+    )
+    assert len(payload) < len(pickle.dumps(loaded))

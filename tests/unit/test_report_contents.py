@@ -41,7 +41,7 @@ def _models(loaded: LoadedStudy, *, final: bool) -> dict[str, Any]:
     settings = ReportSettings(report_date=loaded.cutoff, final=final)
     study = loaded.study
     open_data = open_report_data(
-        study.data, study.protocol, loaded.cutoff, validation, results,
+        study.data.provenance, study.protocol, loaded.cutoff, validation, results,
         study.protocol_provenance, settings,
     )  # fmt: skip
     assert loaded.key is not None

@@ -69,7 +69,7 @@ def _open_data(loaded: LoadedStudy) -> Any:
     validation = run_validation(loaded)
     results = run_analysis(loaded, validation)
     data = open_report_data(
-        loaded.study.data, loaded.study.protocol, loaded.cutoff, validation, results,
+        loaded.study.data.provenance, loaded.study.protocol, loaded.cutoff, validation, results,
         loaded.study.protocol_provenance, SETTINGS,
     )  # fmt: skip
     return data

@@ -17,7 +17,7 @@ from dmc_report.domain.previous import PreviousResults
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.results import GroupSummary, Results, SubjectLevel
 from dmc_report.domain.settings import ReportSettings
-from dmc_report.domain.study import DataSet, Provenance, RandomizationKey
+from dmc_report.domain.study import Provenance, RandomizationKey
 from dmc_report.report.data import ClosedReportData, Group, OpenReportData, Survival
 
 
@@ -39,7 +39,7 @@ def _subject_level(results: Results) -> SubjectLevel:
 
 
 def open_report_data(
-    data: DataSet,
+    data_input: Provenance,
     protocol: Protocol,
     cutoff: dt.date,
     validation: ValidationFacts,
@@ -58,7 +58,7 @@ def open_report_data(
         settings=settings,
         inputs={
             "protocol": protocol_input,
-            "data": data.provenance,
+            "data": data_input,
             **({"previous results": previous.provenance} if previous else {}),
         },
         blinded=results.blinded,
