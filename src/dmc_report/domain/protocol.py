@@ -79,6 +79,20 @@ class MissingRule(StrEnum):
     IGNORE = "ignore"
 
 
+class Labels(_Frozen):
+    """How the reports name the trial's endpoints: the code knows no study's wording
+    (docs/protocol.md, [endpoints.labels])."""
+
+    # the substance the urine test is for: "Positive for cocaine", "positive urine for cocaine"
+    analyte: Annotated[str, Field(min_length=1)] = "the substance"
+    # the primary window in words ("the last two weeks of treatment"); default: its visits
+    window: str | None = None
+    # the craving measure ("Craving (VAS 0-100)") and the follow-up contact ("the 6-month
+    # follow-up")
+    craving: Annotated[str, Field(min_length=1)] = "Craving (VAS 0-100)"
+    follow_up: Annotated[str, Field(min_length=1)] = "the follow-up contact"
+
+
 class Endpoints(_Frozen):
     abstinence_visits: Annotated[tuple[str, ...], Field(min_length=1)]
     missing: MissingRule = MissingRule.POSITIVE
@@ -87,6 +101,7 @@ class Endpoints(_Frozen):
     craving_visits: Annotated[tuple[str, ...], Field(min_length=1)]
     craving_baseline_visit: str | None = None
     infusion_visit: str | None = None
+    labels: Labels = Field(default_factory=Labels)
 
     @field_validator("abstinence_visits", "relapse_visits", "craving_visits")
     @classmethod
@@ -222,6 +237,16 @@ class Blinding(_Frozen):
         return self
 
 
+class Domains(_Frozen):
+    """Which domains the trial has (docs/protocol.md, [domains]): an absent domain has no report
+    section and is null in the results JSON."""
+
+    vital_signs: bool = True
+    follow_up: bool = True
+    questionnaires: bool = True
+    exposure: bool = True
+
+
 class OpenReport(_Frozen):
     """Settings of the open report (report-contents.md)."""
 
@@ -238,6 +263,7 @@ class Protocol(_Frozen):
     mapping: Mapping = Field(default_factory=Mapping)
     blinding: Blinding = Field(default_factory=Blinding)
     open_report: OpenReport = Field(default_factory=OpenReport)
+    domains: Domains = Field(default_factory=Domains)
     # the first wave's name for open_report.pooled_efficacy, still read (it wins when given)
     show_pooled_outcomes: bool | None = None
 
