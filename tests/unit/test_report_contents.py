@@ -145,7 +145,7 @@ def test_the_closed_abstinence_table_gives_the_risk_difference_and_each_arms_ci(
     assert rd.ci_lower is not None and rd.ci_upper is not None
     assert rd.ci_lower == pytest.approx(0.13463603917227684, abs=1e-9)
     assert rd.ci_upper == pytest.approx(0.5662335655712923, abs=1e-9)
-    t = table(final["closed"], "Abstinence over visits")
+    t = table(final["closed"], "Abstinence over ")
     rows = {r[0]: r[1:] for r in t.rows}
     rd_row = next(v for k, v in rows.items() if str(k).startswith("Risk difference"))
     exp = next(i for i, g in enumerate(c.arms) if g.code == cmp.experimental)
@@ -326,3 +326,69 @@ def test_the_open_report_names_the_final_analysis_without_the_key(
         for b in s.blocks
     )
     assert dt.date.fromisoformat(report.cutoff) == final["loaded"].cutoff
+
+
+# --- content the reviewers expect ----------------------------------------------------------------
+
+
+def test_questionnaires_by_visit_pooled_open_and_by_arm_closed(final: dict[str, Any]) -> None:
+    for report, columns in ((final["open"], 1), (final["closed"], len(final["closed_data"].arms))):
+        for score in ("FFMQ", "PSS"):
+            t = table(report, f"{score} by visit")
+            assert len(t.header[0]) == columns + 1
+            assert [r[0] for r in t.rows] == ["SCR", "D1", "D5", "W3V2", "W5V2"]
+            assert all(str(c).split(",")[0].isdigit() for r in t.rows for c in r[1:])
+
+
+def test_the_closed_report_gives_enrolment_by_site_and_arm(final: dict[str, Any]) -> None:
+    c = final["closed_data"]
+    t = table(final["closed"], "Randomized subjects by site and arm")
+    by_site = final["results"].blinded.enrollment.by_site
+    assert [r[0] for r in t.rows] == sorted(by_site)
+    for r in t.rows:  # the arms add up to the site's total, which is the open report's count
+        arms = [int(str(x).split()[0]) for x in r[1 : 1 + len(c.arms)]]
+        assert sum(arms) == int(str(r[1 + len(c.arms)]).split()[0]) == by_site[r[0]]
+
+
+def test_the_disposition_table_splits_discontinuations_at_the_end_of_treatment(
+    final: dict[str, Any],
+) -> None:
+    t = table(final["open"], "Subject disposition")
+    rows = {r[0]: int(str(r[1]).split()[0]) for r in t.rows}
+    before = next(v for k, v in rows.items() if k.strip().startswith("Before the end"))
+    after = rows["    After the end of treatment"]
+    assert before + after == rows["Discontinued"]
+    assert before == final["results"].blinded.pooled.dropout.dropouts
+
+
+def test_a_trial_without_optional_domains_has_nulls_and_no_empty_sections(
+    demo: DemoFiles, demo_password: str, tmp_path: Any
+) -> None:
+    import tomllib
+
+    text = demo.protocol.read_text(encoding="utf-8")
+    doc = tomllib.loads(text)
+    assert "domains" in doc
+    lean = (
+        text.replace("vital_signs = true", "vital_signs = false")
+        .replace("follow_up = true ", "follow_up = false ")
+        .replace("questionnaires = true", "questionnaires = false")
+        .replace("exposure = true", "exposure = false")
+    )
+    protocol = tmp_path / "lean.toml"
+    protocol.write_text(lean, encoding="utf-8")
+    loaded = load_study(protocol, demo.data, key=demo.key, key_password=demo_password)
+    assert not any(loaded.study.protocol.domains.model_dump().values())
+    m = _models(loaded, final=True)
+    doc = m["results"].as_json()
+    for part in ("vital_signs", "follow_up", "exposure", "questionnaires"):
+        assert doc["blinded"][part] is None
+        assert all(v is None for v in doc["unblinded"][part].values())
+    for report in (m["open"], m["closed"]):
+        titles = [t.title for t in report.tables()]
+        assert not [
+            t for t in titles if "exposure" in t.lower() or ("by visit" in t and "FFMQ" in t)
+        ]
+        assert not [t for t in titles if "Blood pressure" in t or "follow-up" in t.lower()]
+        assert all(s.blocks for s in report.sections)  # no empty section
+        assert "Exposure" not in [s.title for s in report.sections]

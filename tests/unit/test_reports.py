@@ -105,7 +105,7 @@ def test_pooled_outcomes_appear_when_the_protocol_asks(loaded: LoadedStudy) -> N
     )  # fmt: skip
     data = replace(_open_data(loaded), protocol=protocol)
     text = " ".join(pdf_pages(render_open_report(data)))
-    assert "Pooled outcomes" in text and "Abstinence over visits" in text
+    assert "Pooled outcomes" in text and "Abstinence over the last two weeks" in text
 
 
 def test_open_report_names_no_arm(rendered: dict[str, Any]) -> None:

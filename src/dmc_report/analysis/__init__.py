@@ -13,6 +13,7 @@ from dmc_report import __version__
 from dmc_report.analysis import summaries as sm
 from dmc_report.analysis.derive import MISSING, NEG, NOTDUE, NOTEXP, POS, Derived, derive
 from dmc_report.analysis.monitoring import monitoring
+from dmc_report.analysis.questionnaires import SCORES, questionnaire_values, questionnaires
 from dmc_report.analysis.stats import cox_hr, logrank, odds_ratio, risk_difference, welch
 from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
 from dmc_report.domain.protocol import Protocol
@@ -43,8 +44,9 @@ from dmc_report.validation.schedule import Schedule
 Json = dict[str, Any]
 
 
-def _summaries(d: Derived, protocol: Protocol) -> GroupSummary:
-    """Everything that is summarised the same way for all subjects or for one arm's."""
+def _summaries(d: Derived, protocol: Protocol, qs: pd.DataFrame) -> GroupSummary:
+    """Everything that is summarised the same way for all subjects or for one arm's (``qs``:
+    the group's questionnaire values)."""
     s = d.subjects
     return GroupSummary(
         disposition=sm.disposition(s),
@@ -56,17 +58,22 @@ def _summaries(d: Derived, protocol: Protocol) -> GroupSummary:
         craving=sm.craving_by_visit(d, protocol),
         safety=sm.safety(d),
         baseline=sm.baseline(d),
-        exposure=sm.exposure(d),
+        exposure=sm.exposure(d, protocol),
         vital_signs=sm.vital_signs(d, protocol),
-        follow_up=sm.follow_up(d),
+        follow_up=sm.follow_up(d, protocol),
+        questionnaires=questionnaires(qs, protocol),
+        sites=sm.sites(s),
     )
 
 
-def blinded_results(protocol: Protocol, schedule: Schedule, derived: Derived) -> BlindedResults:
+def blinded_results(
+    protocol: Protocol, schedule: Schedule, derived: Derived, qs: pd.DataFrame | None = None
+) -> BlindedResults:
     """Pooled summaries. Takes no key: nothing here can be split by arm. Free text that names a
     treatment (:data:`~dmc_report.domain.blinding.WITHHELD_TEXT`; the same cells validation
     reports as TREATMENT_NAME_IN_TEXT) is withheld; counts are unchanged."""
-    pooled = _summaries(derived, protocol)
+    qs = _no_questionnaires() if qs is None else qs
+    pooled = _summaries(derived, protocol, qs)
     vocabulary = protocol.treatment_vocabulary
     if vocabulary:
         pooled = replace(pooled, safety=pooled.safety.with_text(vocabulary.withhold))
@@ -76,6 +83,10 @@ def blinded_results(protocol: Protocol, schedule: Schedule, derived: Derived) ->
             pooled.abstinence.evaluable, protocol.interim.planned_information
         )
     return BlindedResults(sm.enrollment(schedule, protocol), pooled, information)
+
+
+def _no_questionnaires() -> pd.DataFrame:
+    return pd.DataFrame(columns=["sid", "VISIT", *SCORES])
 
 
 _USE_CODE = {POS: 0, NEG: 1, MISSING: 2, NOTDUE: 3, NOTEXP: 4}
@@ -114,12 +125,20 @@ def unblinded_results(
     cutoff: dt.date | None = None,
     *,
     final: bool = False,
+    qs: pd.DataFrame | None = None,
 ) -> UnblindedResults:
     """The same summaries by arm, and the between-arm comparisons (experimental vs control)."""
     arm_of = key.assignments.drop_duplicates("SUBJID", keep="first").set_index("SUBJID")["ARMCD"]
     subjects = derived.subjects.assign(ARMCD=derived.subjects["SUBJID"].map(arm_of.astype(object)))
     arm = subjects["ARMCD"].to_numpy(object)
-    parts = {a.code: derived.subset(np.asarray(arm == a.code, dtype=bool)) for a in key.arms}
+    masks = {a.code: np.asarray(arm == a.code, dtype=bool) for a in key.arms}
+    parts = {code: derived.subset(mask) for code, mask in masks.items()}
+    known = np.asarray(pd.notna(arm), dtype=bool)
+    qs = _no_questionnaires() if qs is None else qs
+
+    def of(mask: np.ndarray) -> pd.DataFrame:  # a group's questionnaire values
+        return qs.loc[mask[qs["sid"].to_numpy(np.int64)]] if len(qs) else qs
+
     by = {code: d.subjects for code, d in parts.items()}
     ctl = key.control
     exps = key.experimental
@@ -130,14 +149,14 @@ def unblinded_results(
     )
     return UnblindedResults(
         arms=tuple(Arm(a.code, a.label, a.role, len(by[a.code])) for a in key.arms),
-        by_arm={code: _summaries(d, protocol) for code, d in parts.items()},
+        by_arm={code: _summaries(d, protocol, of(masks[code])) for code, d in parts.items()},
         comparisons=tuple(
             _comparison(by[x.code], by[ctl.code], x.code, ctl.code, baseline) for x in exps
         ),
         monitoring=monitoring_block,
         monitoring_note=note,
         not_in_key=int(subjects["ARMCD"].isna().sum()),
-        total=_summaries(derived.subset(np.asarray(pd.notna(arm), dtype=bool)), protocol),
+        total=_summaries(derived.subset(known), protocol, of(known)),
     )
 
 
@@ -264,11 +283,12 @@ def analyze(
     schedule = validation.schedule
     derived = derive(data, protocol, schedule)
     checkpoint(progress, 0.4, "Pooled summaries")
-    blinded = blinded_results(protocol, schedule, derived)
+    qs = questionnaire_values(data, protocol, derived.subjects, schedule.cutoff)
+    blinded = blinded_results(protocol, schedule, derived, qs)
     unblinded = None
     if key is not None:
         checkpoint(progress, 0.7, "Summaries by arm")
-        unblinded = unblinded_results(protocol, derived, key, cutoff, final=final)
+        unblinded = unblinded_results(protocol, derived, key, cutoff, final=final, qs=qs)
     full_validation, pooled_validation = validation.json_blocks(protocol)
     progress.update(1.0, "Analysis done")
     return Results(

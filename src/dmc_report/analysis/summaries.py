@@ -180,6 +180,8 @@ def _listing(ae: pd.DataFrame, s: pd.DataFrame) -> tuple[AeEvent, ...]:
 
 
 def vital_signs(d: Derived, protocol: Protocol) -> VitalSigns | None:
+    if not protocol.domains.vital_signs:
+        return None
     if not protocol.endpoints.infusion_visit or len(d.vs.columns) == 1:
         return None
     return VitalSigns(
@@ -189,7 +191,9 @@ def vital_signs(d: Derived, protocol: Protocol) -> VitalSigns | None:
     )
 
 
-def follow_up(d: Derived) -> FollowUp:
+def follow_up(d: Derived, protocol: Protocol) -> FollowUp | None:
+    if not protocol.domains.follow_up:
+        return None
     return FollowUp(
         n=len(d.subjects),
         contacted=len(d.fu),
@@ -197,7 +201,9 @@ def follow_up(d: Derived) -> FollowUp:
     )
 
 
-def exposure(d: Derived) -> Exposure:
+def exposure(d: Derived, protocol: Protocol) -> Exposure | None:
+    if not protocol.domains.exposure:
+        return None
     ex = d.ex
     return Exposure(
         n=len(d.subjects),
@@ -237,6 +243,11 @@ def baseline(d: Derived) -> Baseline:
         },
         categorical=categorical,
     )
+
+
+def sites(s: pd.DataFrame) -> dict[str, int]:
+    """Randomized subjects per site, by site."""
+    return {str(k): int(v) for k, v in sorted(s["SITEID"].value_counts().items())}
 
 
 def disposition(s: pd.DataFrame) -> Disposition:

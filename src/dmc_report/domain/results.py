@@ -393,9 +393,16 @@ class GroupSummary:
     craving: tuple[VisitSummary, ...]  # the protocol's craving visits, in schedule order
     safety: Safety
     baseline: Baseline
-    exposure: Exposure
-    vital_signs: VitalSigns | None  # None: no vital signs in the protocol or the data
-    follow_up: FollowUp
+    # None: a domain the trial does not have ([domains] in the protocol; vital signs also
+    # without a dosing visit or a VS sheet): null in the results JSON, no report section
+    exposure: Exposure | None
+    vital_signs: VitalSigns | None
+    follow_up: FollowUp | None
+    # per score (FFMQ, PSS), each questionnaire visit's summary; None: no questionnaires
+    questionnaires: Mapping[str, tuple[VisitSummary, ...]] | None = None
+    # randomized subjects per site (the closed report's enrolment by arm and site; not in the
+    # results JSON, whose enrollment block has the pooled counts)
+    sites: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -406,14 +413,11 @@ class GroupSummary:
         """One part's JSON, by its results-JSON key."""
         if part == "craving":
             return [v.to_json() for v in self.craving]
-        if part == "vital_signs":
-            return (
-                {"note": "no vital signs"}
-                if self.vital_signs is None
-                else (self.vital_signs.to_json())
-            )
+        if part == "questionnaires":
+            q = self.questionnaires
+            return None if q is None else {k: [v.to_json() for v in rows] for k, rows in q.items()}
         value: Any = getattr(self, part)
-        return value.to_json()
+        return None if value is None else value.to_json()
 
 
 GROUP_PARTS = (
@@ -429,6 +433,7 @@ GROUP_PARTS = (
     "exposure",
     "vital_signs",
     "follow_up",
+    "questionnaires",
 )
 
 
@@ -830,6 +835,7 @@ class UnblindedResults:
             "exposure",
             "disposition",
             "baseline",
+            "questionnaires",
         ):
             out[part] = self._per_arm(part)
         out["monitoring"] = self.monitoring.to_json() if self.monitoring else None

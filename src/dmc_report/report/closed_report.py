@@ -7,7 +7,7 @@ safety).
 
 from __future__ import annotations
 
-from dmc_report.report.common import section, title_page
+from dmc_report.report.common import present, section, title_page
 from dmc_report.report.data import ClosedReportData
 from dmc_report.report.model import Report, Section
 from dmc_report.report.sections import conduct, efficacy, front, monitoring, safety
@@ -30,12 +30,14 @@ def build_closed_report(c: ClosedReportData) -> Report:
         section("Closed summary", *front.closed_summary(ctx, c)),
         section("Subject flow", front.consort(ctx, c)),
         section(
-            "Disposition, baseline and exposure by arm",
+            "Enrollment, disposition, baseline and exposure by arm",
+            conduct.sites_by_arm(ctx, with_total),
             conduct.disposition_table(ctx, with_total),
             conduct.baseline_table(ctx, with_total),
             conduct.exposure_table(ctx, with_total),
         ),
         section("Efficacy", *efficacy.efficacy(ctx, arms)),
+        section("Questionnaires by arm", *efficacy.questionnaire_tables(ctx, arms)),
         section(
             "Dropout and retention by arm",
             efficacy.dropout_table(ctx, arms),
@@ -61,7 +63,7 @@ def build_closed_report(c: ClosedReportData) -> Report:
         cutoff=cutoff,
         report_date=s.report_date.isoformat(),
         title_page=title_page(d, HEADING, extra, NOTICE_CLOSED),
-        sections=sections,
+        sections=present(sections),
         metadata_title=f"{p.id} DMC closed session report, data cutoff {cutoff}",
         metadata_subject="Data Monitoring Committee closed session report",
         watermark=WATERMARK,

@@ -191,5 +191,11 @@ def sections_text(text: str) -> Text:
     return Text(esc(text))
 
 
-def section(title: str, *blocks: Block, subsections: list[Section] | None = None) -> Section:
-    return Section(title, list(blocks), subsections or [])
+def section(title: str, *blocks: Block | None, subsections: list[Section] | None = None) -> Section:
+    """A section of the blocks given (None: a table of a domain the trial does not have)."""
+    return Section(title, [b for b in blocks if b is not None], subsections or [])
+
+
+def present(sections: list[Section]) -> list[Section]:
+    """The sections that hold something: a domain the trial does not have leaves no empty one."""
+    return [s for s in sections if s.blocks or s.subsections]

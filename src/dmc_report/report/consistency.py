@@ -25,12 +25,12 @@ CHECKS: tuple[Check, ...] = (
     Check("Abstinent", lambda g: g.abstinence.abstinent, efficacy=True),
     Check("Dropouts", lambda g: g.dropout.dropouts),
     Check("Relapse events", lambda g: g.relapse.events, efficacy=True),
-    Check("Positive urine or dropout", lambda g: g.use_or_dropout.subjects, efficacy=True),
+    Check("Positive or dropout", lambda g: g.use_or_dropout.subjects, efficacy=True),
     Check("Subjects with an AE", lambda g: g.safety.subjects_with_ae),
     Check("Adverse events", lambda g: g.safety.ae_events, records=True),
     Check("Subjects with a serious AE", lambda g: g.safety.subjects_with_sae),
     Check("Deaths", lambda g: g.safety.deaths),
-    Check("Dosed", lambda g: g.exposure.infused),
+    Check("Dosed", lambda g: g.exposure.infused if g.exposure else 0),
 )
 
 

@@ -29,7 +29,7 @@ Curve = tuple[str, np.ndarray, np.ndarray, KaplanMeier]
 USE_CATEGORIES_CLOSED = {
     0: ("Positive", "#B2182B"),
     1: ("Negative", "#4393C3"),
-    2: ("Missing (counted positive)", "#F4A582"),
+    2: ("Missing", "#F4A582"),
     3: ("Not yet due", "#FFFFFF"),
     4: ("Not expected (left study)", "#D9D9D9"),
 }
@@ -199,8 +199,10 @@ def km_figure(
     return fig
 
 
-def craving_figure(series: Sequence[tuple[str, Sequence[VisitSummary]]]) -> Any:
-    """Mean craving (VAS 0-100) by visit with 95% confidence intervals."""
+def craving_figure(
+    series: Sequence[tuple[str, Sequence[VisitSummary]]], measure: str = "Craving (VAS 0-100)"
+) -> Any:
+    """Mean craving (the protocol's ``measure``) by visit with 95% confidence intervals."""
     fig = _fig(16.5, 8.5)
     ax = fig.add_subplot()
     k = len(series)
@@ -219,7 +221,7 @@ def craving_figure(series: Sequence[tuple[str, Sequence[VisitSummary]]]) -> Any:
         ax.set_xticks(np.arange(len(series[0][1])))
         ax.set_xticklabels([r.visit for r in series[0][1]], rotation=45, ha="right")
     ax.set_ylim(0, 100)
-    ax.set_ylabel("Craving, VAS 0-100 (mean, 95% CI)")
+    ax.set_ylabel(f"{measure}: mean (95% CI)")
     ax.grid(axis="y", color="#E6E6E6", lw=0.6)
     # above the axes: inside, a legend covers a curve sooner or later
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, frameon=False, borderaxespad=0.2)
@@ -231,9 +233,11 @@ def use_pattern_figure(
     visits: Sequence[str],
     groups: Sequence[tuple[str, int]],
     closed: bool,
+    missing: str = "Missing",
 ) -> Any:
     """Urine results per subject by visit (one row per subject), or proportions by visit
-    when there are too many subjects for one row each to read.
+    when there are too many subjects for one row each to read. ``missing``: the legend of a
+    missing sample (what the protocol counts it as).
 
     ``codes`` is subjects x visits with 0 POS, 1 NEG, 2 missing, 3 not yet due, 4 not expected;
     ``groups`` gives consecutive row blocks (label, number of rows). The open version merges
@@ -242,7 +246,8 @@ def use_pattern_figure(
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
-    cats = USE_CATEGORIES_CLOSED if closed else USE_CATEGORIES_OPEN
+    cats = dict(USE_CATEGORIES_CLOSED if closed else USE_CATEGORIES_OPEN)
+    cats[2] = (missing, cats[2][1])  # the protocol's rule, not the first study's
     n = codes.shape[0]
     if n > MAX_ROWS_PER_SUBJECT_CHART:
         return _use_proportions(codes, visits, groups, cats)

@@ -7,7 +7,7 @@ sections; :mod:`dmc_report.report.sections` writes them, with one group: all sub
 
 from __future__ import annotations
 
-from dmc_report.report.common import section, title_page
+from dmc_report.report.common import present, section, title_page
 from dmc_report.report.data import OpenReportData
 from dmc_report.report.model import Report, Section
 from dmc_report.report.sections import conduct, efficacy, front, monitoring, safety
@@ -35,6 +35,7 @@ def build_open_report(d: OpenReportData) -> Report:
         ),
         section("Trial conduct and data quality", *conduct.conduct(ctx)),
         section("Exposure", conduct.exposure_table(ctx, groups)),
+        section("Questionnaires", *efficacy.questionnaire_tables(ctx, groups)),
     ]
     if d.protocol.pooled_efficacy:  # off unless the protocol says so (report-contents.md)
         sections.append(section("Pooled outcomes", *efficacy.efficacy(ctx, groups)))
@@ -52,7 +53,7 @@ def build_open_report(d: OpenReportData) -> Report:
         cutoff=cutoff,
         report_date=d.settings.report_date.isoformat(),
         title_page=title_page(d, HEADING, [], NOTICE_OPEN),
-        sections=sections,
+        sections=present(sections),
         metadata_title=f"{p.id} DMC open session report, data cutoff {cutoff}",
         metadata_subject="Data Monitoring Committee open session report (pooled data)",
     )

@@ -162,8 +162,37 @@ def _reason(reason: str) -> Callable[[Group], Cell]:
     return lambda g: fmt.n_pct(g.summary.disposition.reasons.get(reason, 0), g.n)
 
 
+def sites_by_arm(ctx: Context, groups: Sequence[Group]) -> Table:
+    """Randomized subjects by site and arm (closed report), with the site's last data date."""
+    sites = sorted({s for g in groups for s in g.summary.sites})
+    last = ctx.data.last_data_date_by_site
+    return ctx.num.table(
+        title="Randomized subjects by site and arm",
+        population=ctx.population(),
+        header=[["Site", *[g.heading for g in groups], "Last data date"]],
+        rows=[
+            [s, *[fmt.n_pct(g.summary.sites.get(s, 0), g.n) for g in groups], last.get(s, "-")]
+            for s in sites
+        ],
+        col_widths=[1.5, *[2.0] * len(groups), 1.6],
+        align=["L", *["R"] * len(groups), "R"],
+        footnotes=["Percentages are of the column's N."],
+    )
+
+
+def _dropouts(g: Group) -> Cell:
+    return fmt.n_pct(g.summary.dropout.dropouts, g.n)
+
+
+def _after_treatment(g: Group) -> Cell:
+    return fmt.n_pct(g.summary.disposition.discontinued - g.summary.dropout.dropouts, g.n)
+
+
 def disposition_table(ctx: Context, groups: Sequence[Group]) -> Table:
+    """Completed, discontinued (before and after the end of treatment, and by reason), ongoing:
+    the dropouts of the dropout table are the discontinuations before the end of treatment."""
     reasons = sorted({r for g in groups for r in g.summary.disposition.reasons})
+    eot = ctx.protocol.endpoints.end_of_treatment_day
     return ctx.group_table(
         "Subject disposition",
         groups,
@@ -172,7 +201,9 @@ def disposition_table(ctx: Context, groups: Sequence[Group]) -> Table:
             row(
                 "Discontinued", groups, lambda g: fmt.n_pct(g.summary.disposition.discontinued, g.n)
             ),
-            *[row(f"    {r.capitalize()}", groups, _reason(r)) for r in reasons],
+            row(f"    Before the end of treatment (day {eot})", groups, _dropouts),
+            row("    After the end of treatment", groups, _after_treatment),
+            *[row(f"    Reason: {r.capitalize()}", groups, _reason(r)) for r in reasons],
             row("Ongoing", groups, lambda g: fmt.n_pct(g.summary.disposition.ongoing, g.n)),
         ],
         first="Status",
@@ -204,13 +235,23 @@ def retention_figure(ctx: Context, groups: Sequence[Group]) -> Figure:
     )
 
 
-def exposure_table(ctx: Context, groups: Sequence[Group]) -> Table:
+def exposure_table(ctx: Context, groups: Sequence[Group]) -> Table | None:
+    """Dosed and dose completed; none when the trial has no exposure domain."""
+    exposures = [g.summary.exposure for g in groups]
+    if any(e is None for e in exposures):
+        return None
     return ctx.group_table(
         "Study treatment exposure",
         groups,
         [
-            row("Dosed", groups, lambda g: fmt.n_pct(g.summary.exposure.infused, g.n)),
-            row("Dose completed", groups, lambda g: fmt.n_pct(g.summary.exposure.completed, g.n)),
+            [
+                "Dosed",
+                *[fmt.n_pct(e.infused, g.n) for e, g in zip(exposures, groups, strict=True) if e],
+            ],
+            [
+                "Dose completed",
+                *[fmt.n_pct(e.completed, g.n) for e, g in zip(exposures, groups, strict=True) if e],
+            ],
         ],
         footnotes=["Dosed: a dosing record (EX) dated by the cutoff; completed: EXCOMPL = Y."],
     )
@@ -226,6 +267,11 @@ def _site_matrix(
         due[i, j] = r["due"]
         pct[i, j] = 100 * r["in_window"] / r["due"] if r["due"] else 0
     return pct, due
+
+
+def missing_label(ctx: Context) -> str:
+    """What a missing urine sample counts as, for a figure's legend (the protocol's rule)."""
+    return f"Missing (counted {ctx.protocol.endpoints.missing.value})"
 
 
 def deviations_text(ctx: Context) -> Block:

@@ -6,12 +6,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from dmc_report.domain.results import Comparison, MeanDifference, OddsRatio
+from dmc_report.domain.results import Comparison, MeanDifference, OddsRatio, VisitSummary
 from dmc_report.report import figures as fg
 from dmc_report.report import fmt
 from dmc_report.report.data import Group
 from dmc_report.report.model import Block, Cell, Figure, Table
 from dmc_report.report.sections.base import Context, row
+from dmc_report.report.sections.conduct import missing_label
 
 OR_NOTE = (
     "Risk difference in percentage points, experimental - control, Newcombe hybrid score 95% CI "
@@ -21,9 +22,17 @@ OR_NOTE = (
 
 
 def window(ctx: Context) -> str:
-    """The primary endpoint's window in words, from the protocol."""
-    v = ctx.protocol.endpoints.abstinence_visits
+    """The primary endpoint's window in words, from the protocol ([endpoints.labels] window, or
+    its visits)."""
+    ep = ctx.protocol.endpoints
+    if ep.labels.window:
+        return ep.labels.window
+    v = ep.abstinence_visits
     return f"visits {v[0]} to {v[-1]}" if len(v) > 1 else f"visit {v[0]}"
+
+
+def positive_or_dropout(ctx: Context) -> str:
+    return f"Positive for {ctx.protocol.endpoints.labels.analyte} or dropout, n (%)"
 
 
 def _odds(part: Callable[[Comparison], OddsRatio]) -> Callable[[Comparison], str]:
@@ -136,7 +145,7 @@ def relapse_table(ctx: Context, groups: Sequence[Group]) -> Table:
         row("Events", groups, lambda g: g.summary.relapse.events),
         row("Median days to relapse (95% CI)", groups, lambda g: fmt.median_ci(g.summary.relapse)),
         row(
-            "Positive urine or dropout, n (%)",
+            positive_or_dropout(ctx),
             groups,
             lambda g: fmt.n_pct(g.summary.use_or_dropout.subjects, g.n),
         ),
@@ -193,7 +202,7 @@ def dropout_table(ctx: Context, groups: Sequence[Group]) -> Table:
 def craving_table(ctx: Context, groups: Sequence[Group]) -> Table:
     visits = [v.visit for v in groups[0].summary.craving]
     return ctx.num.table(
-        title="Craving (VAS 0-100) by visit",
+        title=f"{ctx.protocol.endpoints.labels.craving} by visit",
         population=ctx.population(),
         header=[["Visit", *[f"{g.heading}: n, mean (95% CI)" for g in groups]]],
         rows=[
@@ -215,7 +224,10 @@ def craving_figure(ctx: Context, groups: Sequence[Group]) -> Figure:
         title="Craving by visit" + (", all subjects pooled" if pooled else " and arm"),
         population=ctx.population(),
         draw=fg.craving_figure,
-        args=([(g.label, g.summary.craving) for g in groups],),
+        args=(
+            [(g.label, g.summary.craving) for g in groups],
+            ctx.protocol.endpoints.labels.craving,
+        ),
         footnotes=["Mean and t-based 95% CI per visit; series set side by side at each visit."],
     )
 
@@ -266,19 +278,21 @@ def craving_difference(ctx: Context) -> Table:
 
 
 def follow_up_table(ctx: Context, groups: Sequence[Group]) -> Table | None:
-    """Self-reported abstinence at the follow-up contact; none when nobody was contacted."""
-    if not any(g.summary.follow_up.contacted for g in groups):
+    """Self-reported abstinence at the follow-up contact; none when the trial has no follow-up
+    domain or nobody was contacted yet."""
+    fus = [g.summary.follow_up for g in groups]
+    if any(f is None for f in fus) or not any(f.contacted for f in fus if f):
         return None
+    pairs = [(f, g) for f, g in zip(fus, groups, strict=True) if f is not None]
     return ctx.group_table(
-        "Abstinence at the follow-up contact",
+        f"Abstinence at {ctx.protocol.endpoints.labels.follow_up}",
         groups,
         [
-            row("Contacted", groups, lambda g: fmt.n_pct(g.summary.follow_up.contacted, g.n)),
-            row(
+            ["Contacted", *[fmt.n_pct(f.contacted, g.n) for f, g in pairs]],
+            [
                 "Abstinent (self-report), n (% of contacted)",
-                groups,
-                lambda g: fmt.n_pct(g.summary.follow_up.abstinent, g.summary.follow_up.contacted),
-            ),
+                *[fmt.n_pct(f.abstinent, f.contacted) for f, _ in pairs],
+            ],
         ],
     )
 
@@ -296,6 +310,7 @@ def use_pattern_figure(ctx: Context, groups: Sequence[Group]) -> Figure:
             list(ctx.data.uds_visits),
             [(g.label, g.use_codes.shape[0]) for g in groups],
             True,
+            missing_label(ctx),
         ),
         height_cm=min(22.0, 4.0 + 0.11 * n)
         if n <= fg.MAX_ROWS_PER_SUBJECT_CHART
@@ -317,3 +332,37 @@ def efficacy(ctx: Context, groups: Sequence[Group]) -> list[Block]:
     if follow is not None:
         blocks.append(follow)
     return blocks
+
+
+def questionnaire_tables(ctx: Context, groups: Sequence[Group]) -> list[Block]:
+    """Each questionnaire score by visit (n, mean and 95% CI per group); none when the trial has
+    no questionnaires."""
+    first = groups[0].summary.questionnaires
+    if first is None or any(g.summary.questionnaires is None for g in groups):
+        return []
+    blocks: list[Block] = []
+    for score, rows in first.items():
+        blocks.append(
+            ctx.num.table(
+                title=f"{score} by visit",
+                population=ctx.population(),
+                header=[["Visit", *[f"{g.heading}: n, mean (95% CI)" for g in groups]]],
+                rows=[
+                    [v.visit, *[fmt.n_mean_ci(_scores(g, score)[i].stats) for g in groups]]
+                    for i, v in enumerate(rows)
+                ],
+                col_widths=[1.2, *[3.0] * len(groups)],
+                align=["L", *["R"] * len(groups)],
+                footnotes=[
+                    "Questionnaire records dated on or before the cutoff at the protocol's "
+                    "questionnaire visits; a score out of its range is left out (a validation "
+                    "finding). -: no values."
+                ],
+            )
+        )
+    return blocks
+
+
+def _scores(g: Group, score: str) -> tuple[VisitSummary, ...]:
+    q = g.summary.questionnaires
+    return () if q is None else tuple(q[score])

@@ -1,0 +1,109 @@
+#!/usr/bin/env Rscript
+# Independent derivation of the questionnaire summaries (FFMQ and PSS by visit, pooled and by
+# arm) for dmc-report's tests, in base R with readxl.
+#
+#   Rscript tests/reference/questionnaires.R     # every case under tests/fixtures/r/
+#
+# Each case folder holds data.xlsx, key.xlsx and case.json (the cutoff); this script writes
+# questionnaires.json beside them. The rules (dmc-sap.md "The date of a record" and "Which record
+# counts" in docs/analysis.md): a QS row counts when dated on or before the cutoff (or undated),
+# for a randomized subject, at a visit whose schedule has QS; of the rows for one subject and
+# visit the first that counts is used; a score outside its range (FFMQ 39-195, PSS 0-40) is
+# left out. Per visit and score: n, mean, SD, median and the t-based 95% CI (R t.test).
+suppressPackageStartupMessages({
+  library(readxl)
+  library(jsonlite)
+})
+
+QS_VISITS <- c("SCR", "D1", "D5", "W3V2", "W5V2")  # templates/protocols/ketamine-mbrp.toml
+RANGES <- list(FFMQ = c(39, 195), PSS = c(0, 40))
+
+cell_date <- function(x) {
+  out <- rep(as.Date(NA), length(x))
+  for (i in seq_along(x)) {
+    v <- x[[i]]
+    if (inherits(v, "POSIXt") || inherits(v, "Date")) {
+      out[i] <- as.Date(format(v, "%Y-%m-%d"))
+    } else if (is.character(v) && length(v) == 1 && !is.na(v)) {
+      s <- trimws(v)
+      d <- suppressWarnings(as.Date(s, format = "%Y-%m-%d"))
+      if (!is.na(d) && format(d, "%Y-%m-%d") == s) out[i] <- d
+    }
+  }
+  out
+}
+cell_text <- function(x) {
+  vapply(x, function(v) {
+    if (is.null(v) || length(v) == 0 || (length(v) == 1 && is.na(v))) return(NA_character_)
+    if (is.numeric(v)) return(format(v, scientific = FALSE, trim = TRUE))
+    s <- trimws(as.character(v))
+    if (s == "") NA_character_ else s
+  }, character(1))
+}
+cell_num <- function(x) {
+  vapply(x, function(v) {
+    if (is.numeric(v) && length(v) == 1) return(as.numeric(v))
+    if (is.character(v) && length(v) == 1) return(suppressWarnings(as.numeric(trimws(v))))
+    NA_real_
+  }, numeric(1))
+}
+sheet <- function(path, name, dates = character(), codes = character(), nums = character()) {
+  raw <- read_excel(path, sheet = name, col_types = "list")
+  names(raw) <- toupper(trimws(names(raw)))
+  out <- data.frame(row.names = seq_len(nrow(raw)))
+  for (col in names(raw)) {
+    x <- raw[[col]]
+    out[[col]] <- if (col %in% dates) cell_date(x)
+                  else if (col %in% nums) cell_num(x)
+                  else if (col %in% codes) toupper(cell_text(x))
+                  else cell_text(x)
+  }
+  out
+}
+describe <- function(v) {
+  v <- v[!is.na(v)]
+  n <- length(v)
+  if (n == 0) return(list(n = 0, mean = NULL, sd = NULL, median = NULL, ci_lower = NULL, ci_upper = NULL))
+  m <- mean(v)
+  if (n == 1) return(list(n = 1, mean = m, sd = NULL, median = median(v), ci_lower = NULL, ci_upper = NULL))
+  s <- sd(v)
+  ci <- t.test(v)$conf.int
+  list(n = n, mean = m, sd = s, median = median(v), ci_lower = ci[1], ci_upper = ci[2])
+}
+by_visit <- function(qs) {
+  out <- list()
+  for (score in names(RANGES)) {
+    out[[score]] <- lapply(QS_VISITS, function(v) c(list(visit = v), describe(qs[qs$VISIT == v, score])))
+  }
+  out
+}
+
+one_case <- function(folder) {
+  C <- as.Date(fromJSON(file.path(folder, "case.json"))$cutoff)
+  data <- file.path(folder, "data.xlsx")
+  dm <- sheet(data, "DM", dates = c("CONSDT", "RANDDT"))
+  dm <- dm[!is.na(dm$SUBJID) & !duplicated(dm$SUBJID), ]
+  rand <- dm$SUBJID[!is.na(dm$RANDDT) & dm$RANDDT <= C]
+  qs <- sheet(data, "QS", dates = "VISDT", codes = "VISIT", nums = names(RANGES))
+  qs <- qs[!is.na(qs$SUBJID) & !is.na(qs$VISIT) & qs$SUBJID %in% rand & qs$VISIT %in% QS_VISITS, ]
+  qs <- qs[is.na(qs$VISDT) | qs$VISDT <= C, ]
+  qs <- qs[!duplicated(qs[, c("SUBJID", "VISIT")]), ]
+  for (score in names(RANGES)) {
+    r <- RANGES[[score]]
+    qs[[score]][!is.na(qs[[score]]) & (qs[[score]] < r[1] | qs[[score]] > r[2])] <- NA
+  }
+  key <- sheet(file.path(folder, "key.xlsx"), "RAND")
+  key <- key[!duplicated(key$SUBJID), ]
+  qs$ARMCD <- key$ARMCD[match(qs$SUBJID, key$SUBJID)]
+  arms <- sort(unique(key$ARMCD[key$SUBJID %in% rand]))
+  out <- list(pooled = by_visit(qs), by_arm = list())
+  for (a in arms) out$by_arm[[a]] <- by_visit(qs[!is.na(qs$ARMCD) & qs$ARMCD == a, ])
+  writeLines(toJSON(out, auto_unbox = TRUE, null = "null", digits = NA, pretty = TRUE),
+             file.path(folder, "questionnaires.json"))
+  cat(folder, ": ", nrow(qs), " questionnaire records\n", sep = "")
+}
+
+file_arg <- grep("^--file=", commandArgs(FALSE), value = TRUE)
+here <- dirname(normalizePath(sub("^--file=", "", file_arg)))
+root <- file.path(here, "..", "fixtures", "r")
+for (case in list.files(root)) one_case(file.path(root, case))
