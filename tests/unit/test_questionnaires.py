@@ -1,4 +1,5 @@
-"""FFMQ and PSS by visit, pooled and by arm, against R (tests/reference/questionnaires.R)."""
+"""Questionnaires (FFMQ and PSS by visit) and two safety tables, pooled and by arm, against R
+(tests/reference/questionnaires.R, tests/reference/safety.R)."""
 
 from __future__ import annotations
 
@@ -37,3 +38,19 @@ def test_a_trial_without_questionnaires_has_null_and_no_section(tmp_path: object
 
     assert questionnaires(pd.DataFrame(columns=["sid", "VISIT", "FFMQ", "PSS"]), without) is None
     assert questionnaires(pd.DataFrame(columns=["sid", "VISIT", "FFMQ", "PSS"]), p) is not None
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_relatedness_and_severity_by_organ_class_match_r(case: str) -> None:
+    """tests/reference/safety.R: subjects and events with a related AE; per organ class,
+    subjects by their worst severity within it."""
+    folder = FIXTURES / case
+    expected = json.loads((folder / "safety.json").read_text())
+    cutoff = json.loads((folder / "case.json").read_text())["cutoff"]
+    got = results_for(folder, cutoff, folder / "protocol.toml").as_json()
+    problems = mismatches(expected["pooled"], got["blinded"]["safety"], "pooled")
+    for arm, block in expected["by_arm"].items():
+        problems += mismatches(block, got["unblinded"]["safety"]["by_arm"][arm], f"arm {arm}")
+    assert not problems, "\n".join(problems[:30])
+    socs = got["blinded"]["safety"]["by_soc_worst_severity"]
+    assert socs and set(socs) == set(expected["pooled"]["by_soc_worst_severity"])

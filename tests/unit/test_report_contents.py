@@ -392,3 +392,19 @@ def test_a_trial_without_optional_domains_has_nulls_and_no_empty_sections(
         assert not [t for t in titles if "Blood pressure" in t or "follow-up" in t.lower()]
         assert all(s.blocks for s in report.sections)  # no empty section
         assert "Exposure" not in [s.title for s in report.sections]
+
+
+def test_relatedness_and_organ_class_by_severity_stand_side_by_side(final: dict[str, Any]) -> None:
+    c = final["closed_data"]
+    rel = table(final["closed"], "Adverse events by relatedness")
+    assert rel.header[0][-1] == c.total.heading
+    related = next(r for r in rel.rows if str(r[0]).startswith("Subjects with an AE judged"))
+    assert int(str(related[-1]).split()[0]) == sum(
+        g.summary.safety.related_subjects for g in c.arms
+    )
+    sev = table(final["closed"], "Subjects by organ class and worst severity")
+    socs = [s.soc for s in c.total.summary.safety.by_soc]
+    assert [r[0] for r in sev.rows] == socs  # every organ class, most subjects first
+    for r in sev.rows:  # the three severities add up to the organ class's subjects
+        total = next(s for s in c.total.summary.safety.by_soc if s.soc == r[0])
+        assert sum(int(x) for x in str(r[-1]).split(" / ")) == total.subjects

@@ -113,6 +113,7 @@ def safety(d: Derived) -> Safety:
     died = set(s.loc[s["DSDECOD"] == "DEATH", "SUBJID"].astype(str))
     rank = ae["AESEV"].map({k: i for i, k in enumerate(SEVERITIES)})
     worst = rank.groupby(ae["sid"]).max()
+    socs = _by_soc(ae)
     return Safety(
         subjects_with_ae=int(ae["sid"].nunique()),
         ae_events=len(ae),
@@ -121,14 +122,34 @@ def safety(d: Derived) -> Safety:
         deaths=len(fatal | died),
         ae_withdrawn_events=len(wd),
         subjects_ae_withdrawn=int(wd["sid"].nunique()),
-        by_soc=_by_soc(ae),
+        by_soc=socs,
         by_worst_severity={
             **{sev: int((worst == i).sum()) for i, sev in enumerate(SEVERITIES)},
             "NOT RECORDED": int(worst.isna().sum()),
         },
         sae_listing=_listing(ser, s),
         death_listing=tuple(sorted(fatal | died)),
+        related_subjects=int(ae.loc[ae["AEREL"] == "Y", "sid"].nunique()),
+        related_events=int((ae["AEREL"] == "Y").sum()),
+        by_soc_worst_severity=_soc_worst_severity(ae, rank, socs),
     )
+
+
+def _soc_worst_severity(
+    ae: pd.DataFrame, rank: pd.Series, socs: tuple[SocCount, ...]
+) -> dict[str, dict[str, int]]:
+    """Per organ class (most subjects first, as by_soc), subjects by their worst severity
+    within it; a subject whose AEs in it have no severity counts as NOT RECORDED."""
+    soc = ae["AESOC"].astype(object).fillna("(SOC not coded)")
+    worst = rank.groupby([soc, ae["sid"]]).max()
+    out: dict[str, dict[str, int]] = {}
+    for c in socs:
+        w = worst.xs(c.soc, level=0)
+        out[c.soc] = {
+            **{sev: int((w == i).sum()) for i, sev in enumerate(SEVERITIES)},
+            "NOT RECORDED": int(w.isna().sum()),
+        }
+    return out
 
 
 def _by_soc(ae: pd.DataFrame) -> tuple[SocCount, ...]:

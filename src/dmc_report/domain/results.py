@@ -281,6 +281,11 @@ class Safety:
     by_worst_severity: Mapping[str, int]  # MILD, MODERATE, SEVERE, NOT RECORDED
     sae_listing: tuple[AeEvent, ...]
     death_listing: tuple[str, ...]
+    # subjects with an AE the investigator judged related (AEREL = Y), and such events
+    related_subjects: int = 0
+    related_events: int = 0
+    # per organ class, subjects by their worst severity within it (MILD ... NOT RECORDED)
+    by_soc_worst_severity: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def to_json(self) -> Json:
         return {
@@ -295,6 +300,8 @@ class Safety:
             "by_worst_severity": dict(self.by_worst_severity),
             "sae_listing": [e.to_json() for e in self.sae_listing],
             "death_listing": list(self.death_listing),
+            "related": {"subjects": self.related_subjects, "events": self.related_events},
+            "by_soc_worst_severity": {k: dict(v) for k, v in self.by_soc_worst_severity.items()},
         }
 
     def with_text(self, text: Callable[[str], str]) -> Safety:
@@ -317,7 +324,21 @@ class Safety:
             sae_listing=tuple(
                 replace(e, term=opt(e.term), soc=opt(e.soc)) for e in self.sae_listing
             ),
+            by_soc_worst_severity=_merged_keys(self.by_soc_worst_severity, text),
         )
+
+
+def _merged_keys(
+    counts: Mapping[str, Mapping[str, int]], text: Callable[[str], str]
+) -> dict[str, dict[str, int]]:
+    """``counts`` with each key passed through ``text``; keys that become one are added up
+    (two organ classes both withheld)."""
+    out: dict[str, dict[str, int]] = {}
+    for key, row in counts.items():
+        merged = out.setdefault(text(key), {})
+        for k, v in row.items():
+            merged[k] = merged.get(k, 0) + v
+    return out
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,64 @@ def _worst(severity: str) -> Callable[[Group], Cell]:
     return lambda g: fmt.n_pct(g.summary.safety.by_worst_severity.get(severity, 0), g.n)
 
 
+def by_relatedness(ctx: Context, groups: Sequence[Group]) -> Table:
+    return ctx.group_table(
+        "Adverse events by relatedness",
+        groups,
+        [
+            row(
+                "Subjects with an AE judged related, n (%)",
+                groups,
+                lambda g: fmt.n_pct(g.summary.safety.related_subjects, g.n),
+            ),
+            row(
+                "Subjects with AEs, none judged related, n (%)",
+                groups,
+                lambda g: fmt.n_pct(
+                    g.summary.safety.subjects_with_ae - g.summary.safety.related_subjects, g.n
+                ),
+            ),
+            row("AEs judged related", groups, lambda g: g.summary.safety.related_events),
+        ],
+        first_width=3.8,
+        footnotes=["Related: the investigator's assessment AEREL = Y."],
+    )
+
+
+def by_soc_and_severity(ctx: Context, groups: Sequence[Group]) -> Table:
+    """Per organ class, subjects by their worst severity in it: mild / moderate / severe (and
+    not recorded where any), one cell per group."""
+    order: dict[str, int] = {}
+    for g in groups:
+        for c in g.summary.safety.by_soc:
+            order[c.soc] = order.get(c.soc, 0) + c.subjects
+    any_missing = any(
+        row.get("NOT RECORDED", 0)
+        for g in groups
+        for row in g.summary.safety.by_soc_worst_severity.values()
+    )
+    levels = [*SEVERITY_ORDER[:3], *(["NOT RECORDED"] if any_missing else [])]
+
+    def cell(g: Group, soc: str) -> Cell:
+        counts = g.summary.safety.by_soc_worst_severity.get(soc)
+        return " / ".join(str((counts or {}).get(k, 0)) for k in levels)
+
+    return ctx.group_table(
+        "Subjects by organ class and worst severity in it",
+        groups,
+        [
+            [soc, *[cell(g, soc) for g in groups]]
+            for soc in sorted(order, key=lambda k: (-order[k], k))
+        ],
+        first="System organ class",
+        first_width=4.0,
+        footnotes=[
+            "Subjects: " + " / ".join(k.lower() for k in levels) + ". A subject counts once per "
+            "organ class, at the worst severity of its AEs there."
+        ],
+    )
+
+
 def sae_listing(ctx: Context, groups: Sequence[Group]) -> Table:
     """Every serious AE, by arm in the closed report; marked new against the previous report."""
     by_arm = len(groups) > 1 or groups[0].code is not None
@@ -192,6 +250,8 @@ def safety(ctx: Context, groups: Sequence[Group]) -> list[Block]:
         overview(ctx, groups),
         by_soc(ctx, groups),
         by_worst_severity(ctx, groups),
+        by_relatedness(ctx, groups),
+        by_soc_and_severity(ctx, groups),
         sae_listing(ctx, arms),
         deaths(ctx, arms),
     ]

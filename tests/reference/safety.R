@@ -1,0 +1,103 @@
+#!/usr/bin/env Rscript
+# Independent derivation of two safety tables (relatedness; subjects by worst severity within
+# each organ class), pooled and by arm, for dmc-report's tests, in base R with readxl.
+#
+#   Rscript tests/reference/safety.R     # every case under tests/fixtures/r/
+#
+# Each case folder holds data.xlsx, key.xlsx and case.json (the cutoff); this script writes
+# safety.json beside them. The AEs are dmc-sap.md's: those of randomized subjects with a term,
+# starting on or before the cutoff (or undated). Related: AEREL = Y (subjects and events). Per
+# organ class (blank: "(SOC not coded)"), each subject counts once, at the worst severity of its
+# AEs in that class (MILD < MODERATE < SEVERE; none recorded: NOT RECORDED).
+suppressPackageStartupMessages({
+  library(readxl)
+  library(jsonlite)
+})
+
+SEV <- c("MILD", "MODERATE", "SEVERE")
+
+cell_date <- function(x) {
+  out <- rep(as.Date(NA), length(x))
+  for (i in seq_along(x)) {
+    v <- x[[i]]
+    if (inherits(v, "POSIXt") || inherits(v, "Date")) {
+      out[i] <- as.Date(format(v, "%Y-%m-%d"))
+    } else if (is.character(v) && length(v) == 1 && !is.na(v)) {
+      s <- trimws(v)
+      d <- suppressWarnings(as.Date(s, format = "%Y-%m-%d"))
+      if (!is.na(d) && format(d, "%Y-%m-%d") == s) out[i] <- d
+    }
+  }
+  out
+}
+cell_text <- function(x) {
+  vapply(x, function(v) {
+    if (is.null(v) || length(v) == 0 || (length(v) == 1 && is.na(v))) return(NA_character_)
+    if (is.numeric(v)) return(format(v, scientific = FALSE, trim = TRUE))
+    s <- trimws(as.character(v))
+    if (s == "") NA_character_ else s
+  }, character(1))
+}
+cell_num <- function(x) {
+  vapply(x, function(v) {
+    if (is.numeric(v) && length(v) == 1) return(as.numeric(v))
+    if (is.character(v) && length(v) == 1) return(suppressWarnings(as.numeric(trimws(v))))
+    NA_real_
+  }, numeric(1))
+}
+sheet <- function(path, name, dates = character(), codes = character(), nums = character()) {
+  raw <- read_excel(path, sheet = name, col_types = "list")
+  names(raw) <- toupper(trimws(names(raw)))
+  out <- data.frame(row.names = seq_len(nrow(raw)))
+  for (col in names(raw)) {
+    x <- raw[[col]]
+    out[[col]] <- if (col %in% dates) cell_date(x)
+                  else if (col %in% nums) cell_num(x)
+                  else if (col %in% codes) toupper(cell_text(x))
+                  else cell_text(x)
+  }
+  out
+}
+
+tables <- function(ae) {
+  soc_worst <- list()
+  if (nrow(ae)) {
+    ae$rank <- match(ae$AESEV, SEV)
+    for (soc in unique(ae$AESOC)) {
+      part <- ae[ae$AESOC == soc, ]
+      worst <- tapply(part$rank, part$SUBJID, function(r) if (all(is.na(r))) NA else max(r, na.rm = TRUE))
+      row <- list()
+      for (i in seq_along(SEV)) row[[SEV[i]]] <- sum(!is.na(worst) & worst == i)
+      row[["NOT RECORDED"]] <- sum(is.na(worst))
+      soc_worst[[soc]] <- row
+    }
+  }
+  list(related = list(subjects = length(unique(ae$SUBJID[!is.na(ae$AEREL) & ae$AEREL == "Y"])),
+                      events = sum(!is.na(ae$AEREL) & ae$AEREL == "Y")),
+       by_soc_worst_severity = soc_worst)
+}
+
+one_case <- function(folder) {
+  C <- as.Date(fromJSON(file.path(folder, "case.json"))$cutoff)
+  data <- file.path(folder, "data.xlsx")
+  dm <- sheet(data, "DM", dates = c("CONSDT", "RANDDT"))
+  dm <- dm[!is.na(dm$SUBJID) & !duplicated(dm$SUBJID), ]
+  rand <- dm$SUBJID[!is.na(dm$RANDDT) & dm$RANDDT <= C]
+  ae <- sheet(data, "AE", dates = "AESTDT", codes = c("AESEV", "AEREL"))
+  ae <- ae[ae$SUBJID %in% rand & !is.na(ae$AETERM) & (is.na(ae$AESTDT) | ae$AESTDT <= C), ]
+  ae$AESOC[is.na(ae$AESOC)] <- "(SOC not coded)"
+  key <- sheet(file.path(folder, "key.xlsx"), "RAND")
+  key <- key[!duplicated(key$SUBJID), ]
+  ae$ARMCD <- key$ARMCD[match(ae$SUBJID, key$SUBJID)]
+  arms <- sort(unique(key$ARMCD[key$SUBJID %in% rand]))
+  out <- list(pooled = tables(ae), by_arm = list())
+  for (a in arms) out$by_arm[[a]] <- tables(ae[!is.na(ae$ARMCD) & ae$ARMCD == a, ])
+  writeLines(toJSON(out, auto_unbox = TRUE, null = "null", digits = NA, pretty = TRUE),
+             file.path(folder, "safety.json"))
+  cat(folder, ": ", nrow(ae), " adverse events\n", sep = "")
+}
+
+file_arg <- grep("^--file=", commandArgs(FALSE), value = TRUE)
+here <- dirname(normalizePath(sub("^--file=", "", file_arg)))
+root <- file.path(here, "..", "fixtures", "r")
+for (case in list.files(root)) one_case(file.path(root, case))
