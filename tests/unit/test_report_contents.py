@@ -408,3 +408,9 @@ def test_relatedness_and_organ_class_by_severity_stand_side_by_side(final: dict[
     for r in sev.rows:  # the three severities add up to the organ class's subjects
         total = next(s for s in c.total.summary.safety.by_soc if s.soc == r[0])
         assert sum(int(x) for x in str(r[-1]).split(" / ")) == total.subjects
+
+
+def test_an_eligibility_breach_is_a_conduct_item(final: dict[str, Any]) -> None:
+    words = texts(final["open"])
+    assert "Eligibility: 1 randomized subject has a baseline value out of range" in words
+    assert "102-0008 (AGE)" in words

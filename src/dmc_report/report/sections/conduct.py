@@ -285,6 +285,33 @@ def deviations_text(ctx: Context) -> Block:
     )
 
 
+def _is_sheet(named: str | None, contract: str) -> bool:
+    """Whether a finding's sheet (the export's name, the contract's in parentheses when they
+    differ) is the contract sheet ``contract``."""
+    return named is not None and (named == contract or named.endswith(f"({contract})"))
+
+
+def eligibility_text(ctx: Context) -> Block:
+    """Randomized subjects whose baseline data lie outside the contract's ranges (an age of 17):
+    possible eligibility breaches, a conduct item for the DMC, not only a data error."""
+    found = [
+        f
+        for f in ctx.data.findings
+        if f.code == FindingCode.VALUE_OUT_OF_RANGE and _is_sheet(f.sheet, "DM") and f.subject
+    ]
+    if not found:
+        return sections_text(
+            "Eligibility: no randomized subject has a baseline value out of range."
+        )
+    what = ", ".join(sorted({f"{f.subject} ({f.column})" for f in found}))
+    n = len({f.subject for f in found})
+    return sections_text(
+        f"Eligibility: {n} randomized {'subject has' if n == 1 else 'subjects have'} a baseline "
+        f"value out of range, a possible eligibility breach: {what}. The value is left out of the "
+        "baseline summaries (findings VALUE_OUT_OF_RANGE in the appendix)."
+    )
+
+
 def conduct(ctx: Context) -> list[Block]:
     """Visit compliance (table and site heat map), sample completeness, findings, deviations."""
     d = ctx.data
@@ -319,4 +346,5 @@ def conduct(ctx: Context) -> list[Block]:
         ),
         findings_summary(ctx.num, d),
         deviations_text(ctx),
+        eligibility_text(ctx),
     ]
