@@ -89,4 +89,99 @@ def test_binary_protocol_file(tmp_path: Path) -> None:
 
 def test_mapping_names_are_checked() -> None:
     err = _error(TEXT + '\n[mapping.columns.UDS]\nCOCAIN = "UDS_RESULT"\n')
-    assert "COCAIN" in str(err) and err.location.key == "mapping"
+    assert err.location.key == "mapping.columns.UDS.COCAIN"
+    assert "unknown column of sheet UDS" in str(err) and "COCAINE" in str(err)
+    err = _error(TEXT + '\n[mapping.sheets]\nUDX = "Urine"\n')
+    assert err.location.key == "mapping.sheets.UDX" and "expected one of DM, UDS" in str(err)
+
+
+def test_interim_looks() -> None:
+    base = TEXT.replace("information_rates = [0.5, 1.0]", "looks = 3")
+    p = parse_protocol(base, "p.toml")
+    assert p.interim is not None and p.interim.looks == 3
+    assert p.interim.information_rates == (1 / 3, 2 / 3, 1.0)
+    shipped = parse_protocol(TEXT, "p.toml").interim
+    assert shipped is not None and shipped.looks == 2 and shipped.information_rates == (0.5, 1.0)
+    both = TEXT.replace(
+        "information_rates = [0.5, 1.0]", "looks = 2\ninformation_rates = [0.5, 1.0]"
+    )
+    assert parse_protocol(both, "p.toml").interim == shipped
+    err = _error(
+        TEXT.replace("information_rates = [0.5, 1.0]", "looks = 3\ninformation_rates = [0.5, 1.0]")
+    )
+    assert err.location.key == "interim.looks"
+    assert "looks = 3 but information_rates = [0.5, 1] plans 2 look(s)" in str(err)
+
+
+CODES = """
+[mapping.codes.UDS.COCAINE]
+"Positive" = "POS"
+"""
+
+
+def test_code_maps_per_sheet_and_column() -> None:
+    p = parse_protocol(TEXT + CODES + '\n[mapping.codes.VAS.VISIT]\n"Day 1" = "D1"\n', "p.toml")
+    assert p.mapping.code_map("UDS", "COCAINE") == {"POSITIVE": "POS"}
+    assert p.mapping.code_map("VAS", "VISIT") == {"DAY 1": "D1"}
+    assert p.mapping.code_map("UDS", "VISIT") == {}
+    # the first form, a column's codes on every sheet that has it; a sheet's own map wins
+    old = parse_protocol(
+        TEXT + '\n[mapping.codes.VISIT]\n"Day 1" = "D1"\n[mapping.codes.UDS.VISIT]\n"d-1" = "D1"\n',
+        "p.toml",
+    )
+    assert old.mapping.code_map("VAS", "VISIT") == {"DAY 1": "D1"}
+    assert old.mapping.code_map("UDS", "VISIT") == {"D-1": "D1"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "says"),
+    [
+        (
+            '[mapping.codes."UDS.COCAINE"]\n"Positive" = "POS"\n',
+            'mapping.codes."UDS.COCAINE"',
+            "[mapping.codes.SHEET.COLUMN]",
+        ),
+        (
+            '[mapping.codes.UDS.COCAIN]\n"Positive" = "POS"\n',
+            "mapping.codes.UDS.COCAIN",
+            "coded columns: VISIT, COCAINE, COLLECTED",
+        ),
+        (
+            '[mapping.codes.UDS.COCAINE]\n"Positive" = "POSITIVE"\n',
+            "mapping.codes.UDS.COCAINE.Positive",
+            "expected one of POS, NEG",
+        ),
+        (
+            '[mapping.codes.UDS]\n"Positive" = "POS"\n',
+            "mapping.codes.UDS.Positive",
+            "[mapping.codes.UDS.<column>]",
+        ),
+        ('[mapping.codes.SUBJID]\n"x" = "y"\n', "mapping.codes.SUBJID", "unknown contract sheet"),
+        (
+            '[mapping.codes.VAS.VISIT]\n"Day 1" = "D9"\n',
+            'mapping.codes.VAS.VISIT."Day 1"',
+            "not a visit of [[visits]]",
+        ),
+        (
+            '[mapping.columns.UDS]\nCOCAINE = "X"\nVISDT = "x "\n',
+            "mapping.columns.UDS.VISDT",
+            "already mapped to COCAINE",
+        ),
+        ('[mappings.sheets]\nUDS = "U"\n', "mappings", "allowed here: study, visits"),
+        (
+            "[interim.previous_looks.extra]\n",
+            "interim.previous_looks[0].extra",
+            "allowed here: date, information_fraction, observed_z",
+        ),
+    ],
+)
+def test_every_key_is_checked(extra: str, key: str, says: str) -> None:
+    err = _error(TEXT + "\n" + extra)
+    assert err.location.key == key, str(err)
+    assert says in str(err) and "p.toml" in str(err)
+
+
+def test_unknown_key_says_what_is_allowed() -> None:
+    err = _error(TEXT.replace("sided = 2", "sided = 2\nlook = 3"))
+    assert err.location.key == "interim.look"
+    assert "allowed here:" in str(err) and "looks" in str(err) and "information_rates" in str(err)

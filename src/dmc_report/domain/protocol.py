@@ -12,11 +12,20 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from dmc_report.domain.blinding import TreatmentVocabulary
-from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS
+from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS, Kind
+from dmc_report.domain.contract import Sheet as ContractSheet
 
 ASSESSMENTS = ("UDS", "VAS", "QS", "VS", "FU", "EX")
+CONTRACT_SHEETS: dict[str, ContractSheet] = {s.name: s for s in (*DATA_SHEETS, *KEY_SHEETS)}
+
+
+def refuse(path: tuple[str | int, ...], message: str) -> PydanticCustomError:
+    """A protocol error at ``path`` below the model that raises it (the loader appends the path
+    to the key it reports, so that the message names the exact key)."""
+    return PydanticCustomError("protocol_key", "{message}", {"message": message, "path": path})
 
 
 class _Frozen(BaseModel):
@@ -129,6 +138,9 @@ class PreviousLook(_Frozen):
 class Interim(_Frozen):
     endpoint: Literal["abstinence"] = "abstinence"
     planned_information: Annotated[int, Field(gt=0)]  # evaluable subjects at the final analysis
+    # the planned looks, the final analysis included; with only ``looks`` given, the looks are
+    # equally spaced in information; with only ``information_rates``, ``looks`` is their number
+    looks: Annotated[int, Field(ge=1)] = 2
     information_rates: Annotated[tuple[float, ...], Field(min_length=1)] = (0.5, 1.0)
     spending: Spending = Spending.OBF
     gamma: float | None = None  # Hwang-Shih-DeCani parameter
@@ -138,6 +150,31 @@ class Interim(_Frozen):
     assumed_experimental: Annotated[float, Field(gt=0, lt=1)] | None = None
     assumed_control: Annotated[float, Field(gt=0, lt=1)] | None = None
     previous_looks: tuple[PreviousLook, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _looks_or_rates(cls, raw: object) -> object:
+        """Fill whichever of ``looks`` and ``information_rates`` the file leaves out."""
+        if not isinstance(raw, dict):
+            return raw
+        looks, rates = raw.get("looks"), raw.get("information_rates")
+        if rates is None and isinstance(looks, int) and not isinstance(looks, bool) and looks > 0:
+            return {**raw, "information_rates": [(i + 1) / looks for i in range(looks)]}
+        if looks is None and isinstance(rates, list | tuple):
+            return {**raw, "looks": len(rates)}
+        return raw
+
+    @model_validator(mode="after")
+    def _looks_agree(self) -> Interim:
+        if self.looks != len(self.information_rates):
+            rates = ", ".join(f"{r:g}" for r in self.information_rates)
+            raise refuse(
+                ("looks",),
+                f"looks = {self.looks} but information_rates = [{rates}] plans "
+                f"{len(self.information_rates)} look(s); the final analysis counts as a look: "
+                "make them agree, or give only one of them",
+            )
+        return self
 
     @field_validator("spending", mode="before")
     @classmethod
@@ -161,36 +198,125 @@ class Interim(_Frozen):
             raise ValueError("spending = 'HSD' needs gamma")
         return self
 
-    @property
-    def looks(self) -> int:
-        return len(self.information_rates)
+
+def _coded(sheet: ContractSheet) -> tuple[str, ...]:
+    return tuple(c.name for c in sheet.columns if c.kind is Kind.CODE)
+
+
+def _allowed_codes(sheet: ContractSheet, column: str) -> tuple[str, ...] | None:
+    return next(c.codes for c in sheet.columns if c.name == column)
+
+
+def _one_code_map(
+    path: tuple[str | int, ...], sheet: ContractSheet, column: str, codes: object
+) -> dict[str, object]:
+    """One column's code map, checked: a coded column of the sheet, and contract codes it has."""
+    if column not in _coded(sheet):
+        raise refuse(
+            path,
+            f"{column!r} is not a coded column of sheet {sheet.name}; its coded columns: "
+            f"{', '.join(_coded(sheet)) or 'none'}",
+        )
+    if not isinstance(codes, dict):
+        raise refuse(path, 'expected a table of "export code" = "contract code" lines')
+    allowed = _allowed_codes(sheet, column)
+    for export_code, code in codes.items():
+        if isinstance(code, str) and allowed and code.strip().upper() not in allowed:
+            raise refuse(
+                (*path, export_code),
+                f"{code!r} is not a code of {sheet.name}.{column}; expected one of "
+                f"{', '.join(allowed)}",
+            )
+    return dict(codes)
+
+
+def _code_maps(v: dict[object, object]) -> dict[str, dict[str, dict[str, object]]]:
+    """``[mapping.codes.SHEET.COLUMN]`` tables, and the first form ``[mapping.codes.COLUMN]``
+    (the column's codes on every sheet that has it), as sheet -> column -> code map; a
+    sheet's own map wins over the column-wide one. Names are checked here, where the file's own
+    spelling of the key is known."""
+    by_column: dict[str, dict[str, dict[str, object]]] = {}
+    by_sheet: dict[str, dict[str, dict[str, object]]] = {}
+    coded_anywhere = sorted({c for s in CONTRACT_SHEETS.values() for c in _coded(s)})
+    for key, inner in v.items():
+        name = str(key).strip().upper()
+        if name in CONTRACT_SHEETS:
+            sheet = CONTRACT_SHEETS[name]
+            if not isinstance(inner, dict):
+                raise refuse((str(key),), f"expected [mapping.codes.{name}.<column>] tables")
+            for col, codes in inner.items():
+                column = str(col).strip().upper()
+                if not isinstance(codes, dict) and column not in sheet.column_names:
+                    raise refuse(
+                        (str(key), str(col)),
+                        f"under sheet {name}, a code map names a column: write "
+                        f'[mapping.codes.{name}.<column>] with "export code" = "contract code" '
+                        f"lines; coded columns of {name}: {', '.join(_coded(sheet)) or 'none'}",
+                    )
+                checked = _one_code_map((str(key), str(col)), sheet, column, codes)
+                by_sheet.setdefault(name, {})[column] = checked
+        elif name in coded_anywhere and isinstance(inner, dict):
+            for sheet in CONTRACT_SHEETS.values():
+                if name in _coded(sheet):
+                    checked = _one_code_map((str(key),), sheet, name, inner)
+                    by_column.setdefault(sheet.name, {})[name] = checked
+        else:
+            raise refuse(
+                (str(key),),
+                f"unknown contract sheet or coded column {str(key)!r}: write "
+                f"[mapping.codes.SHEET.COLUMN] with SHEET one of {', '.join(CONTRACT_SHEETS)} "
+                f"(or, for a column on every sheet, [mapping.codes.COLUMN] with COLUMN one of "
+                f"{', '.join(coded_anywhere)})",
+            )
+    for sheet_name, cols in by_sheet.items():
+        by_column.setdefault(sheet_name, {}).update(cols)
+    return by_column
 
 
 class Mapping(_Frozen):
-    """How an export's own names map onto the contract's (e.g. a REDCap or Rave export)."""
+    """How an export's own names map onto the contract's (e.g. a REDCap or Rave export).
+
+    Every name is checked: an unknown contract sheet or column, a column without codes given a
+    code map, or a contract code the column does not have is refused with its key path.
+    """
 
     sheets: dict[str, str] = Field(default_factory=dict)  # contract sheet -> export sheet
-    columns: dict[str, dict[str, str]] = Field(
-        default_factory=dict
-    )  # sheet -> contract col -> export col
-    codes: dict[str, dict[str, str]] = Field(
-        default_factory=dict
-    )  # contract col -> export code -> code
+    # contract sheet -> contract column -> export column
+    columns: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # contract sheet -> contract column -> export code -> contract code (the file may also give
+    # the first form, contract column -> export code -> contract code, for every sheet)
+    codes: dict[str, dict[str, dict[str, str]]] = Field(default_factory=dict)
+
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _codes_by_sheet(cls, v: object) -> object:
+        return _code_maps(v) if isinstance(v, dict) else v
 
     @model_validator(mode="after")
     def _known_names(self) -> Mapping:
-        known = {s.name: s for s in (*DATA_SHEETS, *KEY_SHEETS)}
-        for name in (*self.sheets, *self.columns):
-            if name.upper() not in known:
-                raise ValueError(
-                    f"unknown contract sheet {name!r}; expected one of {sorted(known)}"
-                )
+        known = ", ".join(CONTRACT_SHEETS)
+        seen: dict[str, str] = {}
+        for name, export in self.sheets.items():
+            if name.upper() not in CONTRACT_SHEETS:
+                raise refuse(("sheets", name), f"unknown contract sheet; expected one of {known}")
+            other = seen.setdefault(export.strip().upper(), name)
+            if other != name:
+                raise refuse(("sheets", name), f"{export!r} is already mapped to {other}")
         for sheet, cols in self.columns.items():
-            valid = known[sheet.upper()].column_names
-            for col in cols:
+            if sheet.upper() not in CONTRACT_SHEETS:
+                raise refuse(("columns", sheet), f"unknown contract sheet; expected one of {known}")
+            valid = CONTRACT_SHEETS[sheet.upper()].column_names
+            taken: dict[str, str] = {}
+            for col, export in cols.items():
                 if col.upper() not in valid:
-                    raise ValueError(
-                        f"sheet {sheet}: unknown contract column {col!r}; expected one of {valid}"
+                    raise refuse(
+                        ("columns", sheet, col),
+                        f"unknown column of sheet {sheet.upper()}; its columns: {', '.join(valid)}",
+                    )
+                other = taken.setdefault(export.strip().upper(), col)
+                if other != col:
+                    raise refuse(
+                        ("columns", sheet, col), f"{export!r} is already mapped to {other}"
                     )
         return self
 
@@ -208,12 +334,11 @@ class Mapping(_Frozen):
                         return v
         return contract_column
 
-    def code_map(self, contract_column: str) -> dict[str, str]:
-        """Export code (normalised: trimmed, upper case) -> contract code."""
-        for col, m in self.codes.items():
-            if col.upper() == contract_column:
-                return {k.strip().upper(): v.strip().upper() for k, v in m.items()}
-        return {}
+    def code_map(self, contract_sheet: str, contract_column: str) -> dict[str, str]:
+        """Export code (normalised: trimmed, upper case) -> contract code, for one column of one
+        contract sheet."""
+        m = self.codes.get(contract_sheet, {}).get(contract_column, {})
+        return {k.strip().upper(): v.strip().upper() for k, v in m.items()}
 
 
 class Blinding(_Frozen):
@@ -323,6 +448,19 @@ class Protocol(_Frozen):
             }
         )
         object.__setattr__(self, "endpoints", canonical)  # a frozen model, settled once here
+        return self
+
+    @model_validator(mode="after")
+    def _mapped_visits(self) -> Protocol:
+        """A code map of VISIT must map onto visits of the schedule."""
+        for sheet, cols in self.mapping.codes.items():
+            for export_code, code in cols.get("VISIT", {}).items():
+                if code.strip().upper() not in self.visit_codes:
+                    raise refuse(
+                        ("mapping", "codes", sheet, "VISIT", export_code),
+                        f"{code!r} is not a visit of [[visits]]; expected one of "
+                        f"{', '.join(self.visit_codes)}",
+                    )
         return self
 
     def visit(self, code: str) -> Visit:

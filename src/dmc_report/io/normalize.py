@@ -225,7 +225,9 @@ def normalize_sheet(
     for col in spec.columns:  # absent optional columns exist, all blank, so code can rely on them
         if col.name in positions:
             arr = _trimmed(data.column(positions[col.name]))
-            columns[col.name], found_issues = _typed_column(arr, col, mapping, rows, sheet_label)
+            columns[col.name], found_issues = _typed_column(
+                arr, col, mapping.code_map(spec.name, col.name), rows, sheet_label
+            )
             issues += found_issues
         else:
             columns[col.name] = _blank(col.kind, len(rows))
@@ -341,13 +343,13 @@ def _data_rows(data: pa.Table, first_row: int) -> tuple[pa.Table, np.ndarray]:
 
 
 def _typed_column(
-    arr: pa.ChunkedArray, col: Column, mapping: Mapping, rows: np.ndarray, sheet: str
+    arr: pa.ChunkedArray, col: Column, codes: dict[str, str], rows: np.ndarray, sheet: str
 ) -> tuple[object, list[CellIssue]]:
     """A contract column's trimmed cells as the frame holds them (text and codes in Arrow, dates
-    and numbers in numpy), and the cells that are no date or number."""
+    and numbers in numpy; ``codes`` the protocol's map of this column's export codes), and the
+    cells that are no date or number."""
     if col.kind is Kind.CODE:
         arr = pc.utf8_upper(arr)
-        codes = mapping.code_map(col.name)
         if codes:
             arr = pa.chunked_array(
                 [

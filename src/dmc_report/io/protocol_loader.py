@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
+import types
+import typing
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from dmc_report.domain.errors import Location, UnusableInputError
 from dmc_report.domain.protocol import Protocol
@@ -17,14 +20,47 @@ MAX_PROTOCOL_BYTES = 4 * 1024 * 1024
 
 
 def key_path(loc: tuple[int | str, ...]) -> str:
-    """``('visits', 3, 'window_after')`` -> ``visits[3].window_after``."""
+    """``('visits', 3, 'window_after')`` -> ``visits[3].window_after``; a key that is no bare
+    TOML key is quoted as TOML quotes it (``mapping.codes."UDS.COCAINE"``)."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            name = part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else f'"{part}"'
+            out += f".{name}" if out else name
     return out
+
+
+def _unwrap(tp: object) -> object:
+    """The model, tuple or dict type inside ``X | None`` and ``Annotated[X, ...]``."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        else:
+            return tp
+
+
+def allowed_keys(loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """The keys the protocol allows in the table that holds the key at ``loc``."""
+    tp = _unwrap(Protocol)
+    for part in loc[:-1]:
+        origin = typing.get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(str(part))
+            if field is None:
+                return ()
+            tp = _unwrap(field.annotation)
+        elif origin in (tuple, dict):
+            tp = _unwrap(typing.get_args(tp)[0 if origin is tuple else 1])
+        else:
+            return ()
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tuple(tp.model_fields)
+    return ()
 
 
 def parse_protocol(text: str, file: str) -> Protocol:
@@ -37,13 +73,21 @@ def parse_protocol(text: str, file: str) -> Protocol:
         return Protocol.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
-        path = key_path(tuple(err["loc"]))
+        loc = (*err["loc"], *(err.get("ctx") or {}).get("path", ()))
+        path = key_path(loc)
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "missing":
             msg = "required key is missing"
         elif err["type"] == "extra_forbidden":
+            allowed = allowed_keys(loc)
             msg = "unknown key (check its spelling against docs/protocol.md)"
-        elif "input" in err and err["type"] not in ("value_error", "assertion_error"):
+            if allowed:
+                msg += f"; allowed here: {', '.join(allowed)}"
+        elif "input" in err and err["type"] not in (
+            "value_error",
+            "assertion_error",
+            "protocol_key",
+        ):
             msg = f"{msg} (found {err['input']!r})"
         more = len(exc.errors()) - 1
         if more:
