@@ -414,3 +414,15 @@ def test_an_eligibility_breach_is_a_conduct_item(final: dict[str, Any]) -> None:
     words = texts(final["open"])
     assert "Eligibility: 1 randomized subject has a baseline value out of range" in words
     assert "102-0008 (AGE)" in words
+
+
+def test_the_closed_report_gives_visit_compliance_by_arm(final: dict[str, Any]) -> None:
+    c = final["closed_data"]
+    t = table(final["closed"], "Visit compliance by arm")
+    pooled = final["validation"].compliance
+    assert [r[0] for r in t.rows] == list(pooled["VISIT"])
+    for i, r in enumerate(t.rows):  # the total column is the validation's pooled compliance
+        due = int(pooled["due"].iloc[i])
+        assert str(r[-1]).startswith(f"{int(pooled['in_window'].iloc[i])}/{due}")
+        arms = [g.summary.compliance[i] for g in c.arms]
+        assert sum(v.due for v in arms) == due

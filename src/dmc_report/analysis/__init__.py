@@ -44,9 +44,11 @@ from dmc_report.validation.schedule import Schedule
 Json = dict[str, Any]
 
 
-def _summaries(d: Derived, protocol: Protocol, qs: pd.DataFrame) -> GroupSummary:
+def _summaries(
+    d: Derived, protocol: Protocol, qs: pd.DataFrame, schedule: Schedule | None = None
+) -> GroupSummary:
     """Everything that is summarised the same way for all subjects or for one arm's (``qs``:
-    the group's questionnaire values)."""
+    the group's questionnaire values; ``schedule``: the visit grid, for compliance)."""
     s = d.subjects
     return GroupSummary(
         disposition=sm.disposition(s),
@@ -63,6 +65,7 @@ def _summaries(d: Derived, protocol: Protocol, qs: pd.DataFrame) -> GroupSummary
         follow_up=sm.follow_up(d, protocol),
         questionnaires=questionnaires(qs, protocol),
         sites=sm.sites(s),
+        compliance=sm.compliance(schedule, s) if schedule is not None else (),
     )
 
 
@@ -73,7 +76,7 @@ def blinded_results(
     treatment (:data:`~dmc_report.domain.blinding.WITHHELD_TEXT`; the same cells validation
     reports as TREATMENT_NAME_IN_TEXT) is withheld; counts are unchanged."""
     qs = _no_questionnaires() if qs is None else qs
-    pooled = _summaries(derived, protocol, qs)
+    pooled = _summaries(derived, protocol, qs)  # pooled compliance: the validation's
     vocabulary = protocol.treatment_vocabulary
     if vocabulary:
         pooled = replace(pooled, safety=pooled.safety.with_text(vocabulary.withhold))
@@ -126,6 +129,7 @@ def unblinded_results(
     *,
     final: bool = False,
     qs: pd.DataFrame | None = None,
+    schedule: Schedule | None = None,
 ) -> UnblindedResults:
     """The same summaries by arm, and the between-arm comparisons (experimental vs control)."""
     arm_of = key.assignments.drop_duplicates("SUBJID", keep="first").set_index("SUBJID")["ARMCD"]
@@ -149,14 +153,16 @@ def unblinded_results(
     )
     return UnblindedResults(
         arms=tuple(Arm(a.code, a.label, a.role, len(by[a.code])) for a in key.arms),
-        by_arm={code: _summaries(d, protocol, of(masks[code])) for code, d in parts.items()},
+        by_arm={
+            code: _summaries(d, protocol, of(masks[code]), schedule) for code, d in parts.items()
+        },
         comparisons=tuple(
             _comparison(by[x.code], by[ctl.code], x.code, ctl.code, baseline) for x in exps
         ),
         monitoring=monitoring_block,
         monitoring_note=note,
         not_in_key=int(subjects["ARMCD"].isna().sum()),
-        total=_summaries(derived.subset(known), protocol, of(known)),
+        total=_summaries(derived.subset(known), protocol, of(known), schedule),
     )
 
 
@@ -288,7 +294,9 @@ def analyze(
     unblinded = None
     if key is not None:
         checkpoint(progress, 0.7, "Summaries by arm")
-        unblinded = unblinded_results(protocol, derived, key, cutoff, final=final, qs=qs)
+        unblinded = unblinded_results(
+            protocol, derived, key, cutoff, final=final, qs=qs, schedule=schedule
+        )
     full_validation, pooled_validation = validation.json_blocks(protocol)
     progress.update(1.0, "Analysis done")
     return Results(

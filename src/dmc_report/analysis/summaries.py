@@ -33,6 +33,7 @@ from dmc_report.domain.results import (
     SocCount,
     Summary,
     TermCount,
+    VisitCompliance,
     VisitSummary,
     VitalSigns,
 )
@@ -264,6 +265,23 @@ def baseline(d: Derived) -> Baseline:
         },
         categorical=categorical,
     )
+
+
+def compliance(schedule: Schedule, s: pd.DataFrame) -> tuple[VisitCompliance, ...]:
+    """Visit compliance of the subjects ``s`` (validation's rule, on their rows of the grid)."""
+    from dataclasses import replace
+
+    from dmc_report.validation.schedule import compliance as by_visit
+
+    grid = schedule.grid
+    mine = replace(schedule, grid=grid.loc[grid["SUBJID"].isin(s["SUBJID"]).to_numpy(bool)])
+    return tuple(
+        VisitCompliance(
+            str(r["VISIT"]), int(r["due"]), int(r["in_window"]), int(r["out_of_window"]),
+            int(r["missed"]), int(r["not_yet_due"]), int(r["not_expected"]),
+        )
+        for r in by_visit(mine).to_dict("records")
+    )  # fmt: skip
 
 
 def sites(s: pd.DataFrame) -> dict[str, int]:

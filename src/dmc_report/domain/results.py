@@ -402,6 +402,19 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class VisitCompliance:
+    """One scheduled visit's compliance in a group: due = in window + out of window + missed."""
+
+    visit: str
+    due: int
+    in_window: int
+    out_of_window: int
+    missed: int
+    not_yet_due: int
+    not_expected: int
+
+
+@dataclass(frozen=True)
 class GroupSummary:
     """Everything summarised the same way for all subjects (pooled) or for one arm's."""
 
@@ -424,6 +437,9 @@ class GroupSummary:
     # randomized subjects per site (the closed report's enrolment by arm and site; not in the
     # results JSON, whose enrollment block has the pooled counts)
     sites: Mapping[str, int] = field(default_factory=dict)
+    # visit compliance of the group's subjects (the closed report's by arm; not in the JSON,
+    # whose validation block has the pooled compliance)
+    compliance: tuple[VisitCompliance, ...] = ()
 
     @property
     def n(self) -> int:

@@ -32,6 +32,7 @@ def build_closed_report(c: ClosedReportData) -> Report:
         section(
             "Enrollment, disposition, baseline and exposure by arm",
             conduct.sites_by_arm(ctx, with_total),
+            conduct.compliance_by_arm(ctx, with_total),
             conduct.disposition_table(ctx, with_total),
             conduct.baseline_table(ctx, with_total),
             conduct.exposure_table(ctx, with_total),

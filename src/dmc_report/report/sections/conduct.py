@@ -162,6 +162,27 @@ def _reason(reason: str) -> Callable[[Group], Cell]:
     return lambda g: fmt.n_pct(g.summary.disposition.reasons.get(reason, 0), g.n)
 
 
+def compliance_by_arm(ctx: Context, groups: Sequence[Group]) -> Table:
+    """Visits done in window of those due, and visits missed, per scheduled visit and group."""
+    visits = [v.visit for v in groups[0].summary.compliance]
+
+    def cell(g: Group, i: int) -> Cell:
+        v = g.summary.compliance[i]
+        return f"{fmt.n_of(v.in_window, v.due)}; missed {v.missed}"
+
+    return ctx.group_table(
+        "Visit compliance by arm",
+        groups,
+        [[visit, *[cell(g, i) for g in groups]] for i, visit in enumerate(visits)],
+        first="Visit",
+        first_width=1.2,
+        footnotes=[
+            "Done in window / due (%); missed: due and not done. Due: the visit's window closed "
+            "by the cutoff (or the visit was done)."
+        ],
+    )
+
+
 def sites_by_arm(ctx: Context, groups: Sequence[Group]) -> Table:
     """Randomized subjects by site and arm (closed report), with the site's last data date."""
     sites = sorted({s for g in groups for s in g.summary.sites})
