@@ -187,6 +187,14 @@ class Finding:
     subject: str | None
     visit: str | None
     message: str
+    # the contract's name of ``column`` when the finding names the export's (a mapped column):
+    # what checks on contract columns read (not in the JSON or the findings file)
+    contract_column: str | None = None
+
+    @property
+    def contract_column_name(self) -> str | None:
+        """The contract's name of the finding's column (its own name when not mapped)."""
+        return self.contract_column or self.column
 
     def sort_key(self) -> tuple[int, str, int, str, str]:
         return (

@@ -23,6 +23,7 @@ from dmc_report.validation.checks import (
     schedule_findings,
     treatment_text_checks,
 )
+from dmc_report.validation.labels import in_export_terms, one_per_problem
 from dmc_report.validation.records import duplicate_findings
 from dmc_report.validation.schedule import Schedule, build_schedule, compliance
 from dmc_report.validation.schema import check_sheet
@@ -120,10 +121,15 @@ def validate(
     findings += cross_sheet_checks(data, protocol, schedule)
     findings += schedule_findings(data, protocol, schedule)
     findings += treatment_text_checks(data, protocol)
+    findings = one_per_problem(findings, data.tables.values())
+    revealing = protocol.revealing_columns
+    findings = in_export_terms(findings, data.tables, protocol.mapping, revealing)
     key_findings: list[Finding] = []
     if key is not None:
         checkpoint(progress, 0.9, "Checking the randomization key")
-        key_findings = key_checks(data, key, schedule)
+        key_findings = in_export_terms(
+            key_checks(data, key, schedule), key.tables, protocol.mapping, revealing
+        )
     findings.sort(key=Finding.sort_key)
     key_findings.sort(key=Finding.sort_key)
     progress.update(1.0, "Validation done")

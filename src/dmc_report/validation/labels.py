@@ -1,0 +1,90 @@
+"""Findings in the export's language, one finding per problem (docs/findings.md).
+
+A finding names the sheet and the column as the user's workbook has them, with the contract's
+name in parentheses when it differs (``Urine Drug Screen (UDS)``, ``UDS_COC (COCAINE)``), however
+the check that made it named them. And a visit whose record exists but is unusable (a urine
+sample without a result) gets the row's finding alone, not also "took place but has no record".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping
+
+from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS
+from dmc_report.domain.findings import Finding, FindingCode
+from dmc_report.domain.protocol import Mapping as NameMapping
+from dmc_report.domain.study import SheetTable
+
+_SHEETS = {s.name: s for s in (*DATA_SHEETS, *KEY_SHEETS)}
+
+# findings about a row that is there but cannot be used: they explain an absent assessment
+ROW_LEVEL = frozenset(
+    {
+        FindingCode.RESULT_MISSING,
+        FindingCode.INVALID_CODE,
+        FindingCode.INVALID_NUMBER,
+        FindingCode.VALUE_OUT_OF_RANGE,
+        FindingCode.MISSING_VALUE,
+        FindingCode.ERROR_CELL,
+    }
+)
+
+
+def labelled(export: str, contract: str) -> str:
+    """``export`` as the workbook names it, with ``contract`` in parentheses when it differs
+    (more than by case and spaces)."""
+    same = export.strip().upper() == contract.strip().upper()
+    return export if same else f"{export} ({contract})"
+
+
+def contract_sheets(tables: Iterable[SheetTable]) -> dict[str, str]:
+    """A finding's sheet as checks name it (the export's or the contract's) -> contract sheet."""
+    out = {t.name: t.name for t in tables}
+    out.update({t.source_name: t.name for t in tables if t.source_name})
+    return out
+
+
+def one_per_problem(findings: list[Finding], tables: Iterable[SheetTable]) -> list[Finding]:
+    """Drop ``ASSESSMENT_MISSING`` where the sheet has a row for the subject and visit that a
+    row-level finding already names (``RESULT_MISSING``, ``INVALID_CODE``, ...)."""
+    sheet_of = contract_sheets(tables)
+
+    def key(f: Finding) -> tuple[str | None, str | None, str | None]:
+        return (sheet_of.get(f.sheet or "", f.sheet), f.subject, f.visit)
+
+    explained = {key(f) for f in findings if f.code in ROW_LEVEL and f.subject and f.visit}
+    return [
+        f
+        for f in findings
+        if not (f.code is FindingCode.ASSESSMENT_MISSING and key(f) in explained)
+    ]
+
+
+def in_export_terms(
+    findings: Iterable[Finding],
+    tables: Mapping[str, SheetTable],
+    mapping: NameMapping,
+    revealing: Collection[str] = (),
+) -> list[Finding]:
+    """Each finding's sheet and column as the workbook names them (contract names in
+    parentheses when they differ). A column whose values can reveal an arm (``revealing``)
+    keeps its contract name, which the open views' check on it reads."""
+    sheet_of = contract_sheets(tables.values())
+    out = []
+    for f in findings:
+        contract = sheet_of.get(f.sheet or "")
+        if contract is None:
+            out.append(f)
+            continue
+        sheet = labelled(tables[contract].source_name or contract, contract)
+        column, contract_column = f.column, None
+        if f.column and f.column in _SHEETS[contract].column_names:
+            export = mapping.column_name(contract, f.column)
+            if f.column not in revealing:
+                column = labelled(export, f.column)
+            contract_column = f.column if column != f.column else None
+        out.append(
+            dataclasses.replace(f, sheet=sheet, column=column, contract_column=contract_column)
+        )
+    return out
