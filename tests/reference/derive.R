@@ -180,8 +180,8 @@ derive_case <- function(folder) {
              vas$VISIT %in% schedule$visit[schedule$vas], ]
   vas <- vas[!duplicated(vas[, c("SUBJID", "VISIT")]), ]
   vas <- merge(vas, s[, c("SUBJID", "RANDDT", "DSDT")], by = "SUBJID")
-  vas$target <- vas$RANDDT + offset(schedule$day[match(vas$VISIT, schedule$visit)])
-  vas <- vas[is.na(vas$DSDT) | vas$target <= vas$DSDT, ]
+  # every value dated <= C at a scheduled VAS visit counts, also at a visit whose target is after
+  # the subject's DSDT ("not expected" only decides whether a missing urine sample is missing)
   post <- vas[vas$VISIT %in% CRAVING, ]
   cm <- tapply(post$CRAVING, post$SUBJID, mean)
   s$craving_mean <- unname(cm[s$SUBJID])

@@ -10,6 +10,10 @@ encrypted: R reads it with readxl) and case.json holding the cutoff):
   zero-cell       20 subjects; no control subject abstinent (odds ratio not estimable)
   ties            36 subjects; relapse events piled on a few visit days (Efron ties)
   three-arm       90 subjects, two experimental arms and a control (each compared with control)
+  early-follow-up 30 subjects; some completed on the day their last visit came early (a day
+                  before its target): their craving at that visit counts (dmc-sap.md, Craving)
+
+    .venv/bin/python tests/reference/make_fixtures.py early-follow-up   # one case only
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +67,32 @@ def three_arm() -> DemoTables:
     return dataclasses.replace(tables, arms=arms)
 
 
-def main() -> None:
+def early_follow_up() -> DemoTables:
+    """Subjects whose last treatment visit (W5V2, target day 32) came a day early, and who
+    completed that day: the visit's target is after their DSDT ("not expected"), yet its craving
+    value is data and counts."""
+    tables = generate(PROTOCOL, subjects=30, seed=5)
+    dm, ds, vas, uds = (tables.data[k] for k in ("DM", "DS", "VAS", "UDS"))
+    rand = dict(zip(dm["SUBJID"], pd.to_datetime(dm["RANDDT"]), strict=True))
+    last = PROTOCOL.visit("W5V2")
+    done = vas.loc[(vas["VISIT"] == last.code) & vas["CRAVING"].notna(), "SUBJID"]
+    completers = ds.loc[ds["DSDECOD"] == "COMPLETED", "SUBJID"]
+    chosen = sorted(set(done) & set(completers))[:8]
+    for sid in chosen:
+        early = (rand[sid] + pd.Timedelta(days=last.day - 2)).date()  # target - 1 day
+        for frame in (vas, uds):
+            frame.loc[(frame["SUBJID"] == sid) & (frame["VISIT"] == last.code), "VISDT"] = early
+        ds.loc[ds["SUBJID"] == sid, "DSDT"] = early
+        fu = tables.data["FU"]
+        tables.data["FU"] = fu[fu["SUBJID"] != sid]  # completed at the end of treatment
+    return tables
+
+
+def main(only: list[str]) -> None:
+    if only == ["early-follow-up"]:
+        t = early_follow_up()
+        write("early-follow-up", t, t.last_date)
+        return
     final = generate(PROTOCOL)
     write("demo-final", final, final.last_date)
     cut = dt.date(2014, 9, 30)
@@ -91,8 +121,10 @@ def main() -> None:
     write("ties", ties, ties.last_date)
 
     write("three-arm", three_arm(), dt.date(2015, 3, 31))
+    t = early_follow_up()
+    write("early-follow-up", t, t.last_date)
     print("written:", ", ".join(sorted(p.name for p in OUT.iterdir())))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

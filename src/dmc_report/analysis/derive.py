@@ -36,7 +36,7 @@ class Derived:
 
     subjects: pd.DataFrame
     urine: pd.DataFrame
-    craving: pd.DataFrame  # sid, VISIT, CRAVING (valid values at expected visits)
+    craving: pd.DataFrame  # sid, VISIT, vid, CRAVING (valid values at scheduled VAS visits)
     ae: pd.DataFrame  # AEs that started by the cutoff (or undated)
     vs: pd.DataFrame  # sid, sysbp_rise, diabp_rise (infusion visit)
     fu: pd.DataFrame  # first follow-up contact per subject dated by the cutoff
@@ -224,16 +224,15 @@ def _add_retention(s: pd.DataFrame, eot: pd.Series, c: pd.Timestamp) -> None:
 def _craving_values(
     vas: pd.DataFrame, ids: pa.Array, grid: _Grid, protocol: Protocol, c: pd.Timestamp
 ) -> pd.DataFrame:
-    """Craving: valid values dated <= C (or undated), at visits due or not yet due (expected)."""
+    """Craving: valid values dated <= C (or undated), at every scheduled VAS visit, whether the
+    visit is due, not yet due or "not expected" (target after DSDT: that only decides whether a
+    missing urine sample is missing; a value that exists is data, dmc-sap.md "Craving")."""
     visits, nv = grid.visits, len(grid.visits)
     v_sid, v_vid = codes_in(vas["SUBJID"], ids), codes_in(vas["VISIT"], visits)
     vas_codes = {v.code for v in protocol.visits if "VAS" in v.assessments}
     ok = (v_sid >= 0) & (v_vid >= 0) & vas["VISIT"].isin(vas_codes).fillna(False).to_numpy(bool)
     ok &= usable("VAS", vas, c)  # the first usable per key counts (records.py), taken below
-    keys, first = _first_by_key(v_sid * nv + v_vid, ok)
-    at = pd.Index(grid.key).get_indexer(pd.Index(keys))
-    exp_ok = np.where(at >= 0, grid.frame["expected"].to_numpy(bool)[np.maximum(at, 0)], True)
-    rows = first[exp_ok]
+    _, rows = _first_by_key(v_sid * nv + v_vid, ok)
     return pd.DataFrame(
         {
             "sid": v_sid[rows],
