@@ -163,8 +163,13 @@ def make_demo_reports(files: DemoFiles, *, progress: Progress = NO_PROGRESS) -> 
     results = run_analysis(loaded, validation)
     # the demo's final data are its final analysis; an interim snapshot is an interim look
     final = suggests_final(loaded, results) is not None
+    # a report written two weeks after the cutoff for a meeting two weeks later (synthetic)
     settings = ReportSettings(
-        report_date=files.cutoff, final=final, prepared_by="Demo statistician (synthetic study)"
+        report_date=files.cutoff + dt.timedelta(days=14),
+        meeting_date=files.cutoff + dt.timedelta(days=28),
+        final=final,
+        prepared_by="Demo statistician (synthetic study)",
+        distribution=("DMC members", "Independent statistician"),
     )
     open_name, closed_name = DEMO_REPORTS
     return render_reports(

@@ -150,9 +150,9 @@ def test_the_closed_abstinence_table_gives_the_risk_difference_and_each_arms_ci(
     rd_row = next(v for k, v in rows.items() if str(k).startswith("Risk difference"))
     exp = next(i for i, g in enumerate(c.arms) if g.code == cmp.experimental)
     assert rd_row[exp] == "37.4 (13.5, 56.6)" and "reference" in rd_row
-    wilson = rows["    95% CI (Wilson)"]
+    wilson = rows["    95% CI (Wilson), %"]
     a = c.arms[exp].summary.abstinence
-    assert wilson[exp] == f"{100 * a.ci_lower:.1f}%, {100 * a.ci_upper:.1f}%"
+    assert wilson[exp] == f"({100 * a.ci_lower:.1f}, {100 * a.ci_upper:.1f})"
     summary = table(final["closed"], "The primary endpoint and key signals by arm")
     assert any(str(r[0]).startswith("Risk difference") for r in summary.rows)
 
@@ -426,3 +426,26 @@ def test_the_closed_report_gives_visit_compliance_by_arm(final: dict[str, Any]) 
         assert str(r[-1]).startswith(f"{int(pooled['in_window'].iloc[i])}/{due}")
         arms = [g.summary.compliance[i] for g in c.arms]
         assert sum(v.due for v in arms) == due
+
+
+def test_every_font_the_reports_use_is_embedded(final: dict[str, Any]) -> None:
+    """Offline and on any reader: no page names a font the PDF does not carry (the contents
+    table once named Helvetica)."""
+    import pikepdf
+
+    m = final
+    settings = ReportSettings(report_date=m["loaded"].cutoff, final=True)
+    out = render_report_bytes(
+        m["loaded"], m["validation"], m["results"], settings, closed=True, closed_password=PASSWORD
+    )
+    for pdf in (out.open, out.closed):
+        with pikepdf.open(io.BytesIO(pdf), password=PASSWORD) as doc:
+            for page in doc.pages:
+                fonts = page.obj.Resources.get("/Font") or {}
+                for _, font in fonts.items():
+                    if font.get("/Subtype") == "/Type0":
+                        font = font.DescendantFonts[0]
+                    desc = font.get("/FontDescriptor")
+                    assert desc is not None and any(
+                        k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                    ), f"{font.get('/BaseFont')} is not embedded"

@@ -106,7 +106,7 @@ def subject_level(derived: Derived, protocol: Protocol, schedule: Schedule) -> S
     codes = np.full((len(s), len(visits)), 3, dtype=np.int8)
     ok = (rows >= 0) & (cols >= 0)
     codes[rows[ok], cols[ok]] = vals[ok]
-    last = schedule.grid.groupby("SITEID")["done_date"].max()
+    last = _last_data_dates(derived, schedule)
     return SubjectLevel(
         subjects=tuple(str(x) for x in s["SUBJID"]),
         relapse_time=s["relapse_time"].to_numpy(float),
@@ -119,6 +119,26 @@ def subject_level(derived: Derived, protocol: Protocol, schedule: Schedule) -> S
             str(k): v.date().isoformat() for k, v in last.items() if pd.notna(v)
         },
     )
+
+
+def _last_data_dates(derived: Derived, schedule: Schedule) -> pd.Series:
+    """Per site, the latest date of any record of its randomized subjects dated by the cutoff:
+    a visit done, a randomization, a disposition, an AE start, a dose, a follow-up contact."""
+    s = derived.subjects
+    site_of = s.set_index("SUBJID")["SITEID"]
+    grid = schedule.grid
+    parts = [
+        pd.DataFrame({"SITEID": grid["SITEID"], "date": grid["done_date"]}),
+        pd.DataFrame({"SITEID": s["SITEID"], "date": s["RANDDT"]}),
+        pd.DataFrame({"SITEID": s["SITEID"], "date": s["DSDT"]}),
+    ]
+    for frame, col in ((derived.ae, "AESTDT"), (derived.ex, "EXDT"), (derived.fu, "FUDT")):
+        if col in frame and len(frame):
+            sites = frame["SUBJID"].astype(object).map(site_of)
+            parts.append(pd.DataFrame({"SITEID": sites, "date": frame[col]}))
+    dates = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    dates["date"] = pd.to_datetime(dates["date"])
+    return dates.groupby("SITEID")["date"].max()
 
 
 def unblinded_results(

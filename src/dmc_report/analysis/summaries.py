@@ -129,6 +129,7 @@ def safety(d: Derived) -> Safety:
             "NOT RECORDED": int(worst.isna().sum()),
         },
         sae_listing=_listing(ser, s),
+        withdrawal_listing=_listing(wd, s),
         death_listing=tuple(sorted(fatal | died)),
         related_subjects=int(ae.loc[ae["AEREL"] == "Y", "sid"].nunique()),
         related_events=int((ae["AEREL"] == "Y").sum()),

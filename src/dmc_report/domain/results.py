@@ -281,6 +281,8 @@ class Safety:
     by_worst_severity: Mapping[str, int]  # MILD, MODERATE, SEVERE, NOT RECORDED
     sae_listing: tuple[AeEvent, ...]
     death_listing: tuple[str, ...]
+    # every AE that led to withdrawal (AEACN = WITHDRAWN), in order of onset
+    withdrawal_listing: tuple[AeEvent, ...] = ()
     # subjects with an AE the investigator judged related (AEREL = Y), and such events
     related_subjects: int = 0
     related_events: int = 0
@@ -300,6 +302,7 @@ class Safety:
             "by_worst_severity": dict(self.by_worst_severity),
             "sae_listing": [e.to_json() for e in self.sae_listing],
             "death_listing": list(self.death_listing),
+            "withdrawal_listing": [e.to_json() for e in self.withdrawal_listing],
             "related": {"subjects": self.related_subjects, "events": self.related_events},
             "by_soc_worst_severity": {k: dict(v) for k, v in self.by_soc_worst_severity.items()},
         }
@@ -323,6 +326,9 @@ class Safety:
             ),
             sae_listing=tuple(
                 replace(e, term=opt(e.term), soc=opt(e.soc)) for e in self.sae_listing
+            ),
+            withdrawal_listing=tuple(
+                replace(e, term=opt(e.term), soc=opt(e.soc)) for e in self.withdrawal_listing
             ),
             by_soc_worst_severity=_merged_keys(self.by_soc_worst_severity, text),
         )

@@ -16,6 +16,10 @@ class Check:
     records: bool = False  # counts records, not subjects
 
 
+def _worst(severity: str) -> Callable[[GroupSummary], int]:
+    return lambda g: g.safety.by_worst_severity.get(severity, 0)
+
+
 CHECKS: tuple[Check, ...] = (
     Check("Completed", lambda g: g.disposition.completed),
     Check("Discontinued", lambda g: g.disposition.discontinued),
@@ -29,8 +33,14 @@ CHECKS: tuple[Check, ...] = (
     Check("Subjects with an AE", lambda g: g.safety.subjects_with_ae),
     Check("Adverse events", lambda g: g.safety.ae_events, records=True),
     Check("Subjects with a serious AE", lambda g: g.safety.subjects_with_sae),
+    Check("Serious adverse events", lambda g: g.safety.sae_events, records=True),
+    Check("Subjects with an AE leading to withdrawal", lambda g: g.safety.subjects_ae_withdrawn),
+    Check("AEs leading to withdrawal", lambda g: g.safety.ae_withdrawn_events, records=True),
+    *(Check(f"Worst AE severity: {s.lower()}", _worst(s)) for s in ("MILD", "MODERATE", "SEVERE")),
+    Check("Subjects with an AE judged related", lambda g: g.safety.related_subjects),
     Check("Deaths", lambda g: g.safety.deaths),
     Check("Dosed", lambda g: g.exposure.infused if g.exposure else 0),
+    Check("Dose completed", lambda g: g.exposure.completed if g.exposure else 0),
 )
 
 
@@ -53,6 +63,9 @@ def consistency_rows(
         ("Randomized", blinded.enrollment.randomized, sum(a.n for a in unblinded.arms),
          blinded.enrollment.randomized == sum(a.n for a in unblinded.arms)),
     ]  # fmt: skip
+    for site, pooled_n in blinded.enrollment.by_site.items():
+        total = sum(g.sites.get(site, 0) for g in unblinded.by_arm.values())
+        rows.append((f"Randomized at site {site}", pooled_n, total, pooled_n == total))
     for c in CHECKS:
         if c.efficacy and not pooled_efficacy:
             continue

@@ -51,7 +51,8 @@ class Group:
 
     @property
     def heading(self) -> str:
-        return f"{self.label} (N = {self.n})"
+        # "(N = 27)" never breaks across lines in a narrow column: no-break spaces
+        return f"{self.label} (N\u00a0=\u00a0{self.n})"
 
 
 @dataclass(frozen=True)

@@ -541,11 +541,13 @@ def render_pdf(report: Report) -> RenderedPdf:
     """The report as PDF bytes (deterministic for the same report)."""
     from reportlab import rl_config
     from reportlab.lib.units import cm
-    from reportlab.platypus import NextPageTemplate, PageBreak, Paragraph, Spacer
+    from reportlab.platypus import CondPageBreak, NextPageTemplate, PageBreak, Paragraph, Spacer
     from reportlab.platypus.tableofcontents import TableOfContents
 
     rl_config.invariant = 1
     st.register_fonts()
+    # a canvas starts each page in its base font: ours, or the PDF names Helvetica, unembedded
+    rl_config.canvas_basefontname = st.FONT
     styles = st.paragraph_styles()
     buf = io.BytesIO()
     doc = _Doc(report, buf)
@@ -566,10 +568,18 @@ def render_pdf(report: Report) -> RenderedPdf:
     story += [NextPageTemplate("portrait"), PageBreak()]
     toc = TableOfContents()
     toc.levelStyles = [styles["toc1"], styles["toc2"]]
+    # its table's own font is Helvetica unless told otherwise (a font the PDF would not embed)
+    toc.tableStyle = [
+        ("FONTNAME", (0, 0), (-1, -1), st.FONT),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ]
     story += [Paragraph("Contents", styles["h1"]), toc, PageBreak()]
     for i, s in enumerate(report.sections):
-        if i:
-            story.append(PageBreak())
+        if i:  # a section starts a page, but a few lines of text follow on where there is room
+            text_only = all(isinstance(b, Text) for b in s.blocks) and not s.subsections
+            story.append(CondPageBreak(8 * cm) if text_only else PageBreak())
         story += _section(s, doc, 0)
     doc.doc.multiBuild(story, canvasmaker=_numbered_canvas(report.kind))
     layout = buf.getvalue()

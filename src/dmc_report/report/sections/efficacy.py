@@ -47,7 +47,7 @@ def _wilson(g: Group) -> str:
     a = g.summary.abstinence
     if a.ci_lower is None or a.ci_upper is None:
         return "NE"
-    return f"{100 * a.ci_lower:.1f}%, {100 * a.ci_upper:.1f}%"
+    return f"({100 * a.ci_lower:.1f}, {100 * a.ci_upper:.1f})"
 
 
 def risk_difference_cell(c: Comparison) -> str:
@@ -68,7 +68,7 @@ def abstinence_table(ctx: Context, groups: Sequence[Group]) -> Table:
             groups,
             lambda g: fmt.n_pct(g.summary.abstinence.abstinent, g.summary.abstinence.evaluable),
         ),
-        row("    95% CI (Wilson)", groups, _wilson),
+        row("    95% CI (Wilson), %", groups, _wilson),
     ]
     vs = ctx.vs_control
     if ctx.comparisons:
@@ -194,27 +194,43 @@ def dropout_table(ctx: Context, groups: Sequence[Group]) -> Table:
         rows,
         footnotes=[
             f"Dropout: discontinued before the end of treatment (day "
-            f"{ctx.protocol.endpoints.end_of_treatment_day})."
+            f"{ctx.protocol.endpoints.end_of_treatment_day}). Kaplan-Meier median with log-log "
+            "95% CI; NR: not reached."
         ],
     )
 
 
-def craving_table(ctx: Context, groups: Sequence[Group]) -> Table:
-    visits = [v.visit for v in groups[0].summary.craving]
+def _by_visit_table(
+    ctx: Context,
+    title: str,
+    groups: Sequence[Group],
+    series: Callable[[Group], Sequence[VisitSummary]],
+    note: str,
+) -> Table:
+    """n, mean (95% CI) per visit and group."""
+    visits = [v.visit for v in series(groups[0])]
+    rows: list[list[Cell]] = [
+        [v, *[fmt.n_mean_ci(series(g)[i].stats) for g in groups]] for i, v in enumerate(visits)
+    ]
+    none = any(c == "-" for r in rows for c in r[1:])
     return ctx.num.table(
-        title=f"{ctx.protocol.endpoints.labels.craving} by visit",
+        title=title,
         population=ctx.population(),
         header=[["Visit", *[f"{g.heading}: n, mean (95% CI)" for g in groups]]],
-        rows=[
-            [v, *[fmt.n_mean_ci(g.summary.craving[i].stats) for g in groups]]
-            for i, v in enumerate(visits)
-        ],
+        rows=rows,
         col_widths=[1.2, *[3.0] * len(groups)],
         align=["L", *["R"] * len(groups)],
-        footnotes=[
-            "Values dated on or before the cutoff at scheduled visits; out-of-range values "
-            "excluded. -: no values."
-        ],
+        footnotes=[note + (" -: no values." if none else "")],
+    )
+
+
+def craving_table(ctx: Context, groups: Sequence[Group]) -> Table:
+    return _by_visit_table(
+        ctx,
+        f"{ctx.protocol.endpoints.labels.craving} by visit",
+        groups,
+        lambda g: g.summary.craving,
+        "Values dated on or before the cutoff at scheduled visits; out-of-range values excluded.",
     )
 
 
@@ -340,29 +356,18 @@ def questionnaire_tables(ctx: Context, groups: Sequence[Group]) -> list[Block]:
     first = groups[0].summary.questionnaires
     if first is None or any(g.summary.questionnaires is None for g in groups):
         return []
-    blocks: list[Block] = []
-    for score, rows in first.items():
-        blocks.append(
-            ctx.num.table(
-                title=f"{score} by visit",
-                population=ctx.population(),
-                header=[["Visit", *[f"{g.heading}: n, mean (95% CI)" for g in groups]]],
-                rows=[
-                    [v.visit, *[fmt.n_mean_ci(_scores(g, score)[i].stats) for g in groups]]
-                    for i, v in enumerate(rows)
-                ],
-                col_widths=[1.2, *[3.0] * len(groups)],
-                align=["L", *["R"] * len(groups)],
-                footnotes=[
-                    "Questionnaire records dated on or before the cutoff at the protocol's "
-                    "questionnaire visits; a score out of its range is left out (a validation "
-                    "finding). -: no values."
-                ],
-            )
-        )
-    return blocks
+    note = (
+        "Questionnaire records dated on or before the cutoff at the protocol's questionnaire "
+        "visits; a score out of its range is left out (a validation finding)."
+    )
+    return [
+        _by_visit_table(ctx, f"{score} by visit", groups, _scores(score), note) for score in first
+    ]
 
 
-def _scores(g: Group, score: str) -> tuple[VisitSummary, ...]:
-    q = g.summary.questionnaires
-    return () if q is None else tuple(q[score])
+def _scores(score: str) -> Callable[[Group], Sequence[VisitSummary]]:
+    def of(g: Group) -> Sequence[VisitSummary]:
+        q = g.summary.questionnaires
+        return () if q is None else q[score]
+
+    return of

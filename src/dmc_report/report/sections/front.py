@@ -178,6 +178,10 @@ def closed_summary(ctx: Context, c: ClosedReportData) -> list[Block]:
             lambda g: fmt.n_pct(g.summary.dropout.dropouts, g.n)),
         row("Subjects with a serious AE, n (%)", arms,
             lambda g: fmt.n_pct(g.summary.safety.subjects_with_sae, g.n)),
+        row("Subjects with an AE judged related, n (%)", arms,
+            lambda g: fmt.n_pct(g.summary.safety.related_subjects, g.n)),
+        row("Subjects with an AE leading to withdrawal, n (%)", arms,
+            lambda g: fmt.n_pct(g.summary.safety.subjects_ae_withdrawn, g.n)),
         row("Deaths", arms, lambda g: g.summary.safety.deaths),
     ]  # fmt: skip
     return [
@@ -235,7 +239,9 @@ def consistency(ctx: Context, c: ClosedReportData) -> Table:
         col_widths=[4, 1.6, 1.6, 1.2, 1],
         align=["L", "R", "R", "R", "C"],
         footnotes=[
-            "Every total the open report shows, against the sum of the arms' counts.",
+            "The open report's subject and event counts (randomized, by site, disposition, "
+            "the abstinence window, dropouts, AEs, SAEs, withdrawals, worst severity, "
+            "relatedness, deaths, exposure) against the sum of the arms' counts.",
             *not_in_key_notes(
                 c.unblinded.not_in_key,
                 [f.subject for f in ctx.findings if f.code == FindingCode.NOT_IN_KEY],

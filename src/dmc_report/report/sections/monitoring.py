@@ -46,24 +46,33 @@ def sentence(m: Monitoring | None, note: str | None = None) -> str:
         why = note or (m.note if m else None) or "no monitoring plan or no data for it"
         return f"Interim monitoring: {why.rstrip('.')}."
     cur = m.current
-    look = "final analysis" if m.final else "interim look"
-    where = (
-        f"At this {look}, the observed Z of {m.observed_z:.2f} at "
-        f"{100 * min(m.information_fraction, 1.0):.0f}% information"
-    )
+    if m.final:  # one basis: the final look, at information fraction 1 by definition
+        where = (
+            "At this final analysis (information fraction 1 by definition; "
+            f"{m.information} of {m.planned_information} planned evaluable subjects), the "
+            f"observed Z of {m.observed_z:.2f}"
+        )
+    else:
+        where = (
+            f"At this interim look, the observed Z of {m.observed_z:.2f} at information "
+            f"fraction {min(m.information_fraction, 1.0):.3f} ({m.information} of "
+            f"{m.planned_information} planned evaluable subjects)"
+        )
     bound = "final efficacy boundary" if m.final else "efficacy boundary"
     if m.crossed == "efficacy":
-        return f"{where} lies above the {bound} of {cur.z_upper:.2f}: the efficacy boundary is crossed."
+        return f"{where} lies above the {bound} of {cur.z_upper:.3f}: the efficacy boundary is crossed."
     if m.crossed == "harm" and cur.z_lower is not None:
-        return f"{where} lies below the harm boundary of {cur.z_lower:.2f}: the harm boundary is crossed."
-    return f"{where} lies below the {bound} of {cur.z_upper:.2f}; no boundary is crossed."
+        return f"{where} lies below the harm boundary of {cur.z_lower:.3f}: the harm boundary is crossed."
+    return f"{where} lies below the {bound} of {cur.z_upper:.3f}; no boundary is crossed."
 
 
 def summary_sentence(ctx: Context, u: UnblindedResults) -> str:
+    """The primary endpoint by arm (in the tables' order: experimental arms first) and where
+    the monitoring stands."""
+    arms = ctx.closed.arms if ctx.closed else ()
     parts = [
-        f"{ctx.label_of(a.code)}: {u.by_arm[a.code].abstinence.abstinent}/"
-        f"{u.by_arm[a.code].abstinence.evaluable}"
-        for a in u.arms
+        f"{g.label}: {g.summary.abstinence.abstinent}/{g.summary.abstinence.evaluable}"
+        for g in arms
     ]
     return (
         "Primary endpoint (abstinent/evaluable): "
@@ -105,9 +114,18 @@ def closed_blocks(ctx: Context, u: UnblindedResults) -> list[Block]:
             draw=fg.boundary_figure,
             args=(m.looks, m.observed_z, m.information_fraction, m.crossed, m.final),
             footnotes=[
-                f"{spending} alpha spending, two-sided alpha {m.alpha}, recomputed at the "
-                f"information actually accrued ({m.information} of {m.planned_information} "
-                "planned evaluable subjects).",
+                (
+                    f"{spending} alpha spending, two-sided alpha {m.alpha}; the final analysis "
+                    "is the last look, at information fraction 1, spending all remaining alpha "
+                    f"({m.information} of {m.planned_information} planned evaluable subjects "
+                    "accrued)."
+                )
+                if m.final
+                else (
+                    f"{spending} alpha spending, two-sided alpha {m.alpha}, recomputed at the "
+                    f"information actually accrued ({m.information} of "
+                    f"{m.planned_information} planned evaluable subjects)."
+                ),
                 "Z: pooled two-proportion statistic for abstinence, experimental - control "
                 "(positive favours experimental).",
             ],
@@ -135,15 +153,12 @@ def closed_blocks(ctx: Context, u: UnblindedResults) -> list[Block]:
             footnotes=[
                 "Critical values by recursive numerical integration (Armitage, McPherson and "
                 "Rowe); they agree with rpact.",
-                *(
-                    [
-                        "Final analysis: the current look is the last and spends all remaining "
-                        "alpha (information fraction 1 by definition)."
-                    ]
-                    if m.final
-                    else []
-                ),
-                *[f"{note[:1].upper()}{note[1:]}." for note in m.notes],
+                # at the final analysis the sentence and the figure say what the notes would
+                *[
+                    f"{note[:1].upper()}{note[1:]}."
+                    for note in m.notes
+                    if not (m.final and note.startswith("final analysis"))
+                ],
             ],
         ),
     ]

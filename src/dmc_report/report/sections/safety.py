@@ -176,13 +176,30 @@ def by_soc_and_severity(ctx: Context, groups: Sequence[Group]) -> Table:
 
 def sae_listing(ctx: Context, groups: Sequence[Group]) -> Table:
     """Every serious AE, by arm in the closed report; marked new against the previous report."""
+    events = [(g.label, e) for g in groups for e in g.summary.safety.sae_listing]
+    return _listing(ctx, groups, events, "Listing of serious adverse events", mark_new=True)
+
+
+def withdrawal_listing(ctx: Context, groups: Sequence[Group]) -> Table:
+    """Every AE that led to withdrawal (AEACN = WITHDRAWN), by arm in the closed report."""
+    events = [(g.label, e) for g in groups for e in g.summary.safety.withdrawal_listing]
+    return _listing(ctx, groups, events, "Listing of adverse events leading to withdrawal")
+
+
+def _listing(
+    ctx: Context,
+    groups: Sequence[Group],
+    events: list[tuple[str, AeEvent]],
+    title: str,
+    *,
+    mark_new: bool = False,
+) -> Table:
+    """A listing of events in order of onset: subject (and arm), term, organ class, dates,
+    codes decoded; with ``mark_new`` and a previous report, the events it did not list."""
     by_arm = len(groups) > 1 or groups[0].code is not None
-    events: list[tuple[str, AeEvent]] = [
-        (g.label, e) for g in groups for e in g.summary.safety.sae_listing
-    ]
     events.sort(key=lambda ge: (ge[1].start or "", ge[1].subject or ""))
     prev = ctx.data.previous
-    new = prev.unlisted([e for _, e in events]) if prev else None
+    new = prev.unlisted([e for _, e in events]) if prev and mark_new else None
     head = ["Subject", *(["Arm"] if by_arm else []), "Term", "System organ class", "Start",
             "Study day", "Severity", "Related", "Action", "Outcome", *(["New"] if new is not None else [])]  # fmt: skip
     rows: list[list[Cell]] = [
@@ -199,10 +216,10 @@ def sae_listing(ctx: Context, groups: Sequence[Group]) -> Table:
             f"New: not listed in the previous report (data cutoff {prev.cutoff.isoformat()}); "
             f"{sum(new)} of {len(events)}."
         )
-    widths = [1.2, *([1.2] if by_arm else []), 1.6, 2.4, 1.3, 0.8, 1.2, 0.9, 1.2, 1.5,
+    widths = [1.2, *([2.0] if by_arm else []), 1.6, 2.4, 1.3, 0.8, 1.2, 0.9, 1.2, 1.5,
               *([] if new is None else [0.7])]  # fmt: skip
     return ctx.num.table(
-        title="Listing of serious adverse events",
+        title=title,
         population=ctx.population(),
         header=[head],
         rows=rows,
@@ -253,6 +270,7 @@ def safety(ctx: Context, groups: Sequence[Group]) -> list[Block]:
         by_relatedness(ctx, groups),
         by_soc_and_severity(ctx, groups),
         sae_listing(ctx, arms),
+        withdrawal_listing(ctx, arms),
         deaths(ctx, arms),
     ]
     vs = vital_signs(ctx, groups)
