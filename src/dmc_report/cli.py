@@ -118,6 +118,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the results' validation block as JSON"
     )
 
+    chk = sub.add_parser(
+        "check-protocol",
+        help="show where the data workbook holds each contract sheet and column (the mapping)",
+    )
+    chk.add_argument("--protocol", required=True, type=Path, help="protocol file (TOML)")
+    chk.add_argument("--data", required=True, type=Path, help="data workbook (xlsx)")
+    chk.add_argument(
+        "--data-password-file", type=Path, help="file holding the data workbook's password"
+    )
+
     ana = sub.add_parser("analyze", help="compute the results JSON")
     _study_args(ana)
     _final_arg(ana)
@@ -327,6 +337,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
+def _cmd_check_protocol(args: argparse.Namespace) -> int:
+    """Exit 0 when every required sheet and column is found, 1 when one is missing."""
+    from dmc_report.pipeline import check_protocol
+
+    password = _password(args.data_password_file, "DMC_DATA_PASSWORD", "data workbook")
+    report = check_protocol(args.protocol, args.data, password)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
 def _not_yet(what: str) -> int:
     print(f"dmc-report: {what} is not yet available in this version", file=sys.stderr)
     return EXIT_UNUSABLE
@@ -468,6 +488,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": _cmd_demo,
         "validate": _cmd_validate,
         "analyze": _cmd_analyze,
+        "check-protocol": _cmd_check_protocol,
         "report": _cmd_report,
         "gui": _cmd_gui,
         None: _cmd_gui,

@@ -27,6 +27,7 @@ from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.settings import ReportSettings
 from dmc_report.domain.study import ROW, DataSet, Provenance, RandomizationKey, Study
 from dmc_report.io.engines import Engine
+from dmc_report.io.mapping_check import MappingReport
 from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
 from dmc_report.io.reader import read_key, read_study
 from dmc_report.validation import ValidationResult, validate
@@ -642,3 +643,13 @@ def summary_images(
     from dmc_report.report.figures import summary_images as draw
 
     return draw(open_data, results, scale=scale)
+
+
+def check_protocol(
+    protocol_path: str | Path, data_path: str | Path, password: str | None = None
+) -> MappingReport:
+    """Where the data workbook holds each contract sheet and column through the protocol's
+    mapping (or the nearest names), and the codes no code map covers: ``check-protocol``."""
+    from dmc_report.io.mapping_check import check_protocol as check
+
+    return check(protocol_path, data_path, password)
