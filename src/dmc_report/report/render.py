@@ -581,6 +581,8 @@ def render_pdf(report: Report) -> RenderedPdf:
             text_only = all(isinstance(b, Text) for b in s.blocks) and not s.subsections
             story.append(CondPageBreak(8 * cm) if text_only else PageBreak())
         story += _section(s, doc, 0)
+    while story and isinstance(story[-1], (PageBreak, NextPageTemplate, Spacer)):
+        story.pop()  # a landscape table at the very end left a blank page after it
     doc.doc.multiBuild(story, canvasmaker=_numbered_canvas(report.kind))
     layout = buf.getvalue()
     pdf, texts = _overlay_figures(layout, report, doc.slots)
