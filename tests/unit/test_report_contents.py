@@ -449,3 +449,27 @@ def test_every_font_the_reports_use_is_embedded(final: dict[str, Any]) -> None:
                     assert desc is not None and any(
                         k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")
                     ), f"{font.get('/BaseFont')} is not embedded"
+
+
+def test_the_closed_report_has_the_ae_dot_plot_with_every_term(final: dict[str, Any]) -> None:
+    from dmc_report.analysis.stats import risk_difference
+    from dmc_report.report.figures import ae_dot_plot
+
+    c = final["closed_data"]
+    cmp = c.unblinded.comparisons[0]
+    arms = {g.code: g for g in c.arms}
+    terms = {(s.soc, t.term) for g in c.arms for s in g.summary.safety.by_soc for t in s.terms}
+    assert {(t.soc, t.term) for t in cmp.ae_terms} == terms
+    for t in cmp.ae_terms:  # the difference is the R-checked function's, on the table's counts
+        assert t.n_experimental == arms[cmp.experimental].n
+        rd = risk_difference(
+            t.subjects_experimental, t.n_experimental, t.subjects_control, t.n_control
+        )
+        assert t.difference.estimate == rd["estimate"] and t.difference.ci_lower == rd["ci_lower"]
+    figs = [f for f in final["closed"].figures() if f.title.startswith("Adverse events by term")]
+    assert len(figs) == 1 and not [
+        f for f in final["open"].figures() if f.title.startswith("Adverse events by term")
+    ]
+    fig = ae_dot_plot(*figs[0].args)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert sorted(labels) == sorted(t for _, t in terms)

@@ -35,6 +35,7 @@ from dmc_report.domain.results import (
     RiskDifference,
     SubjectLevel,
     Summary,
+    TermDifference,
     UnblindedResults,
 )
 from dmc_report.domain.study import DataSet, Provenance, RandomizationKey
@@ -171,14 +172,20 @@ def unblinded_results(
     monitoring_block, note = _monitoring(
         protocol, by, [x.code for x in exps], ctl.code, cutoff, final=final
     )
+    by_arm = {code: _summaries(d, protocol, of(masks[code]), schedule) for code, d in parts.items()}
+    comparisons = tuple(
+        replace(
+            _comparison(by[x.code], by[ctl.code], x.code, ctl.code, baseline),
+            ae_terms=_ae_terms(
+                by_arm[x.code], by_arm[ctl.code], len(by[x.code]), len(by[ctl.code])
+            ),
+        )
+        for x in exps
+    )
     return UnblindedResults(
         arms=tuple(Arm(a.code, a.label, a.role, len(by[a.code])) for a in key.arms),
-        by_arm={
-            code: _summaries(d, protocol, of(masks[code]), schedule) for code, d in parts.items()
-        },
-        comparisons=tuple(
-            _comparison(by[x.code], by[ctl.code], x.code, ctl.code, baseline) for x in exps
-        ),
+        by_arm=by_arm,
+        comparisons=comparisons,
         monitoring=monitoring_block,
         monitoring_note=note,
         not_in_key=int(subjects["ARMCD"].isna().sum()),
@@ -245,6 +252,28 @@ def monitoring_result(m: Json) -> Monitoring:
         futility_guidance=FutilityGuidance(**fut) if fut else None,
         final=bool(m.get("final", False)),
     )
+
+
+def _ae_terms(e: GroupSummary, c: GroupSummary, n_e: int, n_c: int) -> tuple[TermDifference, ...]:
+    """Every AE term of either arm with each arm's subjects and the risk difference (Newcombe
+    hybrid score CI, as for abstinence), most subjects over both arms first."""
+
+    def counts(g: GroupSummary) -> dict[tuple[str, str], int]:
+        return {(s.soc, t.term): t.subjects for s in g.safety.by_soc for t in s.terms}
+
+    ce, cc = counts(e), counts(c)
+    keys = sorted(set(ce) | set(cc), key=lambda k: (-(ce.get(k, 0) + cc.get(k, 0)), k[1], k[0]))
+    return tuple(
+        TermDifference(
+            soc=soc, term=term,
+            subjects_experimental=ce.get((soc, term), 0), n_experimental=n_e,
+            subjects_control=cc.get((soc, term), 0), n_control=n_c,
+            difference=RiskDifference(
+                **risk_difference(ce.get((soc, term), 0), n_e, cc.get((soc, term), 0), n_c)
+            ),
+        )
+        for soc, term in keys
+    )  # fmt: skip
 
 
 def _odds(d: Json) -> OddsRatio:

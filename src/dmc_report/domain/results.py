@@ -658,6 +658,31 @@ class MeanDifference:
 
 
 @dataclass(frozen=True)
+class TermDifference:
+    """One AE term in two arms: subjects with it of each arm's N, and the difference of those
+    proportions with its Newcombe CI (the AE dot plot, Amit, Heiberger and Lane 2008)."""
+
+    soc: str
+    term: str
+    subjects_experimental: int
+    n_experimental: int
+    subjects_control: int
+    n_control: int
+    difference: RiskDifference
+
+    def to_json(self) -> Json:
+        return {
+            "soc": self.soc,
+            "term": self.term,
+            "subjects_experimental": self.subjects_experimental,
+            "n_experimental": self.n_experimental,
+            "subjects_control": self.subjects_control,
+            "n_control": self.n_control,
+            "risk_difference": self.difference.to_json(),
+        }
+
+
+@dataclass(frozen=True)
 class Comparison:
     """One experimental arm against the control, each on those two arms' subjects alone."""
 
@@ -670,6 +695,8 @@ class Comparison:
     hazard_ratio: HazardRatio
     craving: MeanDifference
     risk_difference: RiskDifference  # abstinence, experimental - control
+    # every AE term of either arm, most frequent (both arms) first
+    ae_terms: tuple[TermDifference, ...] = ()
 
     def to_json(self) -> Json:
         return {
@@ -684,6 +711,7 @@ class Comparison:
                 "hazard_ratio": self.hazard_ratio.to_json(),
             },
             "craving": {"difference": self.craving.to_json()},
+            "ae_terms": [t.to_json() for t in self.ae_terms],
         }
 
 

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from dmc_report.domain.results import KaplanMeier, Look, MonthCount, Results, VisitSummary
+from dmc_report.domain.results import (
+    KaplanMeier,
+    Look,
+    MonthCount,
+    Results,
+    TermDifference,
+    VisitSummary,
+)
 from dmc_report.report import style as st
 
 if TYPE_CHECKING:
@@ -531,3 +538,41 @@ def summary_images(
                 dpi,
             )
     return out
+
+
+MAX_DOT_PLOT_TERMS = 40
+
+
+def ae_dot_plot(terms: Sequence[TermDifference], experimental: str, control: str) -> Any:
+    """The AE dot plot (Amit, Heiberger and Lane, Pharmaceut Statist 2008): per term, the
+    proportion of each arm's subjects with it (left) and the risk difference experimental -
+    control with its 95% CI (right), terms ordered by the difference."""
+    shown = sorted(terms[:MAX_DOT_PLOT_TERMS], key=lambda t: _nan(t.difference.estimate))
+    n = len(shown)
+    fig = _fig(16.5, min(22.0, 3.5 + 0.45 * max(n, 1)))
+    left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.1, 1.0]})
+    y = np.arange(n)
+    pe = [
+        100 * t.subjects_experimental / t.n_experimental if t.n_experimental else np.nan
+        for t in shown
+    ]
+    pc = [100 * t.subjects_control / t.n_control if t.n_control else np.nan for t in shown]
+    left.plot(pe, y, "o", color=st.PALETTE[0], ms=5, label=experimental)
+    left.plot(pc, y, "^", color=st.PALETTE[1], ms=5, label=control)
+    left.set_yticks(y)
+    left.set_yticklabels([t.term for t in shown])
+    left.set_xlabel("Subjects with the event, %")
+    left.set_xlim(0, max([*pe, *pc, 10.0]) * 1.1)
+    left.grid(axis="x", color="#E6E6E6", lw=0.6)
+    left.legend(
+        loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, frameon=False, borderaxespad=0.2
+    )
+    est = np.array([100 * _nan(t.difference.estimate) for t in shown])
+    lo = np.array([100 * _nan(t.difference.ci_lower) for t in shown])
+    hi = np.array([100 * _nan(t.difference.ci_upper) for t in shown])
+    right.errorbar(est, y, xerr=[est - lo, hi - est], fmt="D", color=st.INK, ms=4, capsize=2, lw=1)
+    right.axvline(0, color=st.MUTED, lw=0.8, ls="--")
+    right.set_xlabel("Risk difference, experimental - control\n(percentage points, 95% CI)")
+    right.grid(axis="x", color="#E6E6E6", lw=0.6)
+    right.tick_params(axis="y", length=0)
+    return fig

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from dmc_report.domain.results import AeEvent, Safety, SocCount, TermCount
+from dmc_report.report import figures as fg
 from dmc_report.report import fmt
 from dmc_report.report.common import sections_text
 from dmc_report.report.data import Group
@@ -225,7 +226,7 @@ def _listing(
         rows=rows,
         col_widths=widths,
         align=["L" if h not in {"Study day"} else "R" for h in head],
-        footnotes=notes if rows else ["None reported."],
+        footnotes=notes,
     )
 
 
@@ -260,12 +261,45 @@ def vital_signs(ctx: Context, groups: Sequence[Group]) -> Table | None:
     )
 
 
+def ae_dot_plots(ctx: Context) -> list[Block]:
+    """The AE dot plot of each comparison (closed report): every term of either arm."""
+    out: list[Block] = []
+    for c in ctx.comparisons:
+        if not c.ae_terms:
+            continue
+        exp, ctl = ctx.label_of(c.experimental), ctx.label_of(c.control)
+        more = len(c.ae_terms) - fg.MAX_DOT_PLOT_TERMS
+        out.append(
+            ctx.num.figure(
+                title=f"Adverse events by term: {exp} against {ctl}",
+                population=ctx.population(),
+                draw=fg.ae_dot_plot,
+                args=(c.ae_terms, exp, ctl),
+                height_cm=min(22.0, 3.5 + 0.45 * min(len(c.ae_terms), fg.MAX_DOT_PLOT_TERMS)),
+                footnotes=[
+                    "Left: subjects with the event, % of each arm. Right: the difference of those "
+                    "percentages with the Newcombe hybrid score 95% CI; terms ordered by it "
+                    "(Amit, Heiberger and Lane 2008). Unadjusted, for screening, not testing.",
+                    *(
+                        [
+                            f"The {fg.MAX_DOT_PLOT_TERMS} most frequent terms; {more} more in the table."
+                        ]
+                        if more > 0
+                        else []
+                    ),
+                ],
+            )
+        )
+    return out
+
+
 def safety(ctx: Context, groups: Sequence[Group]) -> list[Block]:
     """The safety section for ``groups`` (the arms and their total, or all subjects)."""
     arms = [g for g in groups if not g.is_total]
     blocks: list[Block] = [
         overview(ctx, groups),
         by_soc(ctx, groups),
+        *ae_dot_plots(ctx),
         by_worst_severity(ctx, groups),
         by_relatedness(ctx, groups),
         by_soc_and_severity(ctx, groups),
