@@ -170,7 +170,7 @@ def test_consistency_tells_a_missing_subject_from_a_bug(monkeypatch: pytest.Monk
     from types import SimpleNamespace as NS
 
     monkeypatch.setattr(consistency, "CHECKS", ())  # the randomized count only
-    blinded: Any = NS(enrollment=NS(randomized=3))
+    blinded: Any = NS(enrollment=NS(randomized=3, by_site={}))
     unblinded: Any = NS(arms=[NS(code="A", n=1), NS(code="B", n=1)], by_arm={}, not_in_key=1)
     assert consistency.consistency_rows(blinded, unblinded) == [("Randomized", 3, 2, False)]
     check_consistency(blinded, unblinded)  # explained: shown in the table, not raised

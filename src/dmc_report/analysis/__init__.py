@@ -137,7 +137,10 @@ def _last_data_dates(derived: Derived, schedule: Schedule) -> pd.Series:
         if col in frame and len(frame):
             sites = frame["SUBJID"].astype(object).map(site_of)
             parts.append(pd.DataFrame({"SITEID": sites, "date": frame[col]}))
-    dates = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    parts = [p for p in parts if len(p)]
+    if not parts:  # nobody randomized yet
+        return pd.Series(dtype="datetime64[ns]")
+    dates = pd.concat(parts, ignore_index=True)
     dates["date"] = pd.to_datetime(dates["date"])
     return dates.groupby("SITEID")["date"].max()
 

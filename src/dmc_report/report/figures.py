@@ -541,6 +541,11 @@ def summary_images(
 
 
 MAX_DOT_PLOT_TERMS = 40
+MAX_LABEL = 40  # a term longer than this is cut with an ellipsis on a figure's axis
+
+
+def _short_label(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "\u2026"
 
 
 def ae_dot_plot(terms: Sequence[TermDifference], experimental: str, control: str) -> Any:
@@ -560,7 +565,7 @@ def ae_dot_plot(terms: Sequence[TermDifference], experimental: str, control: str
     left.plot(pe, y, "o", color=st.PALETTE[0], ms=5, label=experimental)
     left.plot(pc, y, "^", color=st.PALETTE[1], ms=5, label=control)
     left.set_yticks(y)
-    left.set_yticklabels([t.term for t in shown])
+    left.set_yticklabels([_short_label(t.term) for t in shown])
     left.set_xlabel("Subjects with the event, %")
     left.set_xlim(0, max([*pe, *pc, 10.0]) * 1.1)
     left.grid(axis="x", color="#E6E6E6", lw=0.6)
