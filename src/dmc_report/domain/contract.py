@@ -135,7 +135,7 @@ EX = Sheet(
     ),
     date_column="EXDT",
     rows_required=False,
-    description="one row per infusion",
+    description="one row per dose of study treatment",
 )
 AE = Sheet(
     "AE",

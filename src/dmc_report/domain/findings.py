@@ -161,7 +161,7 @@ CODES: dict[FindingCode, tuple[Severity, str]] = {
     ),
     FindingCode.INFUSION_OFF_SCHEDULE: (
         Severity.WARNING,
-        "an infusion not on the protocol's infusion day",
+        "a dose of study treatment not on the protocol's dosing day",
     ),
     FindingCode.TREATMENT_NAME_IN_TEXT: (
         Severity.WARNING,

@@ -228,7 +228,7 @@ def _infusion_checks(
     )
     return flagged(
         t_m, off, "INFUSION_OFF_SCHEDULE", "EXDT",
-        f"infusion on {{value}}, not on study day {v.day} ({v.code})",
+        f"dose on {{value}}, not on study day {v.day} ({v.code})",
         file=file, value_column="EXDT",
     )  # fmt: skip
 
