@@ -133,19 +133,32 @@ def make_demo(
     cutoff: dt.date | None = None,
     subjects: int = 55,
     seed: int = 20120705,
+    protocol: str | Path | None = None,
 ) -> DemoFiles:
     """Write the demo study (protocol, data, encrypted key, key password) into ``folder``.
+
+    ``protocol`` is the protocol file the demo trial follows (default: the bundled
+    :data:`DEMO_PROTOCOL`); it is copied beside the data as ``protocol.toml``.
 
     Raises
     ------
     UnusableInputError
-        Fewer than :data:`MIN_DEMO_SUBJECTS` subjects (:data:`DEMO_NEEDS_SUBJECTS`), or a folder
-        that holds files the demo did not write.
+        Fewer than :data:`MIN_DEMO_SUBJECTS` subjects (:data:`DEMO_NEEDS_SUBJECTS`), a protocol
+        file that cannot be read or is refused, or a folder that holds files the demo did not
+        write.
     """
     if subjects < MIN_DEMO_SUBJECTS:
         raise UnusableInputError(DEMO_NEEDS_SUBJECTS)
-    text = bundled_protocol_text(DEMO_PROTOCOL)
-    protocol = parse_protocol(text, DEMO_PROTOCOL)
+    if protocol is None:
+        text = bundled_protocol_text(DEMO_PROTOCOL)
+        name = DEMO_PROTOCOL
+    else:
+        name = str(protocol)
+        text = read_input(protocol, "protocol file", max_bytes=MAX_PROTOCOL_BYTES).content.decode(
+            "utf-8-sig", errors="strict"
+        )
+    protocol_model = parse_protocol(text, name)
+    protocol = None
     tables = generate(protocol, subjects=subjects, seed=seed)
     if cutoff is not None and cutoff < tables.last_date:
         tables = apply_cutoff(tables, cutoff, protocol)
@@ -227,6 +240,18 @@ def suggests_final(loaded: LoadedStudy, results: Results) -> str | None:
         f"the planned end of enrolment ({end.isoformat()}) has passed and no randomized subject "
         "is ongoing or pending: if this is the final analysis, say so"
     )
+
+
+def analyse_as_suggested(
+    loaded: LoadedStudy, validation: ValidationResult, *, progress: Progress = NO_PROGRESS
+) -> Results:
+    """The results as the app first shows them: as the final analysis when the tool suggests
+    it (:func:`suggests_final`), an interim look otherwise; the report settings decide later
+    (:func:`results_as_requested`)."""
+    results = run_analysis(loaded, validation, progress=progress)
+    if loaded.key is not None and suggests_final(loaded, results) is not None:
+        return run_analysis(loaded, validation, final=True, progress=progress)
+    return results
 
 
 def results_as_requested(

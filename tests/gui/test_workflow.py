@@ -58,7 +58,10 @@ def test_whole_workflow_on_the_demo(
     models = {v.model().header[0]: v.model() for v in w.unblinded_area.findChildren(QTableView)}
     arm_rows = [r[0] for r in models["Arm"].rows]
     assert [r.split(" (")[0] for r in arm_rows] == [a.label for a in w.session.loaded.key.arms]
-    assert [r[0] for r in models["Look"].rows] == [1, 2, 3]
+    # the demo's final data: shown as the final analysis the tool suggests (no later look)
+    m = w.session.results.unblinded.monitoring
+    assert m.final and [r[0] for r in models["Look"].rows] == list(range(1, len(m.looks) + 1))
+    assert w.chk_final.isChecked()
     # both reports
     w.steps.setCurrentRow(4)
     out = tmp_path / "reports"

@@ -320,8 +320,8 @@ def _read_validate_analyse(
     progress: Any,
 ) -> Any:
     from dmc_report.pipeline import (
+        analyse_as_suggested,
         load_study,
-        run_analysis,
         run_validation,
         summary_data,
         summary_images,
@@ -334,7 +334,8 @@ def _read_validate_analyse(
     progress.update(0.6, "Validating")
     validation = run_validation(loaded)
     progress.update(0.8, "Analysing")
-    results = run_analysis(loaded, validation)
+    # as the final analysis where the tool suggests it (the Reports page ticks it too)
+    results = analyse_as_suggested(loaded, validation)
     open_data = summary_data(loaded, validation, results)
     progress.update(0.9, "Drawing the figures")
     from dmc_report.isolated import call_in_child

@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
     out_dir = _Forwarded("reports_page")
     previous_edit = _Forwarded("reports_page")
     btn_generate = _Forwarded("reports_page")
+    chk_final = _Forwarded("reports_page")
     preview_holder = _Forwarded("reports_page")
     _preview_doc = _Forwarded("reports_page")
     generate_reports = _Forwarded("reports_page", "generate")

@@ -21,6 +21,13 @@ from dmc_report.gui.models import FindingsTableModel, RowsTableModel
 from dmc_report.gui.pages.common import clear, table_view
 
 
+def _wrapped(text: str) -> QLabel:
+    """A sentence that wraps at the page's width (a long one was cut off at the right)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
+
+
 class SummariesPage(QWidget):
     def __init__(self, controller: Controller) -> None:
         super().__init__()
@@ -106,11 +113,11 @@ class SummariesPage(QWidget):
         view.setMinimumHeight(90)
         v.addWidget(view)
         for line in presenters.comparison_lines(u):  # each experimental arm vs the control
-            v.addWidget(QLabel(line))
+            v.addWidget(_wrapped(line))
         shown = presenters.monitoring(u.monitoring)
         if shown is not None:
             sentence, by_look = shown
-            v.addWidget(QLabel(sentence))
+            v.addWidget(_wrapped(sentence))
             looks = RowsTableModel(by_look.header, by_look.rows)
             lv = table_view(looks)
             lv.setMinimumHeight(110)
