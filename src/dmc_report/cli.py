@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--out", type=Path, default=Path("dmc-demo"), help="folder (default ./dmc-demo)"
     )
+    demo.add_argument(
+        "--protocol",
+        type=Path,
+        help="the protocol file the demo trial follows (default: the first bundled template); "
+        "copied beside the data",
+    )
     demo.add_argument("--cutoff", type=_date, help="an interim snapshot as exported on this date")
     demo.add_argument("--subjects", type=int, default=55, help="randomized subjects (default 55)")
     demo.add_argument("--seed", type=int, default=20120705, help=argparse.SUPPRESS)
@@ -257,7 +263,13 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from dmc_report.pipeline import DEMO_NEEDS_SUBJECTS, MIN_DEMO_SUBJECTS, make_demo
 
     try:
-        files = make_demo(args.out, cutoff=args.cutoff, subjects=args.subjects, seed=args.seed)
+        files = make_demo(
+            args.out,
+            cutoff=args.cutoff,
+            subjects=args.subjects,
+            seed=args.seed,
+            protocol=args.protocol,
+        )
     except UnusableInputError as exc:
         flags = {DEMO_NEEDS_SUBJECTS: f"--subjects {MIN_DEMO_SUBJECTS} or more"}
         raise _naming_flag(exc, flags) from None

@@ -28,7 +28,7 @@ from dmc_report.domain.settings import ReportSettings
 from dmc_report.domain.study import ROW, DataSet, Provenance, RandomizationKey, Study
 from dmc_report.io.engines import Engine
 from dmc_report.io.mapping_check import MappingReport
-from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
+from dmc_report.io.protocol_loader import bundled_protocol_text, load_protocol, parse_protocol
 from dmc_report.io.reader import read_key, read_study
 from dmc_report.validation import ValidationResult, validate
 
@@ -151,17 +151,13 @@ def make_demo(
         raise UnusableInputError(DEMO_NEEDS_SUBJECTS)
     if protocol is None:
         text = bundled_protocol_text(DEMO_PROTOCOL)
-        name = DEMO_PROTOCOL
+        trial = parse_protocol(text, DEMO_PROTOCOL)
     else:
-        name = str(protocol)
-        text = read_input(protocol, "protocol file", max_bytes=MAX_PROTOCOL_BYTES).content.decode(
-            "utf-8-sig", errors="strict"
-        )
-    protocol_model = parse_protocol(text, name)
-    protocol = None
-    tables = generate(protocol, subjects=subjects, seed=seed)
+        trial = load_protocol(protocol).protocol  # read and checked: errors name the file
+        text = Path(protocol).read_text(encoding="utf-8-sig")
+    tables = generate(trial, subjects=subjects, seed=seed)
     if cutoff is not None and cutoff < tables.last_date:
-        tables = apply_cutoff(tables, cutoff, protocol)
+        tables = apply_cutoff(tables, cutoff, trial)
     return write_demo(folder, tables, text)
 
 

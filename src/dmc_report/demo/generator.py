@@ -1,10 +1,14 @@
 """Generate the demo study: a synthetic, seeded trial modelled on the first study.
 
-At its final cutoff the demo reproduces the published crude figures by construction (13/27 vs
-3/28 abstinent over the last two weeks; about 15/27 vs 26/28 used cocaine or dropped out; a
-relapse hazard ratio near 0.47; post-discharge craving about 58% lower). With ``cutoff`` it is
-the export a data manager would pull on that date. A handful of deliberate data problems give
-validation something to find; they are listed in :data:`DELIBERATE_PROBLEMS`.
+The generator works from any protocol of this family (a treatment schedule with urine tests and
+craving ratings, relapse and abstinence visits): its visits, dates, treatments, sites and domains
+come from the protocol. With the bundled first study's protocol, at its final cutoff the demo
+reproduces the published crude figures by construction (13/27 vs 3/28 abstinent over the last
+two weeks; about 15/27 vs 26/28 used cocaine or dropped out; a relapse hazard ratio near 0.47;
+post-discharge craving about 58% lower); another protocol gets the same outcome pattern on its
+own schedule. With ``cutoff`` it is the export a data manager would pull on that date. A handful
+of deliberate data problems give validation something to find; they are listed in
+:data:`DELIBERATE_PROBLEMS`.
 
 The generator is the only place that knows which subject got which arm before the key is read.
 """
@@ -12,27 +16,27 @@ The generator is the only place that knows which subject got which arm before th
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from dmc_report.domain.contract import DATA_SHEETS
 from dmc_report.domain.protocol import Protocol, Visit
 
 Rows = list[list[Any]]
 
 EXPERIMENTAL, CONTROL = "A", "B"
-ARMS_TABLE = pd.DataFrame(
-    {
-        "ARMCD": [CONTROL, EXPERIMENTAL],
-        "ARM": ["Midazolam 0.025 mg/kg", "Ketamine 0.5 mg/kg"],
-        "ROLE": ["CONTROL", "EXPERIMENTAL"],
-    }
-)
-STUDYID = "KETCOC-01"
-ENROLMENT_START = dt.date(2012, 7, 5)
-ENROLMENT_END = dt.date(2016, 6, 30)
+# Recruitment starts late (sites open) and closes early (target met): at most this many days
+# after the planned start and before the planned end, and at most a tenth of the planned period.
+_LATE_START_DAYS, _EARLY_CLOSE_DAYS = 94, 92
+# A route of administration at the end of a treatment's name is not part of its arm's label
+# ("Ketamine 0.5 mg/kg IV" is the arm "Ketamine 0.5 mg/kg").
+_ROUTES = frozenset({"IV", "IM", "SC", "PO", "SL", "ORAL", "INTRAVENOUS", "INTRAMUSCULAR"})
+# The visit code of the deliberate sample under a visit the schedule does not have.
+_UNKNOWN_VISIT = "W6V1"
 
 # Per arm at 27/28 subjects; scaled for other sizes.
 _TARGETS = {
@@ -59,11 +63,11 @@ _AE_TERMS = [
 DELIBERATE_PROBLEMS = (
     "VAS: a craving score of 105 (range 0-100)",
     "VAS: an impossible date (2014-02-30) typed as text",
-    "UDS: a sample under an unknown visit code (W6V1)",
+    f"UDS: a sample under an unknown visit code ({_UNKNOWN_VISIT})",
     "UDS: an invalid result code (INCONCL)",
     "AE: an adverse event that ends before it starts",
     "DM: an age of 17 (range 18-100)",
-    "UDS/VAS/QS: a few outpatient visits 2 days outside their ±1-day window",
+    "UDS/VAS/QS: a few visits 2 days outside their window",
 )
 
 
@@ -103,6 +107,12 @@ _COLUMNS = {
 }
 
 
+# Sheets of the optional domains ([domains]): a trial without one has no such sheet (or, where
+# the contract requires the sheet, its header alone).
+_DOMAIN_SHEETS = frozenset({"VS", "FU", "QS", "EX"})
+_CONTRACT = {s.name: s for s in DATA_SHEETS}
+
+
 @dataclass(frozen=True)
 class DemoTables:
     """The demo export (data sheets) and key (RAND, ARMS) as frames in the contract's layout."""
@@ -115,24 +125,114 @@ class DemoTables:
 
 @dataclass(frozen=True)
 class _Schedule:
-    """What the generator needs of the protocol's schedule."""
+    """What the generator needs of the protocol: its schedule, dates and domains."""
 
     visits: dict[str, Visit]
     relapse: list[str]  # the relapse visits, in order
     window_idx: list[int]  # positions in ``relapse`` of the abstinence window's visits
     eot: int  # end-of-treatment day
+    first_relapse_day: int  # before it, the run-in visits (an inpatient stay, a baseline)
+    screening: str | None  # the screening visit with questionnaires, if any
+    dosing_day: int | None  # the single dose's study day (``infusion_visit``), if any
+    follow_up: Visit | None  # the follow-up contact's visit (FU), if the trial has one
+    follow_up_label: str  # the follow-up in words, for the disposition's text
+    domains: frozenset[str]  # the optional sheets the trial has: VS, FU, QS, EX
 
     @classmethod
     def of(cls, protocol: Protocol) -> _Schedule:
         ep = protocol.endpoints
         relapse = list(ep.relapse_visits)
         window = set(ep.abstinence_visits)
+        visits = {v.code: v for v in protocol.visits}
+        d = protocol.domains
+        domains = frozenset(
+            name
+            for name, has in (
+                ("VS", d.vital_signs),
+                ("FU", d.follow_up),
+                ("QS", d.questionnaires),
+                ("EX", d.exposure),
+            )
+            if has
+        )
+        screening = next(
+            (v.code for v in protocol.visits if v.day < 1 and "QS" in v.assessments), None
+        )
+        follow_up = [v for v in protocol.visits if "FU" in v.assessments]
+        label = ep.labels.follow_up
         return cls(
-            visits={v.code: v for v in protocol.visits},
+            visits=visits,
             relapse=relapse,
             window_idx=[i for i, c in enumerate(relapse) if c in window],
             eot=ep.end_of_treatment_day,
+            first_relapse_day=min(visits[c].day for c in relapse),
+            screening=screening if "QS" in domains else None,
+            dosing_day=visits[ep.infusion_visit].day if ep.infusion_visit else None,
+            follow_up=follow_up[-1] if follow_up and "FU" in domains else None,
+            follow_up_label=label.removeprefix("the ").removeprefix("The "),
+            domains=domains,
         )
+
+    def treatment_visit(self, visit: Visit) -> bool:
+        """A visit of the treatment period (not screening, not a later follow-up)."""
+        return 1 <= visit.day <= self.eot
+
+
+def _enrolment_period(protocol: Protocol) -> tuple[dt.date, dt.date]:
+    """The demo's actual enrolment: within the planned period, starting a little late and
+    closing a little early."""
+    start, end = protocol.study.planned_enrollment_start, protocol.study.planned_enrollment_end
+    span = (end - start).days
+    late = min(_LATE_START_DAYS, span // 10)
+    early = min(_EARLY_CLOSE_DAYS, span // 10)
+    return start + dt.timedelta(days=late), end - dt.timedelta(days=early)
+
+
+def _arms_table(protocol: Protocol) -> pd.DataFrame:
+    """The key's ARMS sheet: the protocol's first treatment experimental, its second the
+    control, each labelled by its name without a trailing route."""
+
+    def label(name: str) -> str:
+        words = name.split()
+        if len(words) > 1 and words[-1].upper() in _ROUTES:
+            words = words[:-1]
+        return " ".join(words)
+
+    treatments = protocol.study.treatments
+    experimental = label(treatments[0]) if treatments else "Experimental"
+    control = label(treatments[1]) if len(treatments) > 1 else "Control"
+    return pd.DataFrame(
+        {
+            "ARMCD": [CONTROL, EXPERIMENTAL],
+            "ARM": [control, experimental],
+            "ROLE": ["CONTROL", "EXPERIMENTAL"],
+        }
+    )
+
+
+def _sites(protocol: Protocol, n: int) -> list[str]:
+    """``n`` site ids: the protocol's, then further numbered ones."""
+    sites = list(protocol.study.sites)[:n]
+    i = 0
+    while len(sites) < n:
+        if str(101 + i) not in sites:
+            sites.append(str(101 + i))
+        i += 1
+    return sites
+
+
+def _first_event_weights(arm: str, n: int) -> np.ndarray:
+    """Weight of each of ``n`` relapse visits as the first event: the first study's profile over
+    its eight visits, stretched over ``n``."""
+    w = _FIRST_EVENT_WEIGHTS[arm]
+    if n == len(w):
+        return w
+    return np.asarray(w[(np.arange(n) * len(w)) // n], dtype=float)
+
+
+def _subject_seed(sid: str) -> int:
+    digits = sid.replace("-", "")
+    return int(digits) if digits.isdigit() else zlib.crc32(sid.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -159,8 +259,9 @@ def generate(protocol: Protocol, *, subjects: int = 55, seed: int = 20120705) ->
     """Generate the final (all follow-up complete) demo data for ``subjects`` randomized."""
     rng = np.random.default_rng(seed)
     schedule = _Schedule.of(protocol)
-    sites = [str(101 + i) for i in range(max(3, subjects // 500))]
-    span = (ENROLMENT_END - ENROLMENT_START).days
+    sites = _sites(protocol, max(3, subjects // 500))
+    enrolment_start, enrolment_end = _enrolment_period(protocol)
+    span = (enrolment_end - enrolment_start).days
     arms = _allocation(rng, subjects)
     rand_offsets = np.sort(rng.integers(0, span, subjects))
     klass = _outcome_classes(rng, arms)
@@ -183,20 +284,25 @@ def generate(protocol: Protocol, *, subjects: int = 55, seed: int = 20120705) ->
         sid = f"{site}-{enrolled[site]:04d}"
         demographics = _demographics(rng)
         if kind == "F":
-            consdt = ENROLMENT_START + dt.timedelta(days=int(off))
+            consdt = enrolment_start + dt.timedelta(days=int(off))
             rows["DM"].append([sid, site, consdt, None, *demographics])
-            rows["QS"].append(_screening_questionnaires(rng, sid, consdt))
+            if schedule.screening:
+                rows["QS"].append(_screening_questionnaires(rng, sid, consdt, schedule.screening))
             continue
-        randdt = ENROLMENT_START + dt.timedelta(days=int(off))
+        randdt = enrolment_start + dt.timedelta(days=int(off))
         consdt = randdt - dt.timedelta(days=int(rng.integers(4, 14)))
         rows["DM"].append([sid, site, consdt, randdt, *demographics])
         rand_rows.append([sid, arms[i]])
         subject = _Subject(sid, randdt, consdt, arms[i], str(klass[i]), i in lost_after_eot)
         _subject(rng, subject, schedule, rows)
-    data = {k: pd.DataFrame(v, columns=_COLUMNS[k]).astype(object) for k, v in rows.items()}
-    _deliberate_problems(data, rng)
+    data = {
+        k: pd.DataFrame(v, columns=_COLUMNS[k]).astype(object)
+        for k, v in rows.items()
+        if k in schedule.domains or k not in _DOMAIN_SHEETS or _CONTRACT[k].required
+    }
+    _deliberate_problems(data, rng, protocol)
     rand = pd.DataFrame(rand_rows, columns=["SUBJID", "ARMCD"]).astype(object)
-    return DemoTables(data, rand, ARMS_TABLE.copy(), _last_date(data))
+    return DemoTables(data, rand, _arms_table(protocol), _last_date(data))
 
 
 def _allocation(rng: np.random.Generator, subjects: int) -> np.ndarray:
@@ -228,7 +334,7 @@ def _by_enrolment_day(
     rand_offsets: np.ndarray, fail_offsets: np.ndarray
 ) -> list[tuple[str, int, Any]]:
     """Randomized subjects ("R", index, randomization day) and screen failures ("F", index,
-    consent day), by day (days from :data:`ENROLMENT_START`)."""
+    consent day), by day (days from the start of enrolment)."""
     people = [("R", i, rand_offsets[i]) for i in range(len(rand_offsets))]
     people += [("F", j, fail_offsets[j]) for j in range(len(fail_offsets))]
     people.sort(key=lambda p: (p[2], p[0], p[1]))
@@ -271,24 +377,34 @@ def _pss(rng: np.random.Generator, shift: float) -> int:
     return int(np.clip(rng.normal(19 - shift, 6), 0, 40))
 
 
-def _screening_questionnaires(rng: np.random.Generator, sid: str, consdt: dt.date) -> list[Any]:
+def _screening_questionnaires(
+    rng: np.random.Generator, sid: str, consdt: dt.date, visit: str
+) -> list[Any]:
     """The QS row of the screening visit, two days after consent."""
-    return [sid, "SCR", consdt + dt.timedelta(days=2), _ffmq(rng, 0), _pss(rng, 0)]
+    return [sid, visit, consdt + dt.timedelta(days=2), _ffmq(rng, 0), _pss(rng, 0)]
 
 
 def _subject(
     rng: np.random.Generator, subject: _Subject, schedule: _Schedule, rows: dict[str, Rows]
 ) -> None:
-    """A randomized subject's rows: visits, screening, infusion, adverse events, disposition."""
+    """A randomized subject's rows: visits, screening, doses, adverse events, disposition."""
     drop_day = int(rng.integers(3, schedule.eot)) if subject.klass == "dropout" else None
     results = _urine_results(rng, subject, schedule)
     _visits(rng, subject, schedule, drop_day, results, rows)
-    rows["QS"].append(_screening_questionnaires(rng, subject.sid, subject.consdt))
-    infusion = _day(subject.randdt, 2)
-    rows["EX"].append([subject.sid, infusion, "Y" if rng.random() > 0.02 else "N"])
+    if schedule.screening:
+        qs = _screening_questionnaires(rng, subject.sid, subject.consdt, schedule.screening)
+        rows["QS"].append(qs)
     last_day = drop_day if drop_day is not None else schedule.eot
+    dosed = "EX" in schedule.domains
+    if dosed and schedule.dosing_day is not None:  # a single dose (an infusion, an injection)
+        dose = _day(subject.randdt, schedule.dosing_day)
+        rows["EX"].append([subject.sid, dose, "Y" if rng.random() > 0.02 else "N"])
+    elif dosed:  # daily dosing: a dispensing each week while on treatment
+        for day in range(1, last_day + 1, 7):
+            taken = "Y" if rng.random() > 0.05 else "N"
+            rows["EX"].append([subject.sid, _day(subject.randdt, day), taken])
     rows["AE"] += _adverse_events(rng, subject, last_day)
-    _disposition_and_follow_up(rng, subject, drop_day, rows)
+    _disposition_and_follow_up(rng, subject, schedule, drop_day, rows)
 
 
 def _urine_results(
@@ -307,7 +423,7 @@ def _urine_results(
         for j, c in enumerate(relapse):
             res[c] = "NEG" if j != k else "POS"
     else:  # relapser: first event at a visit drawn by arm, at least one bad window visit
-        w = _FIRST_EVENT_WEIGHTS[subject.arm]
+        w = _first_event_weights(subject.arm, len(relapse))
         k = int(rng.choice(len(relapse), p=w / w.sum()))
         for j, c in enumerate(relapse):
             if j < k:
@@ -335,12 +451,12 @@ def _visits(
     sid, exp = subject.sid, subject.experimental
     # Post-discharge craving level by arm (58% lower with ketamine); baseline alike.
     # (its own random stream, so that tuning the relapse pattern leaves craving as it is)
-    crng = np.random.default_rng((7, int(sid.replace("-", ""))))
+    crng = np.random.default_rng((7, _subject_seed(sid)))
     base = float(np.clip(crng.normal(57, 17), 5, 100))
     post_level = base * (0.33 if exp else 0.79)
     pss_shift = 3 if exp else 1
     for v in schedule.visits.values():
-        if v.day < 1 or v.phase == "follow-up":
+        if not schedule.treatment_visit(v):
             continue
         if drop_day is not None and v.day >= drop_day:
             continue
@@ -348,7 +464,7 @@ def _visits(
         if "UDS" in v.assessments:
             if v.code in results:
                 r = results[v.code]
-            else:  # inpatient: mostly positive on admission, clearing over the week
+            else:  # run-in: mostly positive on admission, clearing over the days
                 r = "POS" if rng.random() < max(0.05, 0.8 - 0.2 * (v.day - 1)) else "NEG"
             if r is None:
                 if rng.random() < 0.5:
@@ -360,25 +476,27 @@ def _visits(
                 base
                 if v.day <= 1
                 else (base + post_level) / 2
-                if v.phase == "inpatient"
+                if v.day < schedule.first_relapse_day
                 else post_level
             )
             score = int(np.clip(round(crng.normal(level, 9)), 0, 100))
             rows["VAS"].append([sid, v.code, visdt, score])
-        if "QS" in v.assessments:
+        if "QS" in v.assessments and "QS" in schedule.domains:
             qs = [sid, v.code, visdt, _ffmq(rng, 4 * pss_shift), _pss(rng, pss_shift)]
             rows["QS"].append(qs)
-        if "VS" in v.assessments:
+        if "VS" in v.assessments and "VS" in schedule.domains:
             rows["VS"] += _vital_signs(rng, sid, v.code, exp)
 
 
 def _visit_date(rng: np.random.Generator, randdt: dt.date, visit: Visit) -> dt.date:
     """The visit's target day, a few visits with a window a day off, a rare one two days off."""
     shift = 0
-    if visit.window_after and rng.random() < 0.025:
-        shift = int(rng.choice([-2, 2]))  # out of window (deliberate, a conduct warning)
-    elif visit.window_after and rng.random() < 0.15:
-        shift = int(rng.choice([-1, 1]))
+    before, after = visit.window_before, visit.window_after
+    if after and rng.random() < 0.025:
+        # out of window (deliberate, a conduct warning)
+        shift = int(rng.choice([-(before + 1), after + 1]))
+    elif after and rng.random() < 0.15:
+        shift = int(rng.choice([-1 if before else 1, 1]))
     return _day(randdt, visit.day) + dt.timedelta(days=shift)
 
 
@@ -434,43 +552,62 @@ def _adverse_events(rng: np.random.Generator, subject: _Subject, last_day: int) 
 
 
 def _disposition_and_follow_up(
-    rng: np.random.Generator, subject: _Subject, drop_day: int | None, rows: dict[str, Rows]
+    rng: np.random.Generator,
+    subject: _Subject,
+    schedule: _Schedule,
+    drop_day: int | None,
+    rows: dict[str, Rows],
 ) -> None:
     """The DS row (dropped out, lost after treatment, or completed) and, on completion, FU."""
-    sid, randdt = subject.sid, subject.randdt
+    sid, randdt, fu = subject.sid, subject.randdt, schedule.follow_up
     if drop_day is not None:
         reason = rng.choice(
             ["WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "OTHER"], p=[0.5, 0.35, 0.15]
         )
         rows["DS"].append([sid, reason, "Dropped out during treatment", _day(randdt, drop_day)])
         return
+    if fu is None:  # no follow-up contact: treatment completed is study completed
+        rows["DS"].append([sid, "COMPLETED", "Completed treatment", _day(randdt, schedule.eot)])
+        return
     if subject.lost_after_eot:
-        days = int(rng.integers(60, 150))
+        # lost between the end of treatment and the follow-up (days 60-150 of 35-180)
+        gap = fu.day - schedule.eot
+        lo, hi = schedule.eot + round(gap * 25 / 145), fu.day - round(gap * 30 / 145)
+        days = int(rng.integers(lo, max(hi, lo + 1)))
         rows["DS"].append(
             [sid, "LOST TO FOLLOW-UP", "No contact after treatment", _day(randdt, days)]
         )
         return
-    fudt = _day(randdt, 180 + int(rng.integers(-12, 13)))
+    spread = min(12, fu.window_before, fu.window_after)
+    fudt = _day(randdt, fu.day + int(rng.integers(-spread, spread + 1)))
     # Chance of abstinence at follow-up, by arm: (abstinent in treatment, not).
     p_yes, p_no = (0.75, 0.2) if subject.experimental else (0.3, 0.03)
     p_abst = p_yes if subject.klass.startswith("abst") else p_no
     rows["FU"].append([sid, fudt, "Y" if rng.random() < p_abst else "N"])
-    rows["DS"].append([sid, "COMPLETED", "Completed 6-month follow-up", fudt])
+    rows["DS"].append([sid, "COMPLETED", f"Completed {schedule.follow_up_label}", fudt])
 
 
-def _deliberate_problems(data: dict[str, pd.DataFrame], rng: np.random.Generator) -> None:
+def _deliberate_problems(
+    data: dict[str, pd.DataFrame], rng: np.random.Generator, protocol: Protocol
+) -> None:
     """A few realistic errors (each found by validation) and legal variants (each accepted)."""
     vas, uds, ae, dm = data["VAS"], data["UDS"], data["AE"], data["DM"]
-    d3 = vas.index[vas["VISIT"] == "D3"]
+    # the third and fourth visits from day 1 with a urine test and a craving rating
+    early = [v.code for v in protocol.visits if v.day >= 1 and {"UDS", "VAS"} <= set(v.assessments)]
+    third, fourth = early[min(2, len(early) - 1)], early[min(3, len(early) - 1)]
+    d3 = vas.index[vas["VISIT"] == third]
     vas.loc[d3[len(d3) // 3], "CRAVING"] = 105
-    d4 = vas.index[vas["VISIT"] == "D4"]
+    d4 = vas.index[vas["VISIT"] == fourth]
     vas.loc[d4[len(d4) // 2], "VISDT"] = "2014-02-30"
     first = uds.iloc[len(uds) // 4]
+    unknown = _UNKNOWN_VISIT
+    while unknown in protocol.visit_codes:
+        unknown += "X"
     extra = pd.DataFrame(
-        [[first["SUBJID"], "W6V1", first["VISDT"], "NEG", "Y"]], columns=uds.columns
+        [[first["SUBJID"], unknown, first["VISDT"], "NEG", "Y"]], columns=uds.columns
     )
     data["UDS"] = uds = pd.concat([uds, extra], ignore_index=True).astype(object)
-    u3 = uds.index[(uds["VISIT"] == "D3") & uds["COCAINE"].notna()]
+    u3 = uds.index[(uds["VISIT"] == third) & uds["COCAINE"].notna()]
     uds.loc[u3[len(u3) // 2], "COCAINE"] = "INCONCL"
     if len(ae):
         i = ae.index[len(ae) // 2]
@@ -485,7 +622,7 @@ def _deliberate_problems(data: dict[str, pd.DataFrame], rng: np.random.Generator
     for i in vas.index[vas["VISDT"].map(lambda d: isinstance(d, dt.date))][::53]:
         vas.loc[i, "VISDT"] = vas.loc[i, "VISDT"].isoformat()
     for frame in data.values():
-        frame.insert(0, "STUDYID", STUDYID)
+        frame.insert(0, "STUDYID", protocol.study.id)
 
 
 def apply_cutoff(tables: DemoTables, cutoff: dt.date, protocol: Protocol) -> DemoTables:
@@ -516,13 +653,14 @@ def apply_cutoff(tables: DemoTables, cutoff: dt.date, protocol: Protocol) -> Dem
         keep &= ~blank | pd.Series(target_ok, index=f.index)
         keep &= f["SUBJID"].isin(randdt.keys())
         out[name] = f[keep].copy()
-    vs = tables.data["VS"]
-    out["VS"] = vs[
-        [
-            isinstance(randdt.get(s), dt.date) and _day(randdt[s], day_of.get(v, 1)) <= cutoff
-            for s, v in zip(vs["SUBJID"], vs["VISIT"], strict=True)
-        ]
-    ].copy()
+    if "VS" in tables.data:
+        vs = tables.data["VS"]
+        out["VS"] = vs[
+            [
+                isinstance(randdt.get(s), dt.date) and _day(randdt[s], day_of.get(v, 1)) <= cutoff
+                for s, v in zip(vs["SUBJID"], vs["VISIT"], strict=True)
+            ]
+        ].copy()
     ex = tables.data["EX"]
     out["EX"] = ex[ex["EXDT"].map(on_or_before) & ex["SUBJID"].isin(randdt.keys())].copy()
     ae = tables.data["AE"].copy()
@@ -532,6 +670,8 @@ def apply_cutoff(tables: DemoTables, cutoff: dt.date, protocol: Protocol) -> Dem
     ae.loc[later, "AEOUT"] = "ONGOING"
     out["AE"] = ae
     for name, col in (("DS", "DSDT"), ("FU", "FUDT")):
+        if name not in tables.data:
+            continue
         f = tables.data[name]
         out[name] = f[f[col].map(on_or_before) & f["SUBJID"].isin(randdt.keys())].copy()
     randomized = {s for s, d in randdt.items() if isinstance(d, dt.date)}
