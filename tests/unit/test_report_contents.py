@@ -473,3 +473,11 @@ def test_the_closed_report_has_the_ae_dot_plot_with_every_term(final: dict[str, 
     fig = ae_dot_plot(*figs[0].args)
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert sorted(labels) == sorted(t for _, t in terms)
+
+
+def test_one_number_format_for_visit_windows(final: dict[str, Any]) -> None:
+    """'-1/+1 days' whatever sheet the visit was found on (UDS once said '-1.0/+1.0 days')."""
+    import re
+
+    found = [f.message for f in final["validation"].findings if f.code == "VISIT_OUT_OF_WINDOW"]
+    assert found and all(re.search(r"window -\d+/\+\d+ days\)$", m) for m in found), found[:3]

@@ -285,7 +285,7 @@ def _window_checks(
         )
         out.append(finding(
             "VISIT_OUT_OF_WINDOW",
-            f"{v} dated {_d(d)}, {when} (target {_d(tg)}, window -{w_b}/+{w_a} days)",
+            f"{v} dated {_d(d)}, {when} (target {_d(tg)}, window -{int(w_b)}/+{int(w_a)} days)",
             file=file, sheet=t.source_name, row=int(r), column=col, subject=str(s), visit=str(v),
         ))  # fmt: skip
     unrandomized = in_cut & known & m["_RANDDT"].isna() & post
