@@ -1,0 +1,111 @@
+"""The second bundled template (issue 15): a 12-week outpatient trial of a daily oral drug, run end
+to end from its protocol file alone (demo, validate, analyze with the key, both reports), with
+none of the first study's wording in its reports and no section for a domain it does not have."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from dmc_report import cli
+from dmc_report.demo.writer import DEMO_PASSWORD
+from dmc_report.io.protocol_loader import load_protocol
+
+TEMPLATE = Path(__file__).parents[2] / "templates" / "protocols" / "stimulant-12wk.toml"
+FIRST_STUDY_WORDING = (
+    "cocaine",
+    "ketamine",
+    "midazolam",
+    "infusion",
+    "two weeks",
+    "6-month",
+    "post-discharge",
+    "blood pressure",
+)
+# The contract's urine result column is still called COCAINE (domain/contract.py), and a finding
+# on it names it (validation/schema.py: "COCAINE is 'INCONCL', ..."): the one use of the word
+# allowed here, as that upper-case column name, until the contract's column is renamed.
+CONTRACT_COLUMN = re.compile(r"\bCOCAINE\b")
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("stimulant")
+    assert cli.main(["demo", "--protocol", str(TEMPLATE), "--out", str(out)]) == 0
+    return out
+
+
+def _text(path: Path, password: str | None = None) -> str:
+    reader = pypdf.PdfReader(path)
+    if password is not None:
+        reader.decrypt(password)
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def test_the_template_loads_with_its_own_schedule_and_domains() -> None:
+    protocol = load_protocol(TEMPLATE).protocol
+    assert len(protocol.visits) == 25 and protocol.visits[-1].code == "FU16W"
+    assert protocol.endpoints.infusion_visit is None
+    assert not protocol.domains.vital_signs and protocol.domains.exposure
+    assert [protocol.visit(c).day for c in protocol.endpoints.abstinence_visits] == [
+        64,
+        67,
+        71,
+        74,
+        78,
+        81,
+    ]
+    assert protocol.interim is not None and protocol.interim.information_rates == (0.5, 1.0)
+
+
+def test_check_protocol_finds_everything_in_its_demo_export(study: Path) -> None:
+    args = ["--protocol", str(study / "protocol.toml"), "--data", str(study / "data.xlsx")]
+    assert cli.main(["check-protocol", *args]) == 0
+
+
+def test_demo_writes_the_template_and_its_own_export(study: Path) -> None:
+    assert (study / "protocol.toml").read_text(encoding="utf-8") == TEMPLATE.read_text(
+        encoding="utf-8"
+    )
+    import openpyxl
+
+    wb = openpyxl.load_workbook(study / "data.xlsx", read_only=True)
+    assert "VS" not in wb.sheetnames  # no vital signs in this trial
+    visits = {row[2] for row in wb["UDS"].iter_rows(min_row=2, values_only=True)}
+    assert {"BL", "V02", "V24"} <= visits and not visits & {"D1", "W2V1", "SCR"}
+    assert {row[0] for row in wb["DM"].iter_rows(min_row=2, values_only=True)} == {"STIM-12W"}
+
+
+def test_validate_and_analyze_run_and_vital_signs_are_null(study: Path) -> None:
+    files = ["--protocol", str(study / "protocol.toml"), "--data", str(study / "data.xlsx")]
+    assert cli.main(["validate", *files]) in (0, 1)  # the demo's deliberate errors: 1
+    key = ["--key", str(study / "key.xlsx"), "--key-password-file", str(study / "key-password.txt")]
+    out = study / "results.json"
+    assert cli.main(["analyze", *files, *key, "--json", str(out)]) in (0, 1)
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["study_id"] == "STIM-12W"
+    assert results["blinded"]["vital_signs"] is None
+
+
+@pytest.mark.parametrize("which", ["open", "closed"])
+def test_reports_speak_the_second_trial(study: Path, which: str) -> None:
+    password = DEMO_PASSWORD if which == "closed" else None
+    text = _text(study / f"{which}-report.pdf", password)
+    assert "weeks 10 to 12" in text
+    lowered = CONTRACT_COLUMN.sub("", text).casefold()
+    found = [w for w in FIRST_STUDY_WORDING if w in lowered]
+    assert not found, f"{which} report: {found}"
+    # no section for the absent domain, and none left empty
+    assert "vital signs" not in lowered
+    contents = text.split("Contents", 1)[1].split("Page 2", 1)[0]
+    sections = [s.strip() for s in contents.splitlines() if s.strip() and not s.strip().isdigit()]
+    assert sections
+    body = text.split("Page 2", 1)[1]
+    for section in sections:
+        assert section in body, section
+        after = body.split(section, 1)[1].split("Page ", 1)[0]
+        assert len(after.strip()) > 40, f"{which} report: section {section!r} is empty"
