@@ -866,8 +866,11 @@ class UnblindedResults:
     def comparison(self, experimental: str) -> Comparison | None:
         return next((c for c in self.comparisons if c.experimental == experimental), None)
 
-    def _per_arm(self, part: str) -> Json:
-        return {code: g.part_json(part) for code, g in self.by_arm.items()}
+    def _per_arm(self, part: str) -> Json | None:
+        """The part of every arm, by arm code; null when the trial has no such domain (every
+        arm's part is null), as in the blinded section."""
+        out = {code: g.part_json(part) for code, g in self.by_arm.items()}
+        return None if out and all(v is None for v in out.values()) else out
 
     def to_json(self) -> Json:
         only = self.comparisons[0].to_json() if len(self.comparisons) == 1 else None
