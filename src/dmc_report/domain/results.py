@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,13 @@ def _note(note: str | None, key: str = "note") -> Json:
 
 
 # --- the building blocks ---------------------------------------------------------------------
+
+
+class _Plain:
+    """A result whose JSON is its fields, in their order, as they are (numbers and texts)."""
+
+    def to_json(self) -> Json:
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ class NumericSummary(Summary):
 
 
 @dataclass(frozen=True)
-class KmRow:
+class KmRow(_Plain):
     """One distinct event time of a Kaplan-Meier curve (R ``summary(survfit)``)."""
 
     day: float
@@ -89,16 +96,6 @@ class KmRow:
     survival: float
     ci_lower: float | None
     ci_upper: float | None
-
-    def to_json(self) -> Json:
-        return {
-            "day": self.day,
-            "at_risk": self.at_risk,
-            "events": self.events,
-            "survival": self.survival,
-            "ci_lower": self.ci_lower,
-            "ci_upper": self.ci_upper,
-        }
 
 
 @dataclass(frozen=True)
@@ -209,13 +206,10 @@ class VisitSummary:
 
 
 @dataclass(frozen=True)
-class TermCount:
+class TermCount(_Plain):
     term: str
     subjects: int
     events: int
-
-    def to_json(self) -> Json:
-        return {"term": self.term, "subjects": self.subjects, "events": self.events}
 
 
 @dataclass(frozen=True)
@@ -235,7 +229,7 @@ class SocCount:
 
 
 @dataclass(frozen=True)
-class AeEvent:
+class AeEvent(_Plain):
     """One adverse event of a listing, as recorded (codes decoded by the report)."""
 
     subject: str | None
@@ -248,20 +242,6 @@ class AeEvent:
     related: str | None
     action: str | None
     outcome: str | None
-
-    def to_json(self) -> Json:
-        return {
-            "subject": self.subject,
-            "term": self.term,
-            "soc": self.soc,
-            "start": self.start,
-            "end": self.end,
-            "study_day": self.study_day,
-            "severity": self.severity,
-            "related": self.related,
-            "action": self.action,
-            "outcome": self.outcome,
-        }
 
     def key(self) -> tuple[str | None, str | None, str | None]:
         """What identifies an event from one report to the next."""
@@ -348,13 +328,10 @@ def _merged_keys(
 
 
 @dataclass(frozen=True)
-class Category:
+class Category(_Plain):
     value: str
     n: int
     proportion: float | None
-
-    def to_json(self) -> Json:
-        return {"value": self.value, "n": self.n, "proportion": self.proportion}
 
 
 @dataclass(frozen=True)
@@ -372,13 +349,10 @@ class Baseline:
 
 
 @dataclass(frozen=True)
-class Exposure:
+class Exposure(_Plain):
     n: int
     infused: int
     completed: int
-
-    def to_json(self) -> Json:
-        return {"n": self.n, "infused": self.infused, "completed": self.completed}
 
 
 @dataclass(frozen=True)
@@ -398,13 +372,10 @@ class VitalSigns:
 
 
 @dataclass(frozen=True)
-class FollowUp:
+class FollowUp(_Plain):
     n: int
     contacted: int
     abstinent: int
-
-    def to_json(self) -> Json:
-        return {"n": self.n, "contacted": self.contacted, "abstinent": self.abstinent}
 
 
 @dataclass(frozen=True)
@@ -481,13 +452,10 @@ GROUP_PARTS = (
 
 
 @dataclass(frozen=True)
-class MonthCount:
+class MonthCount(_Plain):
     month: str  # YYYY-MM
     randomized: int
     cumulative: int
-
-    def to_json(self) -> Json:
-        return {"month": self.month, "randomized": self.randomized, "cumulative": self.cumulative}
 
 
 @dataclass(frozen=True)
@@ -744,26 +712,20 @@ class Look:
 
 
 @dataclass(frozen=True)
-class ConditionalPower:
+class ConditionalPower(_Plain):
     current_trend: float | None
     design: float | None
     null: float | None
-
-    def to_json(self) -> Json:
-        return {"current_trend": self.current_trend, "design": self.design, "null": self.null}
 
 
 NO_CONDITIONAL_POWER = ConditionalPower(None, None, None)
 
 
 @dataclass(frozen=True)
-class FutilityGuidance:
+class FutilityGuidance(_Plain):
     z: float
     below: bool
     binding: bool = False
-
-    def to_json(self) -> Json:
-        return {"z": self.z, "below": self.below, "binding": self.binding}
 
 
 @dataclass(frozen=True)
@@ -827,14 +789,11 @@ class Monitoring:
 
 
 @dataclass(frozen=True)
-class Arm:
+class Arm(_Plain):
     code: str
     label: str
     role: str  # "experimental" | "control"
     n: int
-
-    def to_json(self) -> Json:
-        return {"code": self.code, "label": self.label, "role": self.role, "n": self.n}
 
 
 SEVERAL_EXPERIMENTAL = {
