@@ -118,7 +118,21 @@ km <- function(time, event) {
 
 # --- one case --------------------------------------------------------------------------------
 derive_case <- function(folder) {
-  C <- as.Date(fromJSON(file.path(folder, "case.json"))$cutoff)
+  case <- fromJSON(file.path(folder, "case.json"))
+  C <- as.Date(case$cutoff)
+  # a case of another protocol carries its schedule and endpoints (make_fixtures.py writes them
+  # from its protocol.toml); otherwise the first study's, restated above
+  if (!is.null(case$schedule)) {
+    schedule <- data.frame(visit = case$schedule$visit, day = case$schedule$day,
+                           wb = case$schedule$wb, wa = case$schedule$wa,
+                           uds = case$schedule$uds, vas = case$schedule$vas,
+                           stringsAsFactors = FALSE)
+    ABST <- case$endpoints$abstinence
+    RELAPSE <- case$endpoints$relapse
+    CRAVING <- case$endpoints$craving
+    BASELINE <- case$endpoints$baseline
+    EOT <- case$endpoints$eot
+  }
   data <- file.path(folder, "data.xlsx")
   dm <- sheet(data, "DM", dates = c("CONSDT", "RANDDT"))
   dm <- dm[!is.na(dm$SUBJID) & !duplicated(dm$SUBJID), ]

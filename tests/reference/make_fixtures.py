@@ -12,6 +12,10 @@ encrypted: R reads it with readxl) and case.json holding the cutoff):
   three-arm       90 subjects, two experimental arms and a control (each compared with control)
   early-follow-up 30 subjects; some completed on the day their last visit came early (a day
                   before its target): their craving at that visit counts (dmc-sap.md, Craving)
+  stimulant-12wk  60 subjects of the second template (templates/protocols/stimulant-12wk.toml:
+                  12 weeks outpatient, twice-weekly visits, a three-week window, no vital
+                  signs), at an interim cutoff; its case.json carries the schedule and
+                  endpoints, which derive.R reads instead of the first study's
 
     .venv/bin/python tests/reference/make_fixtures.py early-follow-up   # one case only
 """
@@ -29,6 +33,7 @@ import pandas as pd
 
 from dmc_report.demo.generator import CONTROL, DemoTables, apply_cutoff, generate
 from dmc_report.demo.writer import workbook_bytes
+from dmc_report.domain.protocol import Protocol
 from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
 
 OUT = Path(__file__).parents[1] / "fixtures" / "r"
@@ -36,13 +41,49 @@ TEXT = bundled_protocol_text("ketamine-mbrp.toml")
 PROTOCOL = parse_protocol(TEXT, "ketamine-mbrp.toml")
 
 
-def write(name: str, tables: DemoTables, cutoff: dt.date) -> None:
+def write(
+    name: str, tables: DemoTables, cutoff: dt.date, text: str = TEXT, schedule: bool = False
+) -> None:
     folder = OUT / name
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "protocol.toml").write_text(TEXT)
+    (folder / "protocol.toml").write_text(text)
     (folder / "data.xlsx").write_bytes(workbook_bytes(tables.data))
     (folder / "key.xlsx").write_bytes(workbook_bytes({"RAND": tables.rand, "ARMS": tables.arms}))
-    (folder / "case.json").write_text(json.dumps({"cutoff": cutoff.isoformat()}) + "\n")
+    case: dict[str, object] = {"cutoff": cutoff.isoformat()}
+    if schedule:  # R reads no TOML: the case carries what derive.R needs of its protocol
+        case |= schedule_of(parse_protocol(text, f"{name}/protocol.toml"))
+    (folder / "case.json").write_text(json.dumps(case) + "\n")
+
+
+def schedule_of(p: Protocol) -> dict[str, object]:
+    """The schedule and endpoints of ``p`` in derive.R's terms."""
+    ep = p.endpoints
+    return {
+        "schedule": {
+            "visit": [v.code for v in p.visits],
+            "day": [v.day for v in p.visits],
+            "wb": [v.window_before for v in p.visits],
+            "wa": [v.window_after for v in p.visits],
+            "uds": ["UDS" in v.assessments for v in p.visits],
+            "vas": ["VAS" in v.assessments for v in p.visits],
+            "qs": ["QS" in v.assessments for v in p.visits],
+        },
+        "endpoints": {
+            "abstinence": list(ep.abstinence_visits),
+            "relapse": list(ep.relapse_visits),
+            "craving": list(ep.craving_visits),
+            "baseline": ep.craving_baseline_visit,
+            "eot": ep.end_of_treatment_day,
+        },
+    }
+
+
+def second_template() -> None:
+    text = bundled_protocol_text("stimulant-12wk.toml")
+    p = parse_protocol(text, "stimulant-12wk.toml")
+    tables = generate(p, subjects=60, seed=31)
+    cut = tables.last_date - dt.timedelta(days=150)
+    write("stimulant-12wk", apply_cutoff(tables, cut, p), cut, text, schedule=True)
 
 
 def _set_results(tables: DemoTables, subjects: set[str], visits: list[str], value: str) -> None:
@@ -93,6 +134,9 @@ def main(only: list[str]) -> None:
         t = early_follow_up()
         write("early-follow-up", t, t.last_date)
         return
+    if only == ["stimulant-12wk"]:
+        second_template()
+        return
     final = generate(PROTOCOL)
     write("demo-final", final, final.last_date)
     cut = dt.date(2014, 9, 30)
@@ -123,6 +167,7 @@ def main(only: list[str]) -> None:
     write("three-arm", three_arm(), dt.date(2015, 3, 31))
     t = early_follow_up()
     write("early-follow-up", t, t.last_date)
+    second_template()
     print("written:", ", ".join(sorted(p.name for p in OUT.iterdir())))
 
 

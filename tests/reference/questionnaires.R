@@ -20,22 +20,24 @@ RANGES <- list(FFMQ = c(39, 195), PSS = c(0, 40))
 
 source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))), "read.R"))
 
-by_visit <- function(qs) {
+by_visit <- function(qs, visits) {
   out <- list()
   for (score in names(RANGES)) {
-    out[[score]] <- lapply(QS_VISITS, function(v) c(list(visit = v), describe(qs[qs$VISIT == v, score])))
+    out[[score]] <- lapply(visits, function(v) c(list(visit = v), describe(qs[qs$VISIT == v, score])))
   }
   out
 }
 
 one_case <- function(folder) {
-  C <- as.Date(fromJSON(file.path(folder, "case.json"))$cutoff)
+  case <- fromJSON(file.path(folder, "case.json"))
+  C <- as.Date(case$cutoff)
+  visits <- if (is.null(case$schedule)) QS_VISITS else case$schedule$visit[case$schedule$qs]
   data <- file.path(folder, "data.xlsx")
   dm <- sheet(data, "DM", dates = c("CONSDT", "RANDDT"))
   dm <- dm[!is.na(dm$SUBJID) & !duplicated(dm$SUBJID), ]
   rand <- dm$SUBJID[!is.na(dm$RANDDT) & dm$RANDDT <= C]
   qs <- sheet(data, "QS", dates = "VISDT", codes = "VISIT", nums = names(RANGES))
-  qs <- qs[!is.na(qs$SUBJID) & !is.na(qs$VISIT) & qs$SUBJID %in% rand & qs$VISIT %in% QS_VISITS, ]
+  qs <- qs[!is.na(qs$SUBJID) & !is.na(qs$VISIT) & qs$SUBJID %in% rand & qs$VISIT %in% visits, ]
   qs <- qs[is.na(qs$VISDT) | qs$VISDT <= C, ]
   qs <- qs[!duplicated(qs[, c("SUBJID", "VISIT")]), ]
   for (score in names(RANGES)) {
@@ -46,8 +48,8 @@ one_case <- function(folder) {
   key <- key[!duplicated(key$SUBJID), ]
   qs$ARMCD <- key$ARMCD[match(qs$SUBJID, key$SUBJID)]
   arms <- sort(unique(key$ARMCD[key$SUBJID %in% rand]))
-  out <- list(pooled = by_visit(qs), by_arm = list())
-  for (a in arms) out$by_arm[[a]] <- by_visit(qs[!is.na(qs$ARMCD) & qs$ARMCD == a, ])
+  out <- list(pooled = by_visit(qs, visits), by_arm = list())
+  for (a in arms) out$by_arm[[a]] <- by_visit(qs[!is.na(qs$ARMCD) & qs$ARMCD == a, ], visits)
   writeLines(toJSON(out, auto_unbox = TRUE, null = "null", digits = NA, pretty = TRUE),
              file.path(folder, "questionnaires.json"))
   cat(folder, ": ", nrow(qs), " questionnaire records\n", sep = "")

@@ -109,3 +109,20 @@ def test_reports_speak_the_second_trial(study: Path, which: str) -> None:
         assert section in body, section
         after = body.split(section, 1)[1].split("Page ", 1)[0]
         assert len(after.strip()) > 40, f"{which} report: section {section!r} is empty"
+
+
+def test_the_second_templates_r_case_uses_its_own_schedule() -> None:
+    """tests/fixtures/r/stimulant-12wk: derive.R read the schedule and endpoints from case.json
+    (written from the template by make_fixtures.py), so test_analysis_reference's comparison
+    with R covers the second template's numbers too."""
+    import json
+
+    from tests.unit.test_analysis_reference import FIXTURES
+
+    folder = FIXTURES / "stimulant-12wk"
+    case = json.loads((folder / "case.json").read_text())
+    expected = json.loads((folder / "expected.json").read_text())
+    visits = [r["visit"] for r in expected["blinded"]["craving"]["by_visit"]]
+    assert visits[0] == "BL" and "V24" in visits and "W5V2" not in visits
+    assert case["endpoints"]["eot"] == 84 and len(case["endpoints"]["abstinence"]) == 6
+    assert expected["blinded"]["abstinence"]["pending"] > 0  # an interim cut: windows pending
