@@ -54,3 +54,23 @@ def test_relatedness_and_severity_by_organ_class_match_r(case: str) -> None:
     assert not problems, "\n".join(problems[:30])
     socs = got["blinded"]["safety"]["by_soc_worst_severity"]
     assert socs and set(socs) == set(expected["pooled"]["by_soc_worst_severity"])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_dosing_log_matches_r(case: str) -> None:
+    """tests/reference/exposure.R: records per subject, adherence and days on treatment, where a
+    subject has more than one dosing record (the second template's weekly dispensing); no log
+    for a single dose (the first study's infusion)."""
+    folder = FIXTURES / case
+    expected = json.loads((folder / "exposure.json").read_text())
+    cutoff = json.loads((folder / "case.json").read_text())["cutoff"]
+    got = results_for(folder, cutoff, folder / "protocol.toml").as_json()
+    pooled = got["blinded"]["exposure"]
+    if expected["pooled"] is None:
+        assert "dosing_log" not in pooled
+        return
+    problems = mismatches(expected["pooled"], pooled["dosing_log"], "pooled")
+    for arm, block in expected["by_arm"].items():
+        problems += mismatches(block, got["unblinded"]["exposure"][arm]["dosing_log"], f"arm {arm}")
+    assert not problems, "\n".join(problems[:30])
+    assert pooled["dosing_log"]["records_per_subject"]["max"] > 1

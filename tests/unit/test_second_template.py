@@ -126,3 +126,27 @@ def test_the_second_templates_r_case_uses_its_own_schedule() -> None:
     assert visits[0] == "BL" and "V24" in visits and "W5V2" not in visits
     assert case["endpoints"]["eot"] == 84 and len(case["endpoints"]["abstinence"]) == 6
     assert expected["blinded"]["abstinence"]["pending"] > 0  # an interim cut: windows pending
+
+
+def test_the_second_templates_reports_give_adherence_from_the_dosing_log(tmp_path: Path) -> None:
+    """Daily dosing dispensed weekly: the exposure table adds records per subject, adherence and
+    days on treatment (the first study's single infusion has no such rows)."""
+    from dmc_report.pipeline import (
+        load_study,
+        make_demo,
+        run_analysis,
+        run_validation,
+        summary_data,
+    )
+    from dmc_report.report.open_report import build_open_report
+
+    files = make_demo(tmp_path / "s", protocol=TEMPLATE)
+    loaded = load_study(files.protocol, files.data)
+    validation = run_validation(loaded)
+    results = run_analysis(loaded, validation)
+    report = build_open_report(summary_data(loaded, validation, results))
+    table = next(t for t in report.tables() if t.title == "Study treatment exposure")
+    labels = [r[0] for r in table.rows]
+    assert "Adherence, % of records completed: mean (SD)" in labels
+    log = results.blinded.pooled.exposure.dosing_log
+    assert log is not None and log.records_per_subject.max > 1

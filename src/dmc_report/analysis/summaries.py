@@ -21,6 +21,7 @@ from dmc_report.domain.results import (
     Category,
     Count,
     Disposition,
+    DosingLog,
     Dropout,
     Enrollment,
     Exposure,
@@ -232,6 +233,33 @@ def exposure(d: Derived, protocol: Protocol) -> Exposure | None:
         n=len(d.subjects),
         infused=int(ex["sid"].nunique()),
         completed=int(ex.loc[ex["EXCOMPL"] == "Y", "sid"].nunique()) if "EXCOMPL" in ex else 0,
+        dosing_log=_dosing_log(ex),
+    )
+
+
+def _dosing_log(ex: pd.DataFrame) -> DosingLog | None:
+    """Per dosed subject: records, % completed (of those with EXCOMPL recorded), days from the
+    first to the last dose (+1); None when no subject has more than one record."""
+    if not len(ex):
+        return None
+    per = ex.groupby("sid")
+    records = per.size()
+    if int(records.max()) <= 1:
+        return None
+    if "EXCOMPL" in ex:
+        done = (ex["EXCOMPL"] == "Y").groupby(ex["sid"]).sum()
+        known = ex["EXCOMPL"].isin(["Y", "N"]).groupby(ex["sid"]).sum().astype(float)
+        adherence = (100 * done / known.replace(0.0, np.nan)).astype(float)
+    else:
+        adherence = pd.Series(np.nan, index=records.index)
+    dates = pd.to_datetime(ex["EXDT"])
+    days = ((dates.groupby(ex["sid"]).max() - dates.groupby(ex["sid"]).min()).dt.days + 1).astype(
+        float
+    )
+    return DosingLog(
+        records_per_subject=_numeric(records.astype(float)),
+        adherence_percent=_numeric(adherence),
+        days_on_treatment=_numeric(days),
     )
 
 

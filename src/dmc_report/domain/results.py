@@ -349,10 +349,35 @@ class Baseline:
 
 
 @dataclass(frozen=True)
-class Exposure(_Plain):
+class DosingLog:
+    """A dosing log (several dosing records per subject: daily dosing dispensed weekly, say),
+    per dosed subject: its records, the share of them completed as directed (EXCOMPL = Y of
+    those recorded), and the days from its first to its last dose."""
+
+    records_per_subject: NumericSummary
+    adherence_percent: NumericSummary
+    days_on_treatment: NumericSummary
+
+    def to_json(self) -> Json:
+        return {
+            "records_per_subject": self.records_per_subject.to_json(),
+            "adherence_percent": self.adherence_percent.to_json(),
+            "days_on_treatment": self.days_on_treatment.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Exposure:
     n: int
-    infused: int
-    completed: int
+    infused: int  # subjects with a dosing record (the contract's name)
+    completed: int  # subjects with a record completed as directed
+    dosing_log: DosingLog | None = None  # None: at most one record per subject (a single dose)
+
+    def to_json(self) -> Json:
+        out: Json = {"n": self.n, "infused": self.infused, "completed": self.completed}
+        if self.dosing_log is not None:
+            out["dosing_log"] = self.dosing_log.to_json()
+        return out
 
 
 @dataclass(frozen=True)

@@ -257,25 +257,44 @@ def retention_figure(ctx: Context, groups: Sequence[Group]) -> Figure:
 
 
 def exposure_table(ctx: Context, groups: Sequence[Group]) -> Table | None:
-    """Dosed and dose completed; none when the trial has no exposure domain."""
+    """Dosed and dose completed, and with a dosing log (several records per subject) the
+    records, adherence and days on treatment; none when the trial has no exposure domain."""
     exposures = [g.summary.exposure for g in groups]
     if any(e is None for e in exposures):
         return None
-    return ctx.group_table(
-        "Study treatment exposure",
-        groups,
-        [
+    pairs = [(e, g) for e, g in zip(exposures, groups, strict=True) if e is not None]
+    rows: list[list[Cell]] = [
+        ["Dosed", *[fmt.n_pct(e.infused, g.n) for e, g in pairs]],
+        ["With a record completed as directed", *[fmt.n_pct(e.completed, g.n) for e, g in pairs]],
+    ]
+    notes = ["Dosed: a dosing record (EX) dated by the cutoff; completed: EXCOMPL = Y."]
+    if any(e.dosing_log is not None for e, _ in pairs):
+
+        def log(part: str, cell: Callable[[NumericSummary], str]) -> list[Cell]:
+            return [cell(getattr(e.dosing_log, part)) if e.dosing_log else "-" for e, _ in pairs]
+
+        rows += [
+            ["Dosing records per subject, median (IQR)", *log("records_per_subject", _median_iqr)],
             [
-                "Dosed",
-                *[fmt.n_pct(e.infused, g.n) for e, g in zip(exposures, groups, strict=True) if e],
+                "Adherence, % of records completed: mean (SD)",
+                *log("adherence_percent", fmt.mean_sd),
             ],
             [
-                "Dose completed",
-                *[fmt.n_pct(e.completed, g.n) for e, g in zip(exposures, groups, strict=True) if e],
+                "Days from first to last dose, median (range)",
+                *log("days_on_treatment", _median_range),
             ],
-        ],
-        footnotes=["Dosed: a dosing record (EX) dated by the cutoff; completed: EXCOMPL = Y."],
-    )
+        ]
+        notes.append(
+            "A dosing log: per dosed subject, its records, the percentage completed as directed "
+            "(EXCOMPL = Y of those with Y or N) and the days from its first to its last dose."
+        )
+    return ctx.group_table("Study treatment exposure", groups, rows, footnotes=notes)
+
+
+def _median_range(s: NumericSummary) -> str:
+    if s.median is None or s.min is None or s.max is None:
+        return "-"
+    return f"{s.median:.0f} ({s.min:.0f} - {s.max:.0f})"
 
 
 def _site_matrix(
