@@ -180,6 +180,7 @@ def make_demo_reports(files: DemoFiles, *, progress: Progress = NO_PROGRESS) -> 
         final=final,
         prepared_by="Demo statistician (synthetic study)",
         distribution=("DMC members", "Independent statistician"),
+        previous_results=_demo_previous_results(files, loaded),
     )
     open_name, closed_name = DEMO_REPORTS
     return render_reports(
@@ -187,6 +188,22 @@ def make_demo_reports(files: DemoFiles, *, progress: Progress = NO_PROGRESS) -> 
         open_path=files.folder / open_name, closed_path=files.folder / closed_name,
         closed_password=DEMO_PASSWORD, progress=progress,
     )  # fmt: skip
+
+
+def _demo_previous_results(files: DemoFiles, loaded: LoadedStudy) -> Path | None:
+    """The pooled results of the demo's previous look (the protocol's latest earlier look dated
+    before the cutoff), written beside the demo as the app saves them beside an open report, so
+    that the demo's open synopsis shows the changes since; None without an earlier look."""
+    from dmc_report.demo.writer import DEMO_PREVIOUS
+
+    interim = loaded.study.protocol.interim
+    dates = [p.date for p in (interim.previous_looks if interim else ()) if p.date < loaded.cutoff]
+    if not dates:
+        return None
+    then = load_study(files.protocol, files.data, cutoff=max(dates))
+    path = files.folder / DEMO_PREVIOUS
+    write_results(run_analysis(then, run_validation(then)).pooled(), path)
+    return path
 
 
 def run_validation(loaded: LoadedStudy, *, progress: Progress = NO_PROGRESS) -> ValidationResult:

@@ -481,3 +481,21 @@ def test_one_number_format_for_visit_windows(final: dict[str, Any]) -> None:
 
     found = [f.message for f in final["validation"].findings if f.code == "VISIT_OUT_OF_WINDOW"]
     assert found and all(re.search(r"window -\d+/\+\d+ days\)$", m) for m in found), found[:3]
+
+
+def test_the_demo_shows_the_changes_since_its_previous_look(tmp_path: Any) -> None:
+    """The final demo writes the pooled results of its previous look (2014-09-30) beside it
+    and its open synopsis compares with them; an interim demo at that date has none."""
+    from pypdf import PdfReader
+
+    from dmc_report.demo.writer import DEMO_PREVIOUS
+    from dmc_report.pipeline import make_demo, make_demo_reports
+
+    files = make_demo(tmp_path / "demo", subjects=24)
+    written = make_demo_reports(files)
+    assert (files.folder / DEMO_PREVIOUS).is_file()
+    text = " ".join(p.extract_text() or "" for p in PdfReader(written.open).pages)
+    assert "Changes since the previous report (data cutoff 2014-09-30)" in text
+    early = make_demo(tmp_path / "early", subjects=24, cutoff=dt.date(2014, 9, 30))
+    make_demo_reports(early)
+    assert not (early.folder / DEMO_PREVIOUS).exists()

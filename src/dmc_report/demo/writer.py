@@ -18,6 +18,8 @@ DEMO_PASSWORD = "dmc-demo-key"  # the demo only: real keys get a password the st
 # folder of real study files (a data.xlsx, a key.xlsx) is never overwritten by the demo.
 DEMO_MARKER = ".dmc-demo"
 DEMO_REPORTS = ("open-report.pdf", "closed-report.pdf")
+# the pooled results of the demo's previous look, which its open report compares with
+DEMO_PREVIOUS = "previous-results.json"
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,8 @@ def write_demo(folder: str | Path, tables: DemoTables, protocol_text: str) -> De
     if out.exists() and not out.is_dir():
         raise UnusableInputError("the demo folder is a file", Location(file=str(out)))
     if not (out / DEMO_MARKER).exists() and not _earlier_demo(out):
-        names = ("protocol.toml", "data.xlsx", "key.xlsx", "key-password.txt", *DEMO_REPORTS)
+        names = ("protocol.toml", "data.xlsx", "key.xlsx", "key-password.txt", *DEMO_REPORTS,
+                 DEMO_PREVIOUS)  # fmt: skip
         clash = [n for n in names if (out / n).exists()]
         if clash:
             raise UnusableInputError(
