@@ -499,3 +499,36 @@ def test_the_demo_shows_the_changes_since_its_previous_look(tmp_path: Any) -> No
     early = make_demo(tmp_path / "early", subjects=24, cutoff=dt.date(2014, 9, 30))
     make_demo_reports(early)
     assert not (early.folder / DEMO_PREVIOUS).exists()
+
+
+def test_the_reasons_for_not_randomizing_add_up_and_are_shown(final: dict[str, Any]) -> None:
+    en = final["results"].blinded.enrollment
+    assert (
+        en.not_randomized_reasons and sum(en.not_randomized_reasons.values()) == en.not_randomized
+    )
+    t = table(final["open"], "Screening and randomization")
+    shown = {str(r[0]).strip(): r[1] for r in t.rows}
+    assert all(shown[why] == n for why, n in en.not_randomized_reasons.items())
+    consort = next(f for f in final["closed"].figures() if f.title.startswith("Flow of subjects"))
+    assert consort.args[0]["not_randomized_reasons"] == dict(en.not_randomized_reasons)
+
+
+def test_a_reason_that_names_a_treatment_is_withheld_from_the_open_side(
+    demo: DemoFiles, demo_password: str, tmp_path: Any
+) -> None:
+    from tests.hostile import column, edited, set_cell
+
+    def edit(wb: Any) -> None:  # the first screen failure's reason names the treatment
+        ws = wb["DM"]
+        rand = column(ws, "RANDDT")
+        row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, rand).value is None)
+        set_cell(wb, "DM", row, "SFREASON", "Wanted ketamine, not a placebo")
+
+    path = edited(demo.data, tmp_path / "data.xlsx", edit)
+    loaded = load_study(demo.protocol, path, key=demo.key, key_password=demo_password)
+    m = _models(loaded, final=True)
+    reasons = m["results"].blinded.enrollment.not_randomized_reasons
+    assert not any("ketamine" in r.lower() for r in reasons)
+    assert any("withheld" in r for r in reasons)
+    codes = {f.code for f in m["validation"].findings}
+    assert "TREATMENT_NAME_IN_TEXT" in codes

@@ -71,7 +71,11 @@ def _summaries(
 
 
 def blinded_results(
-    protocol: Protocol, schedule: Schedule, derived: Derived, qs: pd.DataFrame | None = None
+    protocol: Protocol,
+    schedule: Schedule,
+    derived: Derived,
+    qs: pd.DataFrame | None = None,
+    reasons: pd.Series | None = None,
 ) -> BlindedResults:
     """Pooled summaries. Takes no key: nothing here can be split by arm. Free text that names a
     treatment (:data:`~dmc_report.domain.blinding.WITHHELD_TEXT`; the same cells validation
@@ -86,7 +90,22 @@ def blinded_results(
         information = PooledInformation(
             pooled.abstinence.evaluable, protocol.interim.planned_information
         )
-    return BlindedResults(sm.enrollment(schedule, protocol), pooled, information)
+    enrollment = sm.enrollment(schedule, protocol, reasons)
+    if vocabulary and enrollment.not_randomized_reasons:  # free text: withheld where it names one
+        merged: dict[str, int] = {}
+        for why, n in enrollment.not_randomized_reasons.items():
+            merged[vocabulary.withhold(why)] = merged.get(vocabulary.withhold(why), 0) + n
+        enrollment = replace(enrollment, not_randomized_reasons=merged)
+    return BlindedResults(enrollment, pooled, information)
+
+
+def _screen_fail_reasons(data: DataSet) -> pd.Series | None:
+    """SUBJID -> the export's reason a screened subject was not randomized (first DM row)."""
+    dm = data.frame("DM")
+    if "SFREASON" not in dm:
+        return None
+    first = dm.drop_duplicates("SUBJID", keep="first")
+    return pd.Series(first["SFREASON"].to_numpy(object), index=first["SUBJID"].astype(str))
 
 
 def _no_questionnaires() -> pd.DataFrame:
@@ -342,7 +361,7 @@ def analyze(
     derived = derive(data, protocol, schedule)
     checkpoint(progress, 0.4, "Pooled summaries")
     qs = questionnaire_values(data, protocol, derived.subjects, schedule.cutoff)
-    blinded = blinded_results(protocol, schedule, derived, qs)
+    blinded = blinded_results(protocol, schedule, derived, qs, _screen_fail_reasons(data))
     unblinded = None
     if key is not None:
         checkpoint(progress, 0.7, "Summaries by arm")

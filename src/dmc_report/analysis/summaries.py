@@ -328,7 +328,9 @@ def disposition(s: pd.DataFrame) -> Disposition:
     )
 
 
-def enrollment(schedule: Schedule, protocol: Protocol) -> Enrollment:
+def enrollment(
+    schedule: Schedule, protocol: Protocol, reasons: pd.Series | None = None
+) -> Enrollment:
     subj = schedule.subjects
     c = schedule.cutoff
     screened = subj[subj["CONSDT"].isna() | (subj["CONSDT"] <= c)]
@@ -347,4 +349,15 @@ def enrollment(schedule: Schedule, protocol: Protocol) -> Enrollment:
         ),
         first_randomization=_iso(rand["RANDDT"].min()) if len(rand) else None,
         last_randomization=_iso(rand["RANDDT"].max()) if len(rand) else None,
+        not_randomized_reasons=_screen_failures(screened, reasons),
     )
+
+
+def _screen_failures(screened: pd.DataFrame, reasons: pd.Series | None) -> dict[str, int]:
+    """Screened subjects not randomized, by reason (most first); none without reasons."""
+    if reasons is None or not reasons.notna().any():
+        return {}
+    failed = screened.loc[~screened["randomized"], "SUBJID"].astype(str)
+    why = failed.map(reasons).fillna("(not given)").astype(str)
+    counts = why.value_counts()
+    return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}

@@ -84,6 +84,7 @@ _COLUMNS = {
         "ETHNIC",
         "ROUTE",
         "BLDAYS",
+        "SFREASON",
     ],
     "UDS": ["SUBJID", "VISIT", "VISDT", "COCAINE", "COLLECTED"],
     "VAS": ["SUBJID", "VISIT", "VISDT", "CRAVING"],
@@ -285,13 +286,13 @@ def generate(protocol: Protocol, *, subjects: int = 55, seed: int = 20120705) ->
         demographics = _demographics(rng)
         if kind == "F":
             consdt = enrolment_start + dt.timedelta(days=int(off))
-            rows["DM"].append([sid, site, consdt, None, *demographics])
+            rows["DM"].append([sid, site, consdt, None, *demographics, _screen_failure(sid)])
             if schedule.screening:
                 rows["QS"].append(_screening_questionnaires(rng, sid, consdt, schedule.screening))
             continue
         randdt = enrolment_start + dt.timedelta(days=int(off))
         consdt = randdt - dt.timedelta(days=int(rng.integers(4, 14)))
-        rows["DM"].append([sid, site, consdt, randdt, *demographics])
+        rows["DM"].append([sid, site, consdt, randdt, *demographics, None])
         rand_rows.append([sid, arms[i]])
         subject = _Subject(sid, randdt, consdt, arms[i], str(klass[i]), i in lost_after_eot)
         _subject(rng, subject, schedule, rows)
@@ -339,6 +340,23 @@ def _by_enrolment_day(
     people += [("F", j, fail_offsets[j]) for j in range(len(fail_offsets))]
     people.sort(key=lambda p: (p[2], p[0], p[1]))
     return people
+
+
+SCREEN_FAILURES = (
+    ("Did not meet inclusion criteria", 0.5),
+    ("Withdrew consent", 0.25),
+    ("Met an exclusion criterion", 0.15),
+    ("Lost before randomization", 0.10),
+)
+
+
+def _screen_failure(sid: str) -> str:
+    """Why a screened subject was not randomized (its own random stream: the other draws, and
+    so the rest of the demo, stay as they were)."""
+    rng = np.random.default_rng((13, int(sid.replace("-", ""))))
+    reasons = [r for r, _ in SCREEN_FAILURES]
+    weights = [w for _, w in SCREEN_FAILURES]
+    return str(rng.choice(reasons, p=weights))
 
 
 def _demographics(rng: np.random.Generator) -> list[Any]:

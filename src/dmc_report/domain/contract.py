@@ -82,6 +82,9 @@ DM = Sheet(
         _c("ETHNIC", Kind.TEXT),
         _c("ROUTE", Kind.CODE, codes=("SMOKED", "INTRANASAL", "INJECTED", "OTHER")),
         _c("BLDAYS", Kind.NUMBER, minimum=0, maximum=30, integer=True),
+        # why a screened subject was not randomized (an extension of the data contract: the
+        # CONSORT diagram's reasons); free text, checked for treatment names
+        _c("SFREASON", Kind.TEXT, free_text=True),
     ),
     unique_by=("SUBJID",),
     date_column="CONSDT",

@@ -493,6 +493,9 @@ class Enrollment:
     by_month: tuple[MonthCount, ...]
     first_randomization: str | None
     last_randomization: str | None
+    # screened but not randomized, by the export's reason (SFREASON; "(not given)" where blank);
+    # empty when the export has no reasons
+    not_randomized_reasons: Mapping[str, int] = field(default_factory=dict)
 
     def to_json(self) -> Json:
         return {
@@ -505,7 +508,11 @@ class Enrollment:
             "by_month": [m.to_json() for m in self.by_month],
             "first_randomization": self.first_randomization,
             "last_randomization": self.last_randomization,
-        }
+        } | (
+            {"not_randomized_reasons": dict(self.not_randomized_reasons)}
+            if self.not_randomized_reasons
+            else {}
+        )
 
 
 @dataclass(frozen=True)

@@ -400,7 +400,15 @@ def consort_figure(counts: dict[str, Any]) -> Any:
         )
 
     box(50, 92, 34, 8, f"Screened (consented)\nn = {counts['screened']}")
-    box(84, 79, 26, 8, f"Not randomized\nn = {counts['not_randomized']}")
+    why = counts.get("not_randomized_reasons") or {}
+    lines = "".join(f"\n{_short_label(r)}: {n}" for r, n in why.items())
+    box(
+        84,
+        79 - 1.6 * len(why),
+        30,
+        8 + 3.2 * len(why),
+        f"Not randomized: n = {counts['not_randomized']}{lines}",
+    )
     box(50, 68, 34, 8, f"Randomized\nn = {counts['randomized']}")
     arrow(50, 87.5, 50, 72.5)
     ax.plot([50, 70.5], [79, 79], color="#333333", lw=0.8)

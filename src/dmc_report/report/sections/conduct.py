@@ -67,6 +67,7 @@ def enrollment(ctx: Context) -> list[Block]:
                 ["Screened (consented)", en.screened],
                 ["Randomized", en.randomized],
                 ["Not randomized", en.not_randomized],
+                *[[f"    {why}", k] for why, k in en.not_randomized_reasons.items()],
             ],
             col_widths=[3, 1],
             align=["L", "R"],

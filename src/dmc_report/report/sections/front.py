@@ -200,6 +200,7 @@ def consort(ctx: Context, c: ClosedReportData) -> Figure:
     counts: dict[str, Any] = {
         "screened": en.screened,
         "not_randomized": en.not_randomized,
+        "not_randomized_reasons": dict(en.not_randomized_reasons),
         "randomized": en.randomized,
         "arms": [
             {
