@@ -150,3 +150,14 @@ def test_the_second_templates_reports_give_adherence_from_the_dosing_log(tmp_pat
     assert "Adherence, % of records completed: mean (SD)" in labels
     log = results.blinded.pooled.exposure.dosing_log
     assert log is not None and log.records_per_subject.max > 1
+
+
+def test_check_protocol_says_a_domain_the_trial_does_not_collect(tmp_path: Path) -> None:
+    """VS is not a missing sheet for a trial without vital signs: it is not collected."""
+    from dmc_report.pipeline import check_protocol, make_demo
+
+    files = make_demo(tmp_path / "s", protocol=TEMPLATE)
+    report = check_protocol(files.protocol, files.data)
+    lines = report.lines()
+    assert "VS (optional sheet): not collected by this trial ([domains])" in lines
+    assert report.ok and not any(line.startswith("VS") and "NOT FOUND" in line for line in lines)

@@ -54,6 +54,7 @@ class SheetCheck:
     mapped: bool
     nearest: tuple[str, ...] = ()
     columns: tuple[ColumnCheck, ...] = ()
+    collected: bool = True  # False: the protocol's [domains] says the trial has no such data
 
     @property
     def missing_required(self) -> tuple[str, ...]:
@@ -89,6 +90,9 @@ class MappingReport:
         out.append(f"workbook sheets: {', '.join(self.workbook_sheets) or 'none'}")
         for s in self.sheets:
             need = "required" if s.required else "optional"
+            if s.export is None and not s.collected:
+                out.append(f"{s.contract} ({need} sheet): not collected by this trial ([domains])")
+                continue
             if s.export is None:
                 near = f"; nearest: {', '.join(s.nearest)}" if s.nearest else ""
                 out.append(f"{s.contract} ({need} sheet): NOT FOUND{near}")
@@ -116,6 +120,17 @@ def _column_line(c: ColumnCheck) -> str:
         listed = ", ".join(repr(v) for v in c.uncovered) + (f" and {more} more" if more else "")
         line += f"; values no code map covers: {listed}"
     return line
+
+
+def _collected(protocol: Protocol, sheet: str) -> bool:
+    """Whether the trial collects a sheet's data, by the protocol's [domains]."""
+    domains = protocol.domains
+    return {
+        "VS": domains.vital_signs,
+        "FU": domains.follow_up,
+        "QS": domains.questionnaires,
+        "EX": domains.exposure,
+    }.get(sheet, True)
 
 
 def _norm(name: object) -> str:
@@ -198,8 +213,10 @@ def check_mapping(
         if not matches and mapped:
             matches, mapped = find_sheets(names, spec.name), False
         if not matches:
+            collected = _collected(protocol, spec.name)
+            near = _nearest(wanted, names) if collected else ()
             sheets.append(
-                SheetCheck(spec.name, spec.required, None, False, _nearest(wanted, names))
+                SheetCheck(spec.name, spec.required, None, False, near, collected=collected)
             )
             continue
         raw = source.read(matches[0], wb.first_cells.get(matches[0]))
