@@ -358,23 +358,6 @@ def report_outputs(
     return outputs
 
 
-def check_report_outputs(
-    loaded: LoadedStudy,
-    settings: ReportSettings | None,
-    *,
-    open_path: str | Path,
-    closed_path: str | Path | None = None,
-    pooled_results_path: str | Path | None = None,
-) -> None:
-    """Refuse a report request whose outputs would replace an input or each other, or cannot be
-    written, before anything is rendered (:class:`UnusableInputError`)."""
-    from dmc_report.io.output import check_outputs
-
-    check_outputs(
-        report_outputs(open_path, closed_path, pooled_results_path), input_paths(loaded, settings)
-    )
-
-
 @dataclass(frozen=True)
 class ReportRequest:
     """One request for reports, as a front end takes it: where each report goes and the closed

@@ -38,10 +38,15 @@ def _note(note: str | None, key: str = "note") -> Json:
 
 
 class _Plain:
-    """A result whose JSON is its fields, in their order, as they are (numbers and texts)."""
+    """A result whose JSON is its fields, in their order, as they are (numbers and texts); a
+    ``note`` only where there is one (the SAP's sibling note of a null)."""
 
     def to_json(self) -> Json:
-        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)  # type: ignore[arg-type]
+            if not (f.name == "note" and getattr(self, f.name) is None)
+        }
 
 
 @dataclass(frozen=True)
@@ -574,7 +579,7 @@ class OddsRatio:
 
 
 @dataclass(frozen=True)
-class RiskDifference:
+class RiskDifference(_Plain):
     """Difference of proportions experimental - control with the Newcombe hybrid score 95% CI
     (Newcombe 1998 method 10; R ``DescTools::BinomDiffCI(method = "score")``)."""
 
@@ -584,27 +589,16 @@ class RiskDifference:
     method: str
     note: str | None = None
 
-    def to_json(self) -> Json:
-        return {
-            "estimate": self.estimate,
-            "ci_lower": self.ci_lower,
-            "ci_upper": self.ci_upper,
-            "method": self.method,
-        } | _note(self.note)
-
 
 @dataclass(frozen=True)
-class LogRank:
+class LogRank(_Plain):
     chi2: float | None
     p: float | None
     note: str | None = None
 
-    def to_json(self) -> Json:
-        return {"chi2": self.chi2, "p": self.p} | _note(self.note)
-
 
 @dataclass(frozen=True)
-class HazardRatio:
+class HazardRatio(_Plain):
     """Cox hazard ratio experimental vs control, Efron ties, Wald CI and p (R ``coxph``)."""
 
     estimate: float | None
@@ -612,14 +606,6 @@ class HazardRatio:
     ci_upper: float | None
     p: float | None
     note: str | None = None
-
-    def to_json(self) -> Json:
-        return {
-            "estimate": self.estimate,
-            "ci_lower": self.ci_lower,
-            "ci_upper": self.ci_upper,
-            "p": self.p,
-        } | _note(self.note)
 
 
 @dataclass(frozen=True)
