@@ -6,6 +6,7 @@ them once per arm. A function here never sees an arm.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -49,10 +50,23 @@ def summary(values: pd.Series | Any) -> Summary:
     return Summary(**describe(values))
 
 
-def km(time: Any, event: Any) -> KaplanMeier:
-    """:func:`~dmc_report.analysis.stats.kaplan_meier` as a :class:`KaplanMeier`."""
+def km_grid(protocol: Protocol) -> tuple[float, ...]:
+    """The days at which a Kaplan-Meier curve's number at risk is given: weekly up to the end of
+    treatment (fortnightly beyond ten weeks), the last at or after the end of treatment."""
+    eot = protocol.endpoints.end_of_treatment_day
+    step = 7 if eot <= 70 else 14
+    return tuple(float(d) for d in range(0, eot + step, step))
+
+
+def km(time: Any, event: Any, grid: Sequence[float] = ()) -> KaplanMeier:
+    """:func:`~dmc_report.analysis.stats.kaplan_meier` as a :class:`KaplanMeier`, with the
+    censoring times and the number at risk on ``grid``."""
     d = kaplan_meier(time, event)
+    t = np.asarray(time, float)
+    cens, counts = np.unique(t[~np.asarray(event, bool)], return_counts=True)
     return KaplanMeier(
+        censored=tuple((float(c), int(k)) for c, k in zip(cens, counts, strict=True)),
+        at_risk=tuple((float(g), int(np.sum(t >= g))) for g in grid),
         n=d["n"],
         events=d["events"],
         median_days=d["median_days"],
@@ -81,16 +95,16 @@ def abstinence_ignoring_missing(s: pd.DataFrame) -> Abstinence:
     return abstinence(s, "abstinent_ignore")
 
 
-def dropout(s: pd.DataFrame) -> Dropout:
+def dropout(s: pd.DataFrame, grid: Sequence[float] = ()) -> Dropout:
     return Dropout(
         n=len(s),
         dropouts=int(s["dropout"].sum()),
-        km=km(s["dropout_time"], s["dropout_event"]),
+        km=km(s["dropout_time"], s["dropout_event"], grid),
     )
 
 
-def relapse(s: pd.DataFrame) -> KaplanMeier:
-    return km(s["relapse_time"], s["relapse_event"])
+def relapse(s: pd.DataFrame, grid: Sequence[float] = ()) -> KaplanMeier:
+    return km(s["relapse_time"], s["relapse_event"], grid)
 
 
 def use_or_dropout(s: pd.DataFrame) -> Count:

@@ -115,6 +115,17 @@ class KaplanMeier:
     median_ci_upper: float | None
     rows: tuple[KmRow, ...]
     median_note: str | None = None  # "no subjects" or "not reached"
+    # (day, subjects censored that day), one per distinct censoring time: the figure's marks
+    censored: tuple[tuple[float, int], ...] = ()
+    # (day, subjects at risk: time >= day) on the protocol's grid: the figure's at-risk table
+    # (R ``summary(survfit, times = grid, extend = TRUE)$n.risk``)
+    at_risk: tuple[tuple[float, int], ...] = ()
+
+    @property
+    def last_day(self) -> float:
+        """The longest follow-up time (event or censoring), where the curve ends."""
+        days = [r.day for r in self.rows] + [d for d, _ in self.censored]
+        return max(days, default=0.0)
 
     def to_json(self) -> Json:
         return {
@@ -123,6 +134,8 @@ class KaplanMeier:
             "median_days": self.median_days,
             "median_ci": {"lower": self.median_ci_lower, "upper": self.median_ci_upper},
             "km": [r.to_json() for r in self.rows],
+            "censored": [{"day": d, "n": k} for d, k in self.censored],
+            "at_risk": [{"day": d, "n": k} for d, k in self.at_risk],
         } | _note(self.median_note, "median_note")
 
 
@@ -183,6 +196,7 @@ class Dropout:
             {"n": self.n, "dropouts": self.dropouts}
             | _proportion(self.dropouts, self.n)
             | {"km_median_days": self.km.median_days, "km": [r.to_json() for r in self.km.rows]}
+            | {f"km_{k}": self.km.to_json()[k] for k in ("censored", "at_risk")}
         )
 
 
