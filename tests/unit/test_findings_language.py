@@ -70,3 +70,25 @@ def test_a_sample_without_a_result_is_one_finding(make_workbook: Callable[..., P
     at_d2 = [(f.code, f.sheet) for f in found if f.visit == "D2"]  # type: ignore[attr-defined]
     assert ("RESULT_MISSING", "Urine Drug Screen (UDS)") in at_d2
     assert not [c for c, _ in at_d2 if c == "ASSESSMENT_MISSING"], at_d2
+
+
+def test_messages_use_the_workbooks_names_and_codes(make_workbook: Callable[..., Path]) -> None:
+    found = _findings(
+        make_workbook,
+        [
+            ["SUBJID", "VISIT", "Collection Date", "UDS_COC"],
+            ["101-0001", "D1", dt.date(2020, 1, 10), "positive"],
+            ["101-0001", "D2", dt.date(2020, 1, 11), "maybe"],
+            ["101-0001", "D3", "2020-02-30", "Negative"],
+        ],
+    )
+    urine = [f for f in found if f.sheet and "UDS" in f.sheet]  # type: ignore[attr-defined]
+    messages = {f.code: f.message for f in urine}  # type: ignore[attr-defined]
+    # the column and the allowed codes as the workbook has them, not the contract's
+    assert messages["INVALID_CODE"] == (
+        "UDS_COC is 'MAYBE', not one of Positive/Negative; treated as blank"
+    )
+    assert messages["INVALID_DATE"].startswith("Collection Date is '2020-02-30'")
+    for f in found:  # no message names a renamed contract column or sheet
+        assert "COCAINE" not in f.message and "VISDT" not in f.message, f  # type: ignore[attr-defined]
+        assert " UDS " not in f" {f.message} ".replace(",", " "), f  # type: ignore[attr-defined]

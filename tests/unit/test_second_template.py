@@ -104,6 +104,12 @@ def test_reports_speak_the_second_trial(study: Path, which: str) -> None:
     contents = text.split("Contents", 1)[1].split("Page 2", 1)[0]
     sections = [s.strip() for s in contents.splitlines() if s.strip() and not s.strip().isdigit()]
     assert sections
+    # the panel's other analytes ([urine_panel]) are described, pooled or by arm with a Total
+    assert any(s.startswith("Other analytes of the urine panel") for s in sections)
+    panel = text.split("Table", 1)[1].split("Other analytes of the urine panel", 2)[-1]
+    assert "Cannabinoids (THC): positive samples" in panel and "Benzodiazepines (BZO)" in panel
+    if which == "closed":
+        assert "Total" in panel.split("Benzodiazepines", 1)[0]
     body = text.split("Page 2", 1)[1]
     for section in sections:
         assert section in body, section

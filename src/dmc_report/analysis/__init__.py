@@ -67,6 +67,7 @@ def _summaries(
         questionnaires=questionnaires(qs, protocol),
         sites=sm.sites(s),
         compliance=sm.compliance(schedule, s) if schedule is not None else (),
+        urine_panel=sm.urine_panel(d, protocol),
     )
 
 

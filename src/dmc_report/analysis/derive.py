@@ -7,7 +7,7 @@ Nothing here knows about arms: :meth:`Derived.subset` takes any set of subjects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,9 @@ class Derived:
     ex: pd.DataFrame  # infusions dated by the cutoff
     dm: pd.DataFrame  # first DM row per subject
     n_all: int  # subjects numbered (the size of every ``sid`` mask)
+    # sid, VISIT and the urine panel's other analytes (POS/NEG/None): the first sample per
+    # subject and scheduled urine visit dated on or before the cutoff
+    panel: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"sid": []}))
 
     def subset(self, mask: np.ndarray) -> Derived:
         """The same derivations for the subjects whose ``sid`` is set in ``mask``."""
@@ -53,7 +56,7 @@ class Derived:
 
         return Derived(
             cut(self.subjects), cut(self.urine), cut(self.craving), cut(self.ae), cut(self.vs),
-            cut(self.fu), cut(self.ex), cut(self.dm), self.n_all,
+            cut(self.fu), cut(self.ex), cut(self.dm), self.n_all, cut(self.panel),
         )  # fmt: skip
 
 
@@ -99,7 +102,19 @@ def derive(data: DataSet, protocol: Protocol, schedule: Schedule) -> Derived:
         ex=_dated(data, "EX", "EXDT", ids, c),
         dm=_records(dm, ids, np.ones(len(dm), bool)).drop_duplicates("sid"),
         n_all=n,
+        panel=_panel(data.frame("UDS"), ids, protocol, c),
     )
+
+
+def _panel(uds: pd.DataFrame, ids: pa.Array, protocol: Protocol, c: pd.Timestamp) -> pd.DataFrame:
+    """The urine panel's other analytes: the first sample per subject and scheduled urine visit
+    dated on or before the cutoff (an undated row is a sample not taken: data contract)."""
+    columns = list(protocol.panel_columns)
+    visits = [v.code for v in protocol.visits if "UDS" in v.assessments]
+    dated = (uds["VISDT"] <= c).fillna(False).to_numpy(bool)
+    at_visit = isin(uds["VISIT"], visits).to_numpy(bool)
+    rows = _records(uds[["SUBJID", "VISIT", *columns]], ids, dated & at_visit)
+    return rows.drop_duplicates(["sid", "VISIT"], keep="first")[["sid", "VISIT", *columns]]
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.results import (
     Abstinence,
     AeEvent,
+    AnalyteSummary,
     Baseline,
     Category,
     Count,
@@ -375,3 +376,28 @@ def _screen_failures(screened: pd.DataFrame, reasons: pd.Series | None) -> dict[
     why = failed.map(reasons).fillna("(not given)").astype(str)
     counts = why.value_counts()
     return {str(k): int(v) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def urine_panel(d: Derived, protocol: Protocol) -> tuple[AnalyteSummary, ...] | None:
+    """The urine panel's other analytes, described: samples with a result (POS/NEG), positive
+    samples, subjects with a result, subjects with a positive one; None without a panel."""
+    if not protocol.urine_panel:
+        return None
+    out = []
+    for (column, label), name in zip(
+        protocol.urine_panel.items(), protocol.panel_columns, strict=True
+    ):
+        values = d.panel[name] if name in d.panel else pd.Series([], dtype=object)
+        tested = d.panel.loc[values.isin(["POS", "NEG"]).to_numpy(bool)]
+        positive = d.panel.loc[(values == "POS").fillna(False).to_numpy(bool)]
+        out.append(
+            AnalyteSummary(
+                analyte=label,
+                column=column,
+                samples=len(tested),
+                positive=len(positive),
+                subjects=int(tested["sid"].nunique()),
+                subjects_positive=int(positive["sid"].nunique()),
+            )
+        )
+    return tuple(out)

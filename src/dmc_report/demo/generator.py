@@ -302,8 +302,30 @@ def generate(protocol: Protocol, *, subjects: int = 55, seed: int = 20120705) ->
         if k in schedule.domains or k not in _DOMAIN_SHEETS or _CONTRACT[k].required
     }
     _deliberate_problems(data, rng, protocol)
+    _urine_panel(data["UDS"], protocol)
     rand = pd.DataFrame(rand_rows, columns=["SUBJID", "ARMCD"]).astype(object)
     return DemoTables(data, rand, _arms_table(protocol), _last_date(data))
+
+
+def _urine_panel(uds: pd.DataFrame, protocol: Protocol) -> None:
+    """The protocol's other analytes (``[urine_panel]``) beside the primary result: each subject
+    has a propensity per analyte, drawn from streams of their own (the rest of the demo is the
+    same with or without a panel); a sample without a primary result has none; one cell holds a
+    value the lab does not report (an INVALID_CODE finding)."""
+    sids = uds["SUBJID"].astype(str)
+    taken = uds["COCAINE"].notna().to_numpy(bool)
+    for k, column in enumerate(protocol.urine_panel):
+        p = {
+            sid: np.random.default_rng((17, k, _subject_seed(sid))).beta(0.6, 2.5)
+            for sid in sids.unique()
+        }
+        values: list[object] = []
+        for i, sid in enumerate(sids):
+            draw = np.random.default_rng((19, k, _subject_seed(sid), i)).random()
+            values.append(("POS" if draw < p[sid] else "NEG") if taken[i] else None)
+        if k == 0 and taken.any():
+            values[int(np.flatnonzero(taken)[len(np.flatnonzero(taken)) // 3])] = "QNS"
+        uds[column] = pd.Series(values, index=uds.index, dtype=object)
 
 
 def _allocation(rng: np.random.Generator, subjects: int) -> np.ndarray:

@@ -31,6 +31,9 @@ class Column:
     not_blank: bool = False  # a required value in every row
     free_text: bool = False  # written by a person: checked for treatment names (blinding.py)
     revealing: bool = False  # its values can reveal an arm: never shown in the open report
+    # a column the protocol adds (an analyte of the urine panel): its codes are read with the
+    # code map of this contract column of the same sheet (the lab reports them alike)
+    codes_as: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,3 +224,15 @@ ARMS = Sheet(
     description="arm code -> label and role",
 )
 KEY_SHEETS: tuple[Sheet, ...] = (RAND, ARMS)
+
+
+def with_panel(sheets: tuple[Sheet, ...], analytes: tuple[str, ...]) -> tuple[Sheet, ...]:
+    """``sheets`` with the urine sheet's other analytes (the protocol's ``[urine_panel]``
+    columns, as the export names them) added as optional POS/NEG columns."""
+    if not analytes:
+        return sheets
+    extra = tuple(Column(a, Kind.CODE, codes=("POS", "NEG"), codes_as="COCAINE") for a in analytes)
+    return tuple(
+        Sheet(**{**s.__dict__, "columns": s.columns + extra}) if s.name == "UDS" else s
+        for s in sheets
+    )

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 from dmc_report.domain.blinding import TreatmentVocabulary
-from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS, Kind
+from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS, Kind, with_panel
 from dmc_report.domain.contract import Sheet as ContractSheet
 
 ASSESSMENTS = ("UDS", "VAS", "QS", "VS", "FU", "EX")
@@ -389,6 +389,8 @@ class Protocol(_Frozen):
     blinding: Blinding = Field(default_factory=Blinding)
     open_report: OpenReport = Field(default_factory=OpenReport)
     domains: Domains = Field(default_factory=Domains)
+    # other analytes of the urine sheet, reported descriptively: export column -> label
+    urine_panel: dict[str, str] = Field(default_factory=dict)
     # the first wave's name for open_report.pooled_efficacy, still read (it wins when given)
     show_pooled_outcomes: bool | None = None
 
@@ -449,6 +451,41 @@ class Protocol(_Frozen):
         )
         object.__setattr__(self, "endpoints", canonical)  # a frozen model, settled once here
         return self
+
+    @model_validator(mode="after")
+    def _panel_columns(self) -> Protocol:
+        """An analyte of ``[urine_panel]`` is a column of its own: not the urine sheet's
+        contract columns (or the export's names for them), named once, labelled."""
+        taken = {
+            self.mapping.column_name("UDS", c).strip().upper(): c
+            for c in CONTRACT_SHEETS["UDS"].column_names
+        } | {c: c for c in CONTRACT_SHEETS["UDS"].column_names}
+        seen: set[str] = set()
+        for column, label in self.urine_panel.items():
+            name = column.strip().upper()
+            if not name:
+                raise refuse(("urine_panel", column), "an analyte needs its column's name")
+            if name in taken:
+                raise refuse(
+                    ("urine_panel", column),
+                    f"is the urine sheet's {taken[name]} column; name another analyte's column",
+                )
+            if name in seen:
+                raise refuse(("urine_panel", column), "the column is named twice")
+            seen.add(name)
+            if not label.strip():
+                raise refuse(("urine_panel", column), "give the analyte a label (its name)")
+        return self
+
+    @property
+    def panel_columns(self) -> tuple[str, ...]:
+        """The ``[urine_panel]`` analytes' columns, as the frame names them (upper case)."""
+        return tuple(c.strip().upper() for c in self.urine_panel)
+
+    @property
+    def data_sheets(self) -> tuple[ContractSheet, ...]:
+        """The data contract's sheets with this trial's urine-panel columns."""
+        return with_panel(DATA_SHEETS, self.panel_columns)
 
     @model_validator(mode="after")
     def _mapped_visits(self) -> Protocol:

@@ -436,6 +436,19 @@ class VisitCompliance:
 
 
 @dataclass(frozen=True)
+class AnalyteSummary(_Plain):
+    """One other analyte of the urine panel, described (no test): samples with a result, the
+    positive ones, subjects with a result and subjects ever positive."""
+
+    analyte: str  # the protocol's label
+    column: str  # the urine sheet's column
+    samples: int
+    positive: int
+    subjects: int
+    subjects_positive: int
+
+
+@dataclass(frozen=True)
 class GroupSummary:
     """Everything summarised the same way for all subjects (pooled) or for one arm's."""
 
@@ -461,6 +474,8 @@ class GroupSummary:
     # visit compliance of the group's subjects (the closed report's by arm; not in the JSON,
     # whose validation block has the pooled compliance)
     compliance: tuple[VisitCompliance, ...] = ()
+    # the urine panel's other analytes ([urine_panel]); None: the protocol names none
+    urine_panel: tuple[AnalyteSummary, ...] | None = None
 
     @property
     def n(self) -> int:
@@ -474,6 +489,9 @@ class GroupSummary:
         if part == "questionnaires":
             q = self.questionnaires
             return None if q is None else {k: [v.to_json() for v in rows] for k, rows in q.items()}
+        if part == "urine_panel":
+            p = self.urine_panel
+            return None if p is None else [a.to_json() for a in p]
         value: Any = getattr(self, part)
         return None if value is None else value.to_json()
 
@@ -492,6 +510,7 @@ GROUP_PARTS = (
     "vital_signs",
     "follow_up",
     "questionnaires",
+    "urine_panel",
 )
 
 
@@ -901,6 +920,7 @@ class UnblindedResults:
             "disposition",
             "baseline",
             "questionnaires",
+            "urine_panel",
         ):
             out[part] = self._per_arm(part)
         out["monitoring"] = self.monitoring.to_json() if self.monitoring else None

@@ -225,9 +225,8 @@ def normalize_sheet(
     for col in spec.columns:  # absent optional columns exist, all blank, so code can rely on them
         if col.name in positions:
             arr = _trimmed(data.column(positions[col.name]))
-            columns[col.name], found_issues = _typed_column(
-                arr, col, mapping.code_map(spec.name, col.name), rows, sheet_label
-            )
+            codes = mapping.code_map(spec.name, col.codes_as or col.name)
+            columns[col.name], found_issues = _typed_column(arr, col, codes, rows, sheet_label)
             issues += found_issues
         else:
             columns[col.name] = _blank(col.kind, len(rows))

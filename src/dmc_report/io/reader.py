@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from dmc_report.domain.contract import ARMS, DATA_SHEETS, KEY_SHEETS, RAND, Sheet
+from dmc_report.domain.contract import ARMS, KEY_SHEETS, RAND, Sheet
 from dmc_report.domain.errors import Location, UnusableInputError
 from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
 from dmc_report.domain.protocol import Protocol
@@ -38,6 +38,7 @@ def _read_sheets(
     what: str,
     progress: Progress,
 ) -> tuple[dict[str, SheetTable], Provenance]:
+    blinded_export = sheets is not KEY_SHEETS
     data = read_input(path, what)
     file = str(path)
     checkpoint(progress, 0.02, f"Opening {data.name}")
@@ -76,7 +77,7 @@ def _read_sheets(
             hidden=wb.hidden(actual),
             # the blinded export's columns outside the contract are checked for treatment
             # names; the key names its arms by design
-            vocabulary=protocol.treatment_vocabulary if sheets is DATA_SHEETS else None,
+            vocabulary=protocol.treatment_vocabulary if blinded_export else None,
         )
     close = getattr(source, "close", None)
     if close:
@@ -104,7 +105,7 @@ def read_data(
     """Read the blinded data workbook (contract section 1.1) through the protocol's mapping."""
     tables, prov = _read_sheets(
         path,
-        DATA_SHEETS,
+        protocol.data_sheets,
         protocol,
         password=password,
         engine=engine,

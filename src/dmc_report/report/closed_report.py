@@ -10,7 +10,7 @@ from __future__ import annotations
 from dmc_report.report.common import present, section, title_page
 from dmc_report.report.data import ClosedReportData
 from dmc_report.report.model import Report, Section
-from dmc_report.report.sections import conduct, efficacy, front, monitoring, safety
+from dmc_report.report.sections import conduct, efficacy, front, monitoring, safety, urine
 from dmc_report.report.sections.base import Context
 
 HEADING = "CLOSED SESSION REPORT - DMC MEMBERS ONLY"
@@ -39,6 +39,7 @@ def build_closed_report(c: ClosedReportData) -> Report:
         ),
         section("Efficacy", *efficacy.efficacy(ctx, arms)),
         section("Questionnaires by arm", *efficacy.questionnaire_tables(ctx, arms)),
+        section("Other analytes of the urine panel by arm", *urine.panel_table(ctx, with_total)),
         section(
             "Dropout and retention by arm",
             efficacy.dropout_table(ctx, arms),

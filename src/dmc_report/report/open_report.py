@@ -10,7 +10,7 @@ from __future__ import annotations
 from dmc_report.report.common import present, section, title_page
 from dmc_report.report.data import OpenReportData
 from dmc_report.report.model import Report, Section
-from dmc_report.report.sections import conduct, efficacy, front, monitoring, safety
+from dmc_report.report.sections import conduct, efficacy, front, monitoring, safety, urine
 from dmc_report.report.sections.base import Context
 
 HEADING = "OPEN SESSION REPORT"
@@ -36,6 +36,7 @@ def build_open_report(d: OpenReportData) -> Report:
         section("Trial conduct and data quality", *conduct.conduct(ctx)),
         section("Exposure", conduct.exposure_table(ctx, groups)),
         section("Questionnaires", *efficacy.questionnaire_tables(ctx, groups)),
+        section("Other analytes of the urine panel", *urine.panel_table(ctx, groups)),
     ]
     if d.protocol.pooled_efficacy:  # off unless the protocol says so (report-contents.md)
         sections.append(section("Pooled outcomes", *efficacy.efficacy(ctx, groups)))

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from dmc_report.domain.blinding import open_finding_message
-from dmc_report.domain.contract import DATA_SHEETS
 from dmc_report.domain.findings import Finding, Severity
 from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
 from dmc_report.domain.protocol import Protocol
@@ -103,16 +102,17 @@ def validate(
 ) -> ValidationResult:
     """Check the data (and key) against the contract and the protocol's schedule."""
     findings: list[Finding] = []
-    for i, spec in enumerate(DATA_SHEETS):
+    sheets = protocol.data_sheets
+    for i, spec in enumerate(sheets):
         if spec.name in data:
-            checkpoint(progress, 0.6 * i / len(DATA_SHEETS), f"Checking sheet {spec.name}")
+            checkpoint(progress, 0.6 * i / len(sheets), f"Checking sheet {spec.name}")
             findings += check_sheet(
                 data[spec.name], spec, file=data.provenance.file, duplicates=False
             )
     checkpoint(progress, 0.65, "Building the visit schedule")
     schedule = build_schedule(data, protocol, cutoff)
     targets = schedule.grid[["SUBJID", "VISIT", "target"]]
-    for spec in DATA_SHEETS:
+    for spec in sheets:
         if spec.name in data:
             findings += duplicate_findings(
                 data[spec.name], spec, schedule.cutoff, file=data.provenance.file, targets=targets

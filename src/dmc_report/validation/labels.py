@@ -9,6 +9,7 @@ sample without a result) gets the row's finding alone, not also "took place but 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Collection, Iterable, Mapping
 
 from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS
@@ -61,6 +62,48 @@ def one_per_problem(findings: list[Finding], tables: Iterable[SheetTable]) -> li
     ]
 
 
+def _renamed(export: str, contract: str) -> bool:
+    return export.strip().upper() != contract.strip().upper()
+
+
+def _message_names(
+    contract: str,
+    tables: Mapping[str, SheetTable],
+    mapping: NameMapping,
+    revealing: Collection[str],
+) -> dict[str, str]:
+    """Contract names a message about sheet ``contract`` may use -> the workbook's: the sheet's
+    columns, every sheet, and the codes of the sheet's mapped code columns."""
+    names = {
+        c: mapping.column_name(contract, c)
+        for c in _SHEETS[contract].column_names
+        if c not in revealing and _renamed(mapping.column_name(contract, c), c)
+    }
+    for name, table in tables.items():
+        if table.source_name and _renamed(table.source_name, name):
+            names.setdefault(name, table.source_name)
+    return names
+
+
+def _in_workbook_words(message: str, names: Mapping[str, str], codes: Mapping[str, str]) -> str:
+    """``message`` with the contract's names (whole words, as written: upper case) replaced by the
+    workbook's, and a list of allowed codes ("not one of POS/NEG") in the workbook's codes."""
+    if codes:
+        back: dict[str, list[str]] = {}
+        for export, code in codes.items():
+            back.setdefault(code, []).append(export)
+
+        def allowed(m: re.Match[str]) -> str:
+            listed = m.group(1).split("/")
+            return "not one of " + "/".join(e for c in listed for e in back.get(c, [c]))
+
+        message = re.sub(r"not one of ([A-Z0-9_/\-]+)", allowed, message)
+    if not names:
+        return message
+    pattern = re.compile(r"(?<![\w'])(" + "|".join(map(re.escape, names)) + r")(?![\w'])")
+    return pattern.sub(lambda m: names[m.group(1)], message)
+
+
 def in_export_terms(
     findings: Iterable[Finding],
     tables: Mapping[str, SheetTable],
@@ -68,8 +111,9 @@ def in_export_terms(
     revealing: Collection[str] = (),
 ) -> list[Finding]:
     """Each finding's sheet and column as the workbook names them (contract names in
-    parentheses when they differ). A column whose values can reveal an arm (``revealing``)
-    keeps its contract name, which the open views' check on it reads."""
+    parentheses when they differ), and its message in the workbook's names and codes. A column
+    whose values can reveal an arm (``revealing``) keeps its contract name, which the open
+    views' check on it reads."""
     sheet_of = contract_sheets(tables.values())
     out = []
     for f in findings:
@@ -77,6 +121,10 @@ def in_export_terms(
         if contract is None:
             out.append(f)
             continue
+        names = _message_names(contract, tables, mapping, revealing)
+        given = mapping.codes.get(contract, {}).get(f.column or "", {})
+        codes = {k: v.strip().upper() for k, v in given.items()}
+        f = dataclasses.replace(f, message=_in_workbook_words(f.message, names, codes))
         sheet = labelled(tables[contract].source_name or contract, contract)
         column, contract_column = f.column, None
         if f.column and f.column in _SHEETS[contract].column_names:
