@@ -111,6 +111,6 @@ def test_a_km_figure_draws_the_median_the_table_prints() -> None:
     curve = km(times, events)  # what the table prints (fmt.median_ci) and the figure draws
     table = curve.median_days
     assert table == 13.0
-    fig = km_figure([("All", times, events, curve)], "Retained")
+    fig = km_figure([("All", curve)], "Retained")
     dotted = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == ":"]
     assert [float(ln.get_xdata()[1]) for ln in dotted] == [table]

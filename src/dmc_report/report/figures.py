@@ -28,9 +28,9 @@ from dmc_report.report import style as st
 if TYPE_CHECKING:
     from dmc_report.report.data import OpenReportData
 
-# one curve of a Kaplan-Meier figure: label, subject times, events, and the curve the tables
-# print (its median is where the figure draws the median line: they cannot disagree)
-Curve = tuple[str, np.ndarray, np.ndarray, KaplanMeier]
+# one curve of a Kaplan-Meier figure: its label and the curve the tables print (the figure draws
+# nothing else: its steps, median and number at risk cannot disagree with a table)
+Curve = tuple[str, KaplanMeier]
 
 # use-pattern categories: code -> (label, colour)
 USE_CATEGORIES_CLOSED = {
@@ -129,66 +129,53 @@ def enrollment_figure(
     return fig
 
 
-def _km_steps(times: np.ndarray, events: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(times, kind="stable")
-    t, e = times[order], events[order]
-    uniq = np.unique(t[e])
-    surv = [1.0]
-    at = [0.0]
-    s = 1.0
-    for u in uniq:
-        n = np.sum(t >= u)
-        d = np.sum((t == u) & e)
-        s *= 1 - d / n
-        at.append(float(u))
-        surv.append(s)
-    return np.array(at), np.array(surv)
+def _km_steps(km: KaplanMeier) -> tuple[np.ndarray, np.ndarray]:
+    """The curve a Kaplan-Meier figure draws, from the result alone: 1 at day 0, a step at each
+    row's day to its survival, then flat to the last follow-up time (``where="post"``)."""
+    x = [0.0, *(r.day for r in km.rows)]
+    y = [1.0, *(r.survival for r in km.rows)]
+    return np.array([*x, max(km.last_day, x[-1])]), np.array([*y, y[-1]])
+
+
+def _height(km: KaplanMeier, day: float) -> float:
+    """The curve's survival at ``day`` (after that day's events: a censoring mark's height)."""
+    return min((r.survival for r in km.rows if r.day <= day), default=1.0)
 
 
 def km_figure(
-    groups: Sequence[Curve],
-    ylabel: str,
-    xlabel: str = "Days since randomization",
-    xmax: float | None = None,
+    groups: Sequence[Curve], ylabel: str, xlabel: str = "Days since randomization"
 ) -> Any:
-    """Kaplan-Meier curves with censoring marks, median lines and a number-at-risk table."""
+    """Kaplan-Meier curves with censoring marks, median lines and a number-at-risk table, each
+    drawn from the group's :class:`KaplanMeier` only (what the tables print): the steps from its
+    rows, the marks from its censoring times, the median line at its median, the at-risk table
+    from its counts on the protocol's grid (the x ticks)."""
     fig = _fig(16.5, 10.5)
     ax, risk = fig.subplots(
         2, 1, sharex=True, gridspec_kw={"height_ratios": [4.2, 0.35 + 0.3 * len(groups)]}
     )
-    all_t = (
-        np.concatenate([np.asarray(t, float) for _, t, _, _ in groups])
-        if groups
-        else np.array([0.0])
-    )
-    top = xmax if xmax is not None else max(float(all_t.max()) if all_t.size else 1.0, 1.0)
-    step = 7 if top <= 70 else 30
-    ticks = np.arange(0, top + step, step)
-    for i, (label, t, e, km) in enumerate(groups):
-        tt = np.asarray(t, float)
-        ee = np.asarray(e, bool)
+    ticks = sorted({d for _, km in groups for d, _ in km.at_risk})
+    ends = [km.last_day for _, km in groups] + ticks[-1:]
+    top = max([*ends, 1.0])
+    for i, (label, km) in enumerate(groups):
         colour = st.PALETTE[i % len(st.PALETTE)]
         ls = st.LINESTYLES[i % len(st.LINESTYLES)]
-        x, y = _km_steps(tt, ee)
-        x = np.append(x, tt.max() if tt.size else 0)
-        y = np.append(y, y[-1])
-        ax.step(x, y, where="post", color=colour, ls=ls, lw=1.6, label=f"{label} (n = {tt.size})")
-        cens = np.unique(tt[~ee])  # one mark per censoring time: identical to the eye, and light
-        if cens.size:
-            idx = np.searchsorted(x, cens, side="right") - 1
-            ax.plot(cens, y[np.clip(idx, 0, len(y) - 1)], "|", color=colour, ms=6, mew=1)
-        # the median by the rule the tables print (R's: the midpoint of a flat stretch at 0.5)
+        x, y = _km_steps(km)
+        ax.step(x, y, where="post", color=colour, ls=ls, lw=1.6, label=f"{label} (n = {km.n})")
+        if km.censored:  # one mark per censoring time: identical to the eye, and light
+            days = [d for d, _ in km.censored]
+            ax.plot(days, [_height(km, d) for d in days], "|", color=colour, ms=6, mew=1)
+        # the median the tables print (R's rule: the midpoint of a flat stretch at 0.5)
         med = km.median_days
         if med is not None:
             ax.plot([0, med, med], [0.5, 0.5, 0], color=colour, ls=":", lw=0.9)
-        at_risk = [int(np.sum(tt >= k)) for k in ticks]
-        for k, n in zip(ticks, at_risk, strict=True):
+        for day, n in km.at_risk:
             risk.text(
-                k, len(groups) - 1 - i, str(n), ha="center", va="center", fontsize=7, color=colour
+                day, len(groups) - 1 - i, str(n), ha="center", va="center", fontsize=7, color=colour
             )
     ax.set_ylim(0, 1.03)
     ax.set_xlim(0, top)
-    ax.set_xticks(ticks)
+    if ticks:
+        ax.set_xticks(ticks)
     ax.set_ylabel(ylabel)
     ax.grid(axis="y", color="#E6E6E6", lw=0.6)
     # above the axes: inside, a legend covers a curve sooner or later
@@ -508,44 +495,40 @@ def _png(fig: Any, dpi: float = 96) -> bytes:
     return buf.getvalue()
 
 
-def summary_images(
-    open_data: OpenReportData, results: Results, scale: float = 1.0
-) -> dict[str, bytes]:
-    """PNG images of the figures the desktop app shows (no Qt here: the app draws them in a child
-    process and shows the images), drawn at ``scale`` times 96 dpi: the screen's device pixel
-    ratio (1.5 at 150 %, 2 on Retina), so that they are sharp there."""
-    dpi = 96 * min(max(scale, 1.0), 4.0)
+def summary_figures(open_data: OpenReportData, results: Results) -> dict[str, Any]:
+    """The figures the desktop app shows, by name: the PDF's figure functions on the same result
+    objects (the relapse curve is the pooled :class:`KaplanMeier` the tables print)."""
     d = open_data
     b = d.blinded
     p = d.protocol
     out = {
-        "enrollment": _png(
-            enrollment_figure(
-                b.enrollment.by_month,
-                p.study.target_enrollment,
-                p.study.planned_enrollment_start,
-                p.study.planned_enrollment_end,
-                d.cutoff,
-            ),
-            dpi,
+        "enrollment": enrollment_figure(
+            b.enrollment.by_month,
+            p.study.target_enrollment,
+            p.study.planned_enrollment_start,
+            p.study.planned_enrollment_end,
+            d.cutoff,
         ),
-        "relapse": _png(
-            km_figure(
-                [("All subjects", d.relapse.times, d.relapse.events, b.pooled.relapse)],
-                "Proportion without relapse",
-            ),
-            dpi,
-        ),
-        "craving": _png(craving_figure([("All subjects", b.pooled.craving)]), dpi),
+        "relapse": km_figure([("All subjects", b.pooled.relapse)], "Proportion without relapse"),
+        "craving": craving_figure([("All subjects", b.pooled.craving)]),
     }
     if results.unblinded is not None:  # drawn now, shown only after the user confirms
         m = results.unblinded.monitoring
         if m is not None and m.looks:
-            out["monitoring"] = _png(
-                boundary_figure(m.looks, m.observed_z, m.information_fraction, m.crossed, m.final),
-                dpi,
+            out["monitoring"] = boundary_figure(
+                m.looks, m.observed_z, m.information_fraction, m.crossed, m.final
             )
     return out
+
+
+def summary_images(
+    open_data: OpenReportData, results: Results, scale: float = 1.0
+) -> dict[str, bytes]:
+    """PNG images of :func:`summary_figures` (no Qt here: the app draws them in a child process
+    and shows the images), drawn at ``scale`` times 96 dpi: the screen's device pixel ratio (1.5
+    at 150 %, 2 on Retina), so that they are sharp there."""
+    dpi = 96 * min(max(scale, 1.0), 4.0)
+    return {name: _png(fig, dpi) for name, fig in summary_figures(open_data, results).items()}
 
 
 MAX_DOT_PLOT_TERMS = 40

@@ -243,13 +243,7 @@ def retention_figure(ctx: Context, groups: Sequence[Group]) -> Figure:
         title="Retention: time to dropout" + (", all subjects pooled" if pooled else " by arm"),
         population=ctx.population(),
         draw=fg.km_figure,
-        args=(
-            [
-                (g.label, g.retention.times, g.retention.events, g.summary.dropout.km)
-                for g in groups
-            ],
-            "Proportion retained",
-        ),
+        args=([(g.label, g.summary.dropout.km) for g in groups], "Proportion retained"),
         footnotes=[
             f"Kaplan-Meier; censored at the end of treatment (day "
             f"{ctx.protocol.endpoints.end_of_treatment_day}), the cutoff or completion."

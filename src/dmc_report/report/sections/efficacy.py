@@ -128,10 +128,7 @@ def relapse_figure(ctx: Context, groups: Sequence[Group]) -> Figure:
         title="Time to relapse" + (", all subjects pooled" if pooled else " by arm"),
         population=ctx.population(),
         draw=fg.km_figure,
-        args=(
-            [(g.label, g.relapse.times, g.relapse.events, g.summary.relapse) for g in groups],
-            "Proportion without relapse",
-        ),
+        args=([(g.label, g.summary.relapse) for g in groups], "Proportion without relapse"),
         footnotes=[
             ctx.missing_rule,
             "Relapse: the first positive or missing urine at a relapse visit, or a dropout.",
