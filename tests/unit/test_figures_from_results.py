@@ -28,6 +28,7 @@ from dmc_report.pipeline import (
 )
 from dmc_report.report import fmt
 from dmc_report.report.closed_report import build_closed_report
+from dmc_report.report.data import Group, OpenReportData
 from dmc_report.report.figures import km_figure, summary_figures
 from dmc_report.report.model import Figure, Report, Table
 from dmc_report.report.open_report import build_open_report
@@ -206,3 +207,10 @@ def test_a_km_figure_draws_the_result_not_the_subjects(reports: dict[str, Any]) 
         rows=tuple(dataclasses.replace(r, survival=r.survival / 2) for r in km.rows),
     )
     _check(km_figure([("Made up", made_up)], "Proportion"), [("Made up", made_up)])
+
+
+def test_the_report_data_carries_no_per_subject_times() -> None:
+    """What the report process receives: curves, not subjects' times and events."""
+    for cls in (Group, OpenReportData):
+        names = {f.name for f in dataclasses.fields(cls)}
+        assert not names & {"relapse", "retention", "times", "events"}, (cls, names)

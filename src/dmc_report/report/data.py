@@ -19,22 +19,12 @@ from dmc_report.domain.study import Provenance
 
 
 @dataclass(frozen=True)
-class Survival:
-    """Subject-level times for a figure: (days, event) per subject."""
-
-    times: np.ndarray
-    events: np.ndarray
-
-
-@dataclass(frozen=True)
 class Group:
     """One column of a report table: all subjects (the open report), one arm, or the arms'
     total (the closed report). Sections take a sequence of groups and write one column each."""
 
     label: str
-    summary: GroupSummary
-    relapse: Survival
-    retention: Survival
+    summary: GroupSummary  # the curves the figures draw too (relapse, dropout.km): no raw times
     # subjects x urine visits: 0 POS, 1 NEG, 2 missing, 3 not yet due, 4 not expected (the open
     # report's group has 1 for every sample with a result: completeness only, never a result)
     use_codes: np.ndarray
@@ -68,8 +58,6 @@ class OpenReportData:
     findings: tuple[Finding, ...]
     compliance: pd.DataFrame
     compliance_by_site: pd.DataFrame
-    relapse: Survival
-    retention: Survival
     completeness: (
         np.ndarray
     )  # subjects x UDS visits: 1 sample, 2 missing, 3 not due, 4 not expected
@@ -80,9 +68,7 @@ class OpenReportData:
     @property
     def pooled(self) -> Group:
         """All randomized subjects as one group (the open report's only column)."""
-        return Group(
-            "All subjects", self.blinded.pooled, self.relapse, self.retention, self.completeness
-        )
+        return Group("All subjects", self.blinded.pooled, self.completeness)
 
 
 @dataclass(frozen=True)

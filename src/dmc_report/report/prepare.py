@@ -1,7 +1,9 @@
 """Assemble what the builders need from the results, keeping the open side free of the key.
 
-Nothing is derived again here: the per-subject arrays the figures draw come with the results
-(:class:`~dmc_report.analysis.results.SubjectLevel`), computed once by the analysis.
+Nothing is derived again here. The Kaplan-Meier figures draw the result objects (the curves the
+tables print); the only per-subject data passed on is the urine-result matrix of the use-pattern
+figures, which come with the results (:class:`~dmc_report.domain.results.SubjectLevel`), computed
+once by the analysis.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.results import GroupSummary, Results, SubjectLevel
 from dmc_report.domain.settings import ReportSettings
 from dmc_report.domain.study import Provenance, RandomizationKey
-from dmc_report.report.data import ClosedReportData, Group, OpenReportData, Survival
+from dmc_report.report.data import ClosedReportData, Group, OpenReportData
 
 
 class ValidationFacts(Interface):
@@ -65,8 +67,6 @@ def open_report_data(
         findings=validation.findings,
         compliance=validation.compliance,
         compliance_by_site=validation.compliance_by_site,
-        relapse=Survival(sl.relapse_time, sl.relapse_event),
-        retention=Survival(sl.dropout_time, sl.dropout_event),
         completeness=completeness,
         uds_visits=sl.uds_visits,
         last_data_date_by_site=sl.last_data_date_by_site,
@@ -81,7 +81,7 @@ def closed_report_data(
     key_findings: tuple[Finding, ...] = (),
 ) -> ClosedReportData:
     """The closed report's data: the open report's, the unblinded results, and each arm's rows
-    of the subject-level arrays (split by the key here, on the closed side only)."""
+    of the urine-result matrix (split by the key here, on the closed side only)."""
     if results.unblinded is None:
         raise ValueError("the closed report needs unblinded results (a key)")
     sl = _subject_level(results)
@@ -98,8 +98,6 @@ def closed_report_data(
         return Group(
             label=label,
             summary=summary,
-            relapse=Survival(part.relapse_time, part.relapse_event),
-            retention=Survival(part.dropout_time, part.dropout_event),
             use_codes=part.use_codes,
             code=code,
             role=role,
