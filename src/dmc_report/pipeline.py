@@ -158,7 +158,7 @@ def make_demo(
     tables = generate(trial, subjects=subjects, seed=seed)
     if cutoff is not None and cutoff < tables.last_date:
         tables = apply_cutoff(tables, cutoff, trial)
-    return write_demo(folder, tables, text)
+    return write_demo(folder, tables, text, trial)
 
 
 def make_demo_reports(files: DemoFiles, *, progress: Progress = NO_PROGRESS) -> WrittenReports:

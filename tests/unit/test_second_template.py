@@ -74,10 +74,70 @@ def test_demo_writes_the_template_and_its_own_export(study: Path) -> None:
     import openpyxl
 
     wb = openpyxl.load_workbook(study / "data.xlsx", read_only=True)
-    assert "VS" not in wb.sheetnames  # no vital signs in this trial
-    visits = {row[2] for row in wb["UDS"].iter_rows(min_row=2, values_only=True)}
+    # the export is shaped like the template's [mapping] (a Rave-style extract), not the contract
+    assert wb.sheetnames == [
+        "DEMOG",
+        "LB_UTOX",
+        "CRAVING",
+        "QS",
+        "EX_DISP",
+        "AE",
+        "EOS",
+        "FU_CLINIC",
+    ]
+    urine = list(wb["LB_UTOX"].iter_rows(values_only=True))
+    assert urine[0] == (
+        "STUDYID",
+        "Subject",
+        "Folder",
+        "LBDAT",
+        "UTOX_STIM",
+        "LBPERF",
+        "THC",
+        "OPI",
+        "BZO",
+    )
+    assert {r[4] for r in urine[1:]} >= {"Positive", "Negative"}
+    visits = {row[2] for row in urine[1:]}
     assert {"BL", "V02", "V24"} <= visits and not visits & {"D1", "W2V1", "SCR"}
-    assert {row[0] for row in wb["DM"].iter_rows(min_row=2, values_only=True)} == {"STIM-12W"}
+    assert {row[0] for row in wb["DEMOG"].iter_rows(min_row=2, values_only=True)} == {"STIM-12W"}
+
+
+def test_the_mapped_export_gives_the_numbers_of_the_contract_shaped_one(tmp_path: Path) -> None:
+    """The same demo tables written twice, once as the template's export (its [mapping]) and once
+    in the contract's names with the mapping left out: the results are the same, and only the
+    export's own findings name its sheets and columns."""
+    import datetime as dt
+
+    from dmc_report.demo.generator import generate
+    from dmc_report.demo.writer import write_demo
+    from dmc_report.io.protocol_loader import parse_protocol
+    from dmc_report.pipeline import load_study, run_analysis, run_validation
+
+    text = TEMPLATE.read_text(encoding="utf-8")
+    plain = text[: text.index("[mapping.sheets]")]
+    mapped_p, plain_p = parse_protocol(text, "m.toml"), parse_protocol(plain, "p.toml")
+    tables = generate(mapped_p, subjects=30, seed=5)
+    runs = {}
+    for name, protocol, body in (("mapped", mapped_p, text), ("plain", plain_p, plain)):
+        files = write_demo(tmp_path / name, tables, body, protocol)
+        loaded = load_study(files.protocol, files.data, key=files.key, key_password=DEMO_PASSWORD,
+                            cutoff=dt.date(2022, 12, 31))  # fmt: skip
+        validation = run_validation(loaded)
+        runs[name] = (run_analysis(loaded, validation).as_json(), validation)
+    (mapped, mv), (plain_json, pv) = runs["mapped"], runs["plain"]
+    for part in ("blinded", "unblinded"):
+        assert mapped[part] == plain_json[part]
+
+    # the same problems on the same rows (listed in the order of the export's sheet names)
+    def located(v: object) -> list[tuple[str, int | None, str | None, str | None]]:
+        return sorted((f.code, f.excel_row, f.subject, f.visit) for f in v.findings)  # type: ignore[attr-defined]
+
+    assert located(mv) == located(pv)
+    sheets = {f.sheet for f in mv.findings}
+    assert "LB_UTOX (UDS)" in sheets and "UDS" not in sheets
+    assert any(f.column == "UTOX_STIM (COCAINE)" for f in mv.findings)
+    assert not any("UTOX_STIM" in f.message or "LB_UTOX" in f.message for f in pv.findings)
 
 
 def test_validate_and_analyze_run_and_vital_signs_are_null(study: Path) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from dmc_report.demo.generator import DemoTables
+from dmc_report.domain.contract import DATA_SHEETS, Sheet
 from dmc_report.domain.errors import Location, UnusableInputError
+from dmc_report.domain.protocol import Mapping, Protocol
 from dmc_report.io.output import OutputFile, write_files_atomic
 
 DEMO_PASSWORD = "dmc-demo-key"  # the demo only: real keys get a password the statistician chooses
@@ -58,6 +61,31 @@ def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
     return buf.getvalue()
 
 
+def as_exported(
+    sheets: dict[str, pd.DataFrame], mapping: Mapping, specs: Sequence[Sheet] = DATA_SHEETS
+) -> dict[str, pd.DataFrame]:
+    """The demo's sheets as an export shaped by ``mapping`` would hold them: the export's sheet
+    and column names, and for each coded column with a code map the export's code for each
+    contract code (the first the map gives; a value the map cannot give back, such as a
+    deliberate bad code, stays). Reading it through the same protocol gives the same tables."""
+    read_as = {(s.name, c.name): c.codes_as or c.name for s in specs for c in s.columns}
+    out = {}
+    for name, frame in sheets.items():
+        f = frame.copy()
+        for column in f.columns:
+            back: dict[str, str] = {}
+            coded = read_as.get((name, str(column)), str(column))
+            for export, code in mapping.codes.get(name, {}).get(coded, {}).items():
+                back.setdefault(code.strip().upper(), export)
+            if back:
+                f[column] = [
+                    back.get(v.strip().upper(), v) if isinstance(v, str) else v for v in f[column]
+                ]
+        f.columns = [mapping.column_name(name, str(c)) for c in f.columns]
+        out[mapping.sheet_name(name)] = f
+    return out
+
+
 def encrypt_xlsx(plain: bytes, password: str) -> bytes:
     """Office (agile, AES) encryption of an xlsx, in memory."""
     from msoffcrypto.format.ooxml import OOXMLFile
@@ -75,7 +103,9 @@ def _earlier_demo(folder: Path) -> bool:
         return False
 
 
-def write_demo(folder: str | Path, tables: DemoTables, protocol_text: str) -> DemoFiles:
+def write_demo(
+    folder: str | Path, tables: DemoTables, protocol_text: str, protocol: Protocol | None = None
+) -> DemoFiles:
     """Write the demo study's four files into ``folder`` (together, all or nothing).
 
     Raises
@@ -106,11 +136,16 @@ def write_demo(folder: str | Path, tables: DemoTables, protocol_text: str) -> De
         cutoff=tables.last_date,
     )
     key = workbook_bytes({"RAND": tables.rand, "ARMS": tables.arms})
+    export = (  # the data as the protocol's export names them ([mapping])
+        as_exported(tables.data, protocol.mapping, protocol.data_sheets)
+        if protocol
+        else tables.data
+    )
     write_files_atomic(
         [
             OutputFile(out / DEMO_MARKER, b"dmc-report demo study\n"),
             OutputFile(files.protocol, protocol_text.encode("utf-8")),
-            OutputFile(files.data, workbook_bytes(tables.data)),
+            OutputFile(files.data, workbook_bytes(export)),
             OutputFile(files.key, encrypt_xlsx(key, DEMO_PASSWORD)),
             OutputFile(files.key_password_file, (DEMO_PASSWORD + "\n").encode(), private=True),
         ]

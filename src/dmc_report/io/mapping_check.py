@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dmc_report.domain.contract import DATA_SHEETS, Column, Sheet
+from dmc_report.domain.contract import Column, Sheet
 from dmc_report.domain.protocol import Protocol
 from dmc_report.io.engines import Engine, RawSheet, open_source
 from dmc_report.io.files import read_input
@@ -159,7 +159,7 @@ def _uncovered(
     values = raw.rows.column(j).slice(1)
     text = values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
     distinct = {_norm(v) for v in pc.unique(text).to_pylist() if v is not None and _norm(v)}
-    codes = protocol.mapping.code_map(sheet.name, col.name)
+    codes = protocol.mapping.code_map(sheet.name, col.codes_as or col.name)
     left = sorted(v for v in distinct if codes.get(v, v) not in allowed)
     return tuple(left[:SHOWN_VALUES]), len(left)
 
@@ -206,7 +206,7 @@ def check_mapping(
     source = open_source(wb.content, engine)
     names = list(wb.sheet_names)
     sheets = []
-    for spec in DATA_SHEETS:
+    for spec in protocol.data_sheets:
         wanted = protocol.mapping.sheet_name(spec.name)
         mapped = _norm(wanted) != spec.name
         matches = find_sheets(names, wanted)

@@ -123,7 +123,7 @@ def validate(
     findings += treatment_text_checks(data, protocol)
     findings = one_per_problem(findings, data.tables.values())
     revealing = protocol.revealing_columns
-    findings = in_export_terms(findings, data.tables, protocol.mapping, revealing)
+    findings = in_export_terms(findings, data.tables, protocol.mapping, revealing, sheets)
     key_findings: list[Finding] = []
     if key is not None:
         checkpoint(progress, 0.9, "Checking the randomization key")

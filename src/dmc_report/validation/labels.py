@@ -12,7 +12,7 @@ import dataclasses
 import re
 from collections.abc import Collection, Iterable, Mapping
 
-from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS
+from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS, Sheet
 from dmc_report.domain.findings import Finding, FindingCode
 from dmc_report.domain.protocol import Mapping as NameMapping
 from dmc_report.domain.study import SheetTable
@@ -109,12 +109,15 @@ def in_export_terms(
     tables: Mapping[str, SheetTable],
     mapping: NameMapping,
     revealing: Collection[str] = (),
+    sheets: Iterable[Sheet] = DATA_SHEETS,
 ) -> list[Finding]:
     """Each finding's sheet and column as the workbook names them (contract names in
     parentheses when they differ), and its message in the workbook's names and codes. A column
     whose values can reveal an arm (``revealing``) keeps its contract name, which the open
     views' check on it reads."""
     sheet_of = contract_sheets(tables.values())
+    # a column read with another's codes (a urine-panel analyte): that column's code map
+    read_as = {(s.name, c.name): c.codes_as or c.name for s in sheets for c in s.columns}
     out = []
     for f in findings:
         contract = sheet_of.get(f.sheet or "")
@@ -122,7 +125,8 @@ def in_export_terms(
             out.append(f)
             continue
         names = _message_names(contract, tables, mapping, revealing)
-        given = mapping.codes.get(contract, {}).get(f.column or "", {})
+        coded = read_as.get((contract, f.column or ""), f.column or "")
+        given = mapping.codes.get(contract, {}).get(coded, {})
         codes = {k: v.strip().upper() for k, v in given.items()}
         f = dataclasses.replace(f, message=_in_workbook_words(f.message, names, codes))
         sheet = labelled(tables[contract].source_name or contract, contract)
