@@ -130,10 +130,6 @@ def subject_level(derived: Derived, protocol: Protocol, schedule: Schedule) -> S
     last = _last_data_dates(derived, schedule)
     return SubjectLevel(
         subjects=tuple(str(x) for x in s["SUBJID"]),
-        relapse_time=s["relapse_time"].to_numpy(float),
-        relapse_event=s["relapse_event"].to_numpy(bool),
-        dropout_time=s["dropout_time"].to_numpy(float),
-        dropout_event=s["dropout_event"].to_numpy(bool),
         uds_visits=tuple(visits),
         use_codes=codes,
         last_data_date_by_site={

@@ -935,19 +935,16 @@ class UnblindedResults:
 
 @dataclass(frozen=True)
 class SubjectLevel:
-    """What the figures draw per randomized subject, computed once by the analysis (the reports
-    never derive again). One row per subject in ``subjects`` order; no arm anywhere: the closed
-    report splits these rows by the key.
+    """The one per-subject picture the reports draw (the urine results per subject and visit, a
+    detail no table prints), computed once by the analysis (the reports never derive again; the
+    Kaplan-Meier figures draw their :class:`KaplanMeier` results). One row per subject in
+    ``subjects`` order; no arm anywhere: the closed report splits these rows by the key.
 
     ``use_codes`` is subjects x ``uds_visits``: 0 POS, 1 NEG, 2 missing, 3 not yet due, 4 not
     expected. ``last_data_date_by_site`` is the latest visit date per site (data currency).
     """
 
     subjects: tuple[str, ...]
-    relapse_time: np.ndarray
-    relapse_event: np.ndarray
-    dropout_time: np.ndarray
-    dropout_event: np.ndarray
     uds_visits: tuple[str, ...]
     use_codes: np.ndarray
     last_data_date_by_site: Mapping[str, str]
@@ -957,10 +954,6 @@ class SubjectLevel:
         return replace(
             self,
             subjects=tuple(np.asarray(self.subjects, dtype=object)[mask]),
-            relapse_time=self.relapse_time[mask],
-            relapse_event=self.relapse_event[mask],
-            dropout_time=self.dropout_time[mask],
-            dropout_event=self.dropout_event[mask],
             use_codes=self.use_codes[mask],
         )
 
