@@ -1,7 +1,7 @@
 #!/usr/bin/env Rscript
 # Independent derivation of dmc-sap.md in R (readxl, survival, stats), for dmc-report's tests.
 #
-#   Rscript tests/reference/derive.R            # every case under tests/fixtures/r/
+#   Rscript tests/reference/derive.R            # every case under tests/fixtures/r{,-shared}/
 #   Rscript tests/reference/derive.R ties       # one case
 #
 # Each case folder holds data.xlsx, key.xlsx (not encrypted) and case.json (the cutoff); this
@@ -14,6 +14,10 @@ suppressPackageStartupMessages({
   library(survival)
   library(jsonlite)
 })
+# case_folders and case_inputs (where a case's workbooks are); the reading helpers below are
+# this script's own
+here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))))
+source(file.path(here, "read.R"))
 
 schedule <- data.frame(
   visit = c("SCR", "D1", "D2", "D3", "D4", "D5", "W2V1", "W2V2", "W3V1", "W3V2",
@@ -90,6 +94,9 @@ describe <- function(v) {
 }
 compare_binary <- function(y, x) {
   tab <- table(factor(x, c(1, 0)), factor(y, c(TRUE, FALSE)))
+  # an arm with nobody in it (here: nobody evaluable yet) gives no table to test: the odds
+  # ratio and Fisher's p cannot be estimated (dmc-sap.md "Missing values in results")
+  if (any(rowSums(tab) == 0)) return(list(odds_ratio = NULL, odds_ratio_note = "no subjects in an arm", fisher_p = NULL))
   p <- fisher.test(tab)$p.value
   if (any(tab == 0)) return(list(odds_ratio = NULL, odds_ratio_note = "zero cell", fisher_p = p))
   fit <- glm(y ~ x, family = binomial)
@@ -97,9 +104,16 @@ compare_binary <- function(y, x) {
   list(odds_ratio = list(estimate = unname(exp(coef(fit)["x"])), ci_lower = unname(ci[1]),
                          ci_upper = unname(ci[2])), fisher_p = p)
 }
-km <- function(time, event) {
+# the days of the number at risk: every 7 days (14 past ten weeks of treatment) from day 0 to the
+# first multiple at or after the end of treatment
+km_grid <- function(eot) {
+  step <- if (eot > 70) 14 else 7
+  seq(0, ceiling(eot / step) * step, by = step)
+}
+km <- function(time, event, grid = numeric()) {
   out <- list(n = length(time), events = sum(event), median_days = NULL,
-              median_ci = list(lower = NULL, upper = NULL), km = list())
+              median_ci = list(lower = NULL, upper = NULL), km = list(),
+              censored = list(), at_risk = lapply(grid, function(g) list(day = g, n = 0L)))
   if (!length(time)) return(out)
   fit <- survfit(Surv(time, event) ~ 1, conf.type = "log-log")
   if (sum(event) > 0) {
@@ -109,11 +123,44 @@ km <- function(time, event) {
       ci_lower = if (is.na(s$lower[i]) || s$surv[i] == 0) NULL else s$lower[i],
       ci_upper = if (is.na(s$upper[i]) || s$surv[i] == 0) NULL else s$upper[i]))
   }
+  cens <- table(time[!event])
+  out$censored <- lapply(seq_along(cens), function(i) list(day = as.numeric(names(cens)[i]), n = as.integer(cens[i])))
+  if (length(grid)) {
+    r <- summary(fit, times = grid, extend = TRUE)$n.risk
+    out$at_risk <- lapply(seq_along(grid), function(i) list(day = grid[i], n = as.integer(r[i])))
+  }
   q <- quantile(fit, probs = 0.5, conf.int = TRUE)
   nz <- function(v) if (is.na(v)) NULL else unname(v)
-  out$median_days <- nz(q$quantile)
+  out["median_days"] <- list(nz(q$quantile))
   out$median_ci <- list(lower = nz(q$lower), upper = nz(q$upper))
   out
+}
+# a proportion's 95% Wilson score interval (prop.test without continuity correction)
+wilson <- function(k, n) {
+  if (n == 0) return(c(NA, NA))
+  suppressWarnings(prop.test(k, n, correct = FALSE)$conf.int[1:2])
+}
+proportion_ci <- function(k, n) {
+  ci <- wilson(k, n)
+  list(lower = if (is.na(ci[1])) NULL else ci[1], upper = if (is.na(ci[2])) NULL else ci[2])
+}
+# the difference of proportions experimental - control with Newcombe's hybrid score interval
+# (Newcombe 1998, method 10): the two Wilson intervals combined
+newcombe <- function(ke, ne, kc, nc) {
+  if (ne == 0 || nc == 0) return(list(estimate = NULL, ci_lower = NULL, ci_upper = NULL))
+  pe <- ke / ne
+  pc <- kc / nc
+  e <- wilson(ke, ne)
+  c <- wilson(kc, nc)
+  d <- pe - pc
+  list(estimate = d, ci_lower = d - sqrt((pe - e[1])^2 + (c[2] - pc)^2),
+       ci_upper = d + sqrt((e[2] - pe)^2 + (pc - c[1])^2))
+}
+
+# counts by value as a JSON object (an empty one when there is nothing to count)
+named_counts <- function(v) {
+  tab <- table(v)
+  if (length(tab)) as.list(tab) else setNames(list(), character())
 }
 
 # --- one case --------------------------------------------------------------------------------
@@ -133,7 +180,8 @@ derive_case <- function(folder) {
     BASELINE <- case$endpoints$baseline
     EOT <- case$endpoints$eot
   }
-  data <- file.path(folder, "data.xlsx")
+  io <- case_inputs(folder)
+  data <- io$data
   dm <- sheet(data, "DM", dates = c("CONSDT", "RANDDT"))
   dm <- dm[!is.na(dm$SUBJID) & !duplicated(dm$SUBJID), ]
   dm$RANDDT[!is.na(dm$RANDDT) & dm$RANDDT > C] <- NA
@@ -205,6 +253,7 @@ derive_case <- function(folder) {
   ae <- sheet(data, "AE", dates = c("AESTDT", "AEENDT"), codes = c("AESER", "AEACN", "AEOUT"))
   ae <- ae[ae$SUBJID %in% s$SUBJID & !is.na(ae$AETERM) & (is.na(ae$AESTDT) | ae$AESTDT <= C), ]
 
+  grid <- km_grid(EOT)
   summaries <- function(x) {
     ev <- x[x$evaluable, ]
     a <- ae[ae$SUBJID %in% x$SUBJID, ]
@@ -212,13 +261,17 @@ derive_case <- function(folder) {
     vis <- schedule$visit[schedule$vas]
     list(
       abstinence = list(evaluable = nrow(ev), pending = sum(x$pending), abstinent = sum(ev$abstinent),
-                        proportion = if (nrow(ev)) sum(ev$abstinent) / nrow(ev) else NULL),
+                        proportion = if (nrow(ev)) sum(ev$abstinent) / nrow(ev) else NULL,
+                        proportion_ci = proportion_ci(sum(ev$abstinent), nrow(ev))),
       abstinence_missing_ignored = list(evaluable = nrow(ev), pending = sum(x$pending),
                         abstinent = sum(ev$abstinent_ignore),
-                        proportion = if (nrow(ev)) sum(ev$abstinent_ignore) / nrow(ev) else NULL),
+                        proportion = if (nrow(ev)) sum(ev$abstinent_ignore) / nrow(ev) else NULL,
+                        proportion_ci = proportion_ci(sum(ev$abstinent_ignore), nrow(ev))),
       dropout = c(list(n = nrow(x), dropouts = sum(x$dropout), proportion = sum(x$dropout) / nrow(x)),
-                  list(km_median_days = km(x$dropout_time, x$dropout)$median_days)),
-      relapse = km(x$relapse_time, x$relapse_event),
+                  with(km(x$dropout_time, x$dropout, grid),
+                       list(km_median_days = median_days, km = km, km_censored = censored,
+                            km_at_risk = at_risk))),
+      relapse = km(x$relapse_time, x$relapse_event, grid),
       use_or_dropout = list(n = nrow(x), subjects = sum(x$relapse_event),
                             proportion = sum(x$relapse_event) / nrow(x)),
       craving = lapply(vis, function(v) c(list(visit = v), describe(vas$CRAVING[vas$VISIT == v & vas$SUBJID %in% x$SUBJID]))),
@@ -233,12 +286,12 @@ derive_case <- function(folder) {
   blinded$craving <- list(by_visit = pooled$craving)
   blinded$enrollment <- list(
     screened = sum(is.na(dm$CONSDT) | dm$CONSDT <= C), randomized = nrow(s),
-    by_site = as.list(table(s$SITEID)))
+    by_site = named_counts(s$SITEID))
   blinded$disposition <- list(completed = sum(s$completed), discontinued = sum(s$discontinued),
                               ongoing = sum(!s$completed & !s$discontinued),
-                              reasons = as.list(table(s$DSDECOD[s$discontinued])))
+                              reasons = named_counts(s$DSDECOD[s$discontinued]))
 
-  key <- file.path(folder, "key.xlsx")
+  key <- io$key
   rk <- sheet(key, "RAND", codes = character())
   arms <- sheet(key, "ARMS", codes = "ROLE")
   s$ARMCD <- rk$ARMCD[match(s$SUBJID, rk$SUBJID)]
@@ -253,27 +306,64 @@ derive_case <- function(folder) {
     two <- s[!is.na(s$ARMCD) & s$ARMCD %in% c(exper, ctl), ]
     two$x <- as.numeric(two$ARMCD == exper)
     ev2 <- two[two$evaluable, ]
-    cox <- coxph(Surv(relapse_time, relapse_event) ~ x, data = two, ties = "efron")
+    # coxph warns when the partial likelihood is monotone (e.g. no event in one arm): the
+    # coefficient is infinite and the hazard ratio cannot be estimated (null)
+    infinite <- FALSE
+    cox <- withCallingHandlers(
+      coxph(Surv(relapse_time, relapse_event) ~ x, data = two, ties = "efron"),
+      warning = function(w) {
+        if (grepl("may be infinite", conditionMessage(w))) {
+          infinite <<- TRUE
+          invokeRestart("muffleWarning")
+        }
+      })
     cs <- summary(cox)$coefficients
     lr <- survdiff(Surv(relapse_time, relapse_event) ~ x, data = two)
     xe <- two$craving_mean[two$x == 1]
     xc <- two$craving_mean[two$x == 0]
     tt <- t.test(xe, xc, var.equal = FALSE)
     diff <- mean(xe, na.rm = TRUE) - mean(xc, na.rm = TRUE)
+    # every AE term of either arm: subjects with it in each arm, of the arm's randomized subjects
+    a2 <- ae[ae$SUBJID %in% two$SUBJID, ]
+    a2$SOC <- ifelse(is.na(a2$AESOC), "(SOC not coded)", a2$AESOC)
+    a2$x <- two$x[match(a2$SUBJID, two$SUBJID)]
+    ne <- sum(two$x == 1)
+    nc <- sum(two$x == 0)
+    pairs <- unique(a2[, c("SOC", "AETERM")])
+    terms <- lapply(seq_len(nrow(pairs)), function(i) {
+      hit <- a2[a2$SOC == pairs$SOC[i] & a2$AETERM == pairs$AETERM[i], ]
+      se <- length(unique(hit$SUBJID[hit$x == 1]))
+      sc <- length(unique(hit$SUBJID[hit$x == 0]))
+      list(soc = pairs$SOC[i], term = pairs$AETERM[i], subjects_experimental = se, n_experimental = ne,
+           subjects_control = sc, n_control = nc, risk_difference = newcombe(se, ne, sc, nc))
+    })
+    if (length(terms)) {
+      o <- order(-sapply(terms, function(t) t$subjects_experimental + t$subjects_control),
+                 pairs$AETERM, pairs$SOC, method = "radix")
+      terms <- terms[o]
+    }
+    abst <- compare_binary(ev2$abstinent, ev2$x)
+    abst$risk_difference <- newcombe(sum(ev2$abstinent[ev2$x == 1]), sum(ev2$x == 1),
+                                     sum(ev2$abstinent[ev2$x == 0]), sum(ev2$x == 0))
     list(
       experimental = exper, control = ctl,
-      abstinence = compare_binary(ev2$abstinent, ev2$x),
+      abstinence = abst,
       abstinence_missing_ignored = compare_binary(ev2$abstinent_ignore, ev2$x),
       dropout = compare_binary(two$dropout, two$x),
       relapse = list(logrank = list(chi2 = lr$chisq, p = 1 - pchisq(lr$chisq, 1)),
-                     hazard_ratio = list(estimate = unname(exp(coef(cox))),
+                     hazard_ratio = if (infinite) list(estimate = NULL, ci_lower = NULL, ci_upper = NULL, p = NULL)
+                                    else list(estimate = unname(exp(coef(cox))),
                                          ci_lower = unname(exp(cs[, "coef"] - qnorm(0.975) * cs[, "se(coef)"])),
                                          ci_upper = unname(exp(cs[, "coef"] + qnorm(0.975) * cs[, "se(coef)"])),
                                          p = unname(cs[, "Pr(>|z|)"]))),
       craving = list(difference = list(estimate = diff, ci_lower = tt$conf.int[1],
                                        ci_upper = tt$conf.int[2], p = tt$p.value,
                                        percent = 100 * diff / mean(xc, na.rm = TRUE),
-                                       baseline = baseline))
+                                       experimental_mean = mean(xe, na.rm = TRUE),
+                                       control_mean = mean(xc, na.rm = TRUE),
+                                       n_experimental = sum(!is.na(xe)), n_control = sum(!is.na(xc)),
+                                       baseline = baseline)),
+      ae_terms = terms
     )
   }
   comparisons <- lapply(exps, compare_pair)
@@ -307,9 +397,4 @@ derive_case <- function(folder) {
   cat("wrote", file.path(folder, "expected.json"), "\n")
 }
 
-args <- commandArgs(trailingOnly = TRUE)
-file_arg <- grep("^--file=", commandArgs(FALSE), value = TRUE)
-here <- dirname(normalizePath(sub("^--file=", "", file_arg)))
-root <- file.path(here, "..", "fixtures", "r")
-cases <- if (length(args)) args else list.files(root)
-for (case in cases) derive_case(file.path(root, case))
+for (folder in case_folders(here)) derive_case(folder)

@@ -2,7 +2,7 @@
 # Independent derivation of the dosing-log summaries (several dosing records per subject, as in
 # daily dosing dispensed weekly), pooled and by arm, for dmc-report's tests.
 #
-#   Rscript tests/reference/exposure.R     # every case under tests/fixtures/r/
+#   Rscript tests/reference/exposure.R     # every case under tests/fixtures/r{,-shared}/
 #
 # Writes exposure.json beside each case: null when no subject has more than one dosing record
 # (a single dose: no log to summarise). Per dosed randomized subject, over EX rows dated on or
@@ -46,13 +46,14 @@ log_of <- function(ex) {
 
 one_case <- function(folder) {
   C <- as.Date(fromJSON(file.path(folder, "case.json"))$cutoff)
-  data <- file.path(folder, "data.xlsx")
+  io <- case_inputs(folder)
+  data <- io$data
   dm <- sheet(data, "DM", dates = c("CONSDT", "RANDDT"))
   dm <- dm[!is.na(dm$SUBJID) & !duplicated(dm$SUBJID), ]
   rand <- dm$SUBJID[!is.na(dm$RANDDT) & dm$RANDDT <= C]
   ex <- sheet(data, "EX", dates = "EXDT", codes = "EXCOMPL")
   ex <- ex[!is.na(ex$SUBJID) & ex$SUBJID %in% rand & (is.na(ex$EXDT) | ex$EXDT <= C), ]
-  key <- sheet(file.path(folder, "key.xlsx"), "RAND")
+  key <- sheet(io$key, "RAND")
   key <- key[!duplicated(key$SUBJID), ]
   ex$ARMCD <- key$ARMCD[match(ex$SUBJID, key$SUBJID)]
   arms <- sort(unique(key$ARMCD[key$SUBJID %in% rand]))
@@ -63,7 +64,5 @@ one_case <- function(folder) {
   cat(folder, ": ", nrow(ex), " dosing records\n", sep = "")
 }
 
-file_arg <- grep("^--file=", commandArgs(FALSE), value = TRUE)
-here <- dirname(normalizePath(sub("^--file=", "", file_arg)))
-root <- file.path(here, "..", "fixtures", "r")
-for (case in list.files(root)) one_case(file.path(root, case))
+here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))))
+for (folder in case_folders(here)) one_case(folder)

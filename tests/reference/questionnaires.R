@@ -2,7 +2,7 @@
 # Independent derivation of the questionnaire summaries (FFMQ and PSS by visit, pooled and by
 # arm) for dmc-report's tests, in base R with readxl.
 #
-#   Rscript tests/reference/questionnaires.R     # every case under tests/fixtures/r/
+#   Rscript tests/reference/questionnaires.R     # every case under tests/fixtures/r{,-shared}/
 #
 # Each case folder holds data.xlsx, key.xlsx and case.json (the cutoff); this script writes
 # questionnaires.json beside them. The rules (dmc-sap.md "The date of a record" and "Which record
@@ -32,7 +32,8 @@ one_case <- function(folder) {
   case <- fromJSON(file.path(folder, "case.json"))
   C <- as.Date(case$cutoff)
   visits <- if (is.null(case$schedule)) QS_VISITS else case$schedule$visit[case$schedule$qs]
-  data <- file.path(folder, "data.xlsx")
+  io <- case_inputs(folder)
+  data <- io$data
   dm <- sheet(data, "DM", dates = c("CONSDT", "RANDDT"))
   dm <- dm[!is.na(dm$SUBJID) & !duplicated(dm$SUBJID), ]
   rand <- dm$SUBJID[!is.na(dm$RANDDT) & dm$RANDDT <= C]
@@ -44,7 +45,7 @@ one_case <- function(folder) {
     r <- RANGES[[score]]
     qs[[score]][!is.na(qs[[score]]) & (qs[[score]] < r[1] | qs[[score]] > r[2])] <- NA
   }
-  key <- sheet(file.path(folder, "key.xlsx"), "RAND")
+  key <- sheet(io$key, "RAND")
   key <- key[!duplicated(key$SUBJID), ]
   qs$ARMCD <- key$ARMCD[match(qs$SUBJID, key$SUBJID)]
   arms <- sort(unique(key$ARMCD[key$SUBJID %in% rand]))
@@ -55,7 +56,5 @@ one_case <- function(folder) {
   cat(folder, ": ", nrow(qs), " questionnaire records\n", sep = "")
 }
 
-file_arg <- grep("^--file=", commandArgs(FALSE), value = TRUE)
-here <- dirname(normalizePath(sub("^--file=", "", file_arg)))
-root <- file.path(here, "..", "fixtures", "r")
-for (case in list.files(root)) one_case(file.path(root, case))
+here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))))
+for (folder in case_folders(here)) one_case(folder)

@@ -53,3 +53,38 @@ describe <- function(v) {
   ci <- t.test(v)$conf.int
   list(n = n, mean = m, sd = s, median = median(v), ci_lower = ci[1], ci_upper = ci[2])
 }
+
+# --- cases -----------------------------------------------------------------------------------
+# A case is a folder with case.json (the cutoff; for another protocol its schedule, endpoints and
+# study parameters). Its workbooks are data.xlsx and key.xlsx beside it, or, when case.json names
+# "inputs" (a folder relative to the case), there: the shared reference studies are read where
+# they lie (../shared/reference/<case>) and only the R outputs are written under
+# tests/fixtures/r-shared/<case>/.
+case_inputs <- function(folder) {
+  case <- jsonlite::fromJSON(file.path(folder, "case.json"))
+  dir <- if (is.null(case$inputs)) folder else file.path(folder, case$inputs)
+  list(case = case, data = file.path(dir, "data.xlsx"), key = file.path(dir, "key.xlsx"),
+       present = file.exists(file.path(dir, "data.xlsx")))
+}
+# Every case folder under tests/fixtures/r and tests/fixtures/r-shared (or those named on the
+# command line, by folder name), skipping a shared case whose workbooks are not beside the checkout.
+case_folders <- function(here, only = commandArgs(trailingOnly = TRUE)) {
+  roots <- file.path(here, "..", "fixtures", c("r", "r-shared"))
+  out <- character()
+  for (root in roots[dir.exists(roots)]) {
+    for (case in list.files(root)) {
+      folder <- file.path(root, case)
+      if (length(only) && !(case %in% only)) next
+      if (!case_inputs(folder)$present) {
+        message("skipped ", folder, ": its workbooks are not there")
+        next
+      }
+      out <- c(out, folder)
+    }
+  }
+  out
+}
+write_json_file <- function(x, path) {
+  writeLines(jsonlite::toJSON(x, auto_unbox = TRUE, null = "null", na = "null", digits = NA,
+                              pretty = TRUE), path)
+}

@@ -2,7 +2,7 @@
 # Independent derivation of two safety tables (relatedness; subjects by worst severity within
 # each organ class), pooled and by arm, for dmc-report's tests, in base R with readxl.
 #
-#   Rscript tests/reference/safety.R     # every case under tests/fixtures/r/
+#   Rscript tests/reference/safety.R     # every case under tests/fixtures/r{,-shared}/
 #
 # Each case folder holds data.xlsx, key.xlsx and case.json (the cutoff); this script writes
 # safety.json beside them. The AEs are dmc-sap.md's: those of randomized subjects with a term,
@@ -19,7 +19,7 @@ SEV <- c("MILD", "MODERATE", "SEVERE")
 source(file.path(dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))), "read.R"))
 
 tables <- function(ae) {
-  soc_worst <- list()
+  soc_worst <- setNames(list(), character())
   if (nrow(ae)) {
     ae$rank <- match(ae$AESEV, SEV)
     for (soc in unique(ae$AESOC)) {
@@ -38,14 +38,15 @@ tables <- function(ae) {
 
 one_case <- function(folder) {
   C <- as.Date(fromJSON(file.path(folder, "case.json"))$cutoff)
-  data <- file.path(folder, "data.xlsx")
+  io <- case_inputs(folder)
+  data <- io$data
   dm <- sheet(data, "DM", dates = c("CONSDT", "RANDDT"))
   dm <- dm[!is.na(dm$SUBJID) & !duplicated(dm$SUBJID), ]
   rand <- dm$SUBJID[!is.na(dm$RANDDT) & dm$RANDDT <= C]
   ae <- sheet(data, "AE", dates = "AESTDT", codes = c("AESEV", "AEREL"))
   ae <- ae[ae$SUBJID %in% rand & !is.na(ae$AETERM) & (is.na(ae$AESTDT) | ae$AESTDT <= C), ]
   ae$AESOC[is.na(ae$AESOC)] <- "(SOC not coded)"
-  key <- sheet(file.path(folder, "key.xlsx"), "RAND")
+  key <- sheet(io$key, "RAND")
   key <- key[!duplicated(key$SUBJID), ]
   ae$ARMCD <- key$ARMCD[match(ae$SUBJID, key$SUBJID)]
   arms <- sort(unique(key$ARMCD[key$SUBJID %in% rand]))
@@ -56,7 +57,5 @@ one_case <- function(folder) {
   cat(folder, ": ", nrow(ae), " adverse events\n", sep = "")
 }
 
-file_arg <- grep("^--file=", commandArgs(FALSE), value = TRUE)
-here <- dirname(normalizePath(sub("^--file=", "", file_arg)))
-root <- file.path(here, "..", "fixtures", "r")
-for (case in list.files(root)) one_case(file.path(root, case))
+here <- dirname(normalizePath(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))))
+for (folder in case_folders(here)) one_case(folder)

@@ -22,8 +22,8 @@ def test_questionnaires_match_r(case: str) -> None:
     for arm, block in expected["by_arm"].items():
         problems += mismatches(block, got["unblinded"]["questionnaires"][arm], f"arm {arm}")
     assert not problems, "\n".join(problems[:30])
-    # what the R script found is what the tests rest on: real values at every QS visit
-    assert got["blinded"]["questionnaires"]["FFMQ"][0]["n"] > 0
+    # what the R script found is what the tests rest on: real values at a QS visit
+    assert any(v["n"] > 0 for v in got["blinded"]["questionnaires"]["FFMQ"])
 
 
 def test_a_trial_without_questionnaires_has_null_and_no_section(tmp_path: object) -> None:
@@ -53,7 +53,8 @@ def test_relatedness_and_severity_by_organ_class_match_r(case: str) -> None:
         problems += mismatches(block, got["unblinded"]["safety"]["by_arm"][arm], f"arm {arm}")
     assert not problems, "\n".join(problems[:30])
     socs = got["blinded"]["safety"]["by_soc_worst_severity"]
-    assert socs and set(socs) == set(expected["pooled"]["by_soc_worst_severity"])
+    assert set(socs) == set(expected["pooled"]["by_soc_worst_severity"])
+    assert socs or case == "edge-all-pending"  # the one case without adverse events
 
 
 @pytest.mark.parametrize("case", CASES)

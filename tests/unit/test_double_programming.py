@@ -1,0 +1,69 @@
+"""Double programming: every field of the results JSON against the R reference scripts
+(tests/reference/coverage.py: the registry of R outputs, the union walk, the fields not compared
+with their reasons, and the known disagreements)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.reference import coverage as cv
+
+CASES = cv.case_folders()
+
+
+def _id(folder: Path) -> str:
+    return f"{folder.parent.name}/{folder.name}"
+
+
+def _inputs_or_skip(folder: Path) -> None:
+    if (cv.inputs_of(folder) / "data.xlsx").is_file():
+        return
+    message = f"{_id(folder)}: its workbooks ({cv.inputs_of(folder)}) are not beside the checkout"
+    if cv.shared_required():
+        pytest.fail(message + " (CI=true: the shared reference studies are required)")
+    pytest.skip(message)
+
+
+@pytest.mark.parametrize("folder", CASES, ids=[_id(f) for f in CASES])
+def test_every_field_agrees_with_r(folder: Path) -> None:
+    _inputs_or_skip(folder)
+    w = cv.compare(folder)
+    assert not w.problems, f"{len(w.problems)} problems:\n" + "\n".join(w.problems[:40])
+    # every number of the analysis (blinded and unblinded) is compared: none is left out
+    left_out = [p for p in w.numeric_not_compared if p.startswith(("blinded", "unblinded"))]
+    assert not left_out, left_out[:20]
+    for path, (tool, r) in w.disagreements.items():  # the known ones, for the log
+        print(f"EXPECTED FAILURE {_id(folder)} {path}: tool {tool!r}, R {r!r}")
+
+
+@pytest.mark.parametrize("folder", CASES, ids=[_id(f) for f in CASES])
+def test_every_r_output_is_registered(folder: Path) -> None:
+    """Each R script's file is in the registry, and each registered file is written per case."""
+    registered = {p.file for p in cv.REGISTRY}
+    written = {p.name for p in folder.glob("*.json") if p.name != "case.json"}
+    assert written == registered, (sorted(written - registered), sorted(registered - written))
+
+
+def test_the_shared_studies_have_r_outputs() -> None:
+    names = {f.name for f in CASES if f.parent == cv.SHARED_FIXTURES}
+    assert names == {"seedlike-202", "interim-303"}
+
+
+def test_the_walk_catches_a_field_r_lacks_and_a_wrong_number() -> None:
+    folder = cv.FIXTURES / "zero-cell"
+    got = cv.results_json(folder)
+    assert not cv.compare(folder, got).problems
+    got["blinded"]["enrollment"]["extra_count"] = 3
+    got["blinded"]["safety"]["ae_events"] += 1
+    del got["blinded"]["enrollment"]["screened"]
+    problems = "\n".join(cv.compare(folder, got).problems)
+    assert "blinded.enrollment.extra_count: the tool writes 3, R nothing" in problems
+    assert "blinded.safety.ae_events: R" in problems
+    assert "blinded.enrollment.screened: R writes" in problems
+
+
+def test_not_compared_has_a_reason_for_every_entry() -> None:
+    assert all(reason.strip() for reason in (cv.NOT_COMPARED | cv.PENDING).values())
+    assert all(len(v) == 3 and v[2] for v in cv.EXPECTED_FAILURES.values())
