@@ -81,3 +81,18 @@ package: setup
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# Every R reference fixture regenerated from the committed inputs (R with readxl, survival,
+# jsonlite and rpact): the hand-built edge-case workbooks and each case.json
+# (tests/reference/make_fixtures.py, byte-stable), then every R script over tests/fixtures/r/ and
+# tests/fixtures/r-shared/ (the shared studies when ../shared is beside the checkout). Nothing
+# changes when the fixtures are as committed: check with git status.
+.PHONY: fixtures
+fixtures: $(STAMP)
+	@command -v Rscript >/dev/null || { echo "make fixtures: R (Rscript) is not installed"; exit 1; }
+	$(PY) tests/reference/make_fixtures.py --edge
+	$(PY) tests/reference/make_fixtures.py --case-json
+	@for s in derive questionnaires safety exposure tables monitoring_study risk_difference \
+	  monitoring monitoring_final; do \
+	  echo "Rscript tests/reference/$$s.R"; Rscript tests/reference/$$s.R >/dev/null || exit 1; \
+	done
