@@ -67,3 +67,19 @@ def test_the_walk_catches_a_field_r_lacks_and_a_wrong_number() -> None:
 def test_not_compared_has_a_reason_for_every_entry() -> None:
     assert all(reason.strip() for reason in (cv.NOT_COMPARED | cv.PENDING).values())
     assert all(len(v) == 3 and v[2] for v in cv.EXPECTED_FAILURES.values())
+
+
+def test_under_ci_a_missing_shared_study_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case whose workbooks are elsewhere (the shared studies) and absent: skipped on a
+    developer's machine, a failure under CI=true."""
+    case = tmp_path / "r-shared" / "gone"
+    case.mkdir(parents=True)
+    (case / "case.json").write_text('{"cutoff": "2020-01-01", "inputs": "../../nowhere"}')
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        _inputs_or_skip(case)
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception):
+        _inputs_or_skip(case)
