@@ -4,7 +4,9 @@ with their reasons, and the known disagreements)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -83,3 +85,20 @@ def test_under_ci_a_missing_shared_study_fails(
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception):
         _inputs_or_skip(case)
+
+
+def test_the_edge_cases_exercise_what_they_are_for() -> None:
+    def r(case: str) -> dict[str, Any]:
+        return dict(json.loads((cv.FIXTURES / case / "expected.json").read_text()))
+
+    ties = r("edge-ties-at-cutoff")["blinded"]
+    cut_day = 14  # W3V1 (day 15) is on the cutoff for every subject
+    assert [(k["day"], k["events"]) for k in ties["relapse"]["km"]] == [(cut_day, 6)]
+    assert ties["relapse"]["censored"] == [{"day": cut_day, "n": 6}]
+    assert ties["safety"]["ae_events"] == 2  # the AE starting the day after the cutoff is out
+    missing = r("edge-all-missing")["blinded"]
+    assert missing["relapse"]["km"][0] == {**missing["relapse"]["km"][0], "day": 7, "events": 4}
+    none = r("edge-no-events-arm")["unblinded"]["relapse"]
+    assert none["by_arm"]["B"]["events"] == 0 and none["hazard_ratio"]["estimate"] is None
+    pending = r("edge-all-pending")["blinded"]["abstinence"]
+    assert pending["evaluable"] == 0 and pending["pending"] == 12
