@@ -78,6 +78,8 @@ def write_case_json(
     if schedule:  # derive.R and questionnaires.R read these instead of the first study's
         case |= schedule_of(p)
     case["study"] = study_of(p)
+    # urine_panel.R: the urine panel's other analytes ([urine_panel]; none: null results)
+    case["panel"] = [{"column": c, "analyte": label} for c, label in p.urine_panel.items()]
     (folder / "case.json").write_text(json.dumps(case) + "\n")
 
 
@@ -152,7 +154,10 @@ def schedule_of(p: Protocol) -> dict[str, object]:
 
 
 def second_template() -> None:
-    text = bundled_protocol_text("stimulant-12wk.toml")
+    # the case's workbook is in the contract's names (the R scripts read those): the template
+    # without its [mapping] (the last part of the file), which tests/unit/test_second_template.py
+    # covers on the demo's mapped export
+    text = bundled_protocol_text("stimulant-12wk.toml").split("\n[mapping.", 1)[0]
     p = parse_protocol(text, "stimulant-12wk.toml")
     tables = generate(p, subjects=60, seed=31)
     cut = tables.last_date - dt.timedelta(days=150)

@@ -1,6 +1,8 @@
 """The urine panel's other analytes ([urine_panel]): read with the urine sheet, described pooled
-and by arm, equal to an independent R description (tests/reference/urine_panel.R), in both
-reports of the second template, absent (null, no section) for a protocol without a panel."""
+and by arm, equal to an independent R description (tests/reference/urine_panel.R, on the case
+tests/fixtures/r/urine-panel; every other field of that case is double-programmed by
+test_double_programming), absent (null) for a protocol without a panel. The reports' table:
+tests/unit/test_second_template.py."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dmc_report.domain.errors import UnusableInputError
 from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
 from tests.unit.test_analysis_reference import mismatches, results_for
 
-CASE = Path(__file__).parents[1] / "fixtures" / "urine-panel"
+CASE = Path(__file__).parents[1] / "fixtures" / "r" / "urine-panel"
 
 
 @pytest.fixture(scope="module")

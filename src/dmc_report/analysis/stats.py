@@ -129,9 +129,12 @@ def logistic_irls(
     return beta, cov
 
 
-def km_quantile(times: np.ndarray, surv: np.ndarray, p: float = 0.5) -> float | None:
+def km_quantile(
+    times: np.ndarray, surv: np.ndarray, p: float = 0.5, last: float | None = None
+) -> float | None:
     """R ``quantile.survfit``: the first time the curve is at or below ``1 - p``; where it
-    equals ``1 - p`` exactly on a flat stretch, the midpoint to the next time."""
+    equals ``1 - p`` exactly on a flat stretch, the midpoint to the next event time, or, when
+    no event follows, to ``last`` (the last follow-up time, where the curve ends)."""
     target = 1 - p
     ok = ~np.isnan(surv)
     times, surv = times[ok], surv[ok]
@@ -139,8 +142,11 @@ def km_quantile(times: np.ndarray, surv: np.ndarray, p: float = 0.5) -> float | 
     if not len(below):
         return None
     i = below[0]
-    if abs(surv[i] - target) < 1e-12 and i + 1 < len(times):
-        return float((times[i] + times[i + 1]) / 2)
+    if abs(surv[i] - target) < 1e-12:
+        if i + 1 < len(times):
+            return float((times[i] + times[i + 1]) / 2)
+        if last is not None and last > times[i]:
+            return float((times[i] + last) / 2)
     return float(times[i])
 
 
@@ -188,8 +194,12 @@ def kaplan_meier(time: Values, event: Values) -> Json:
     low = np.array([np.nan if r["ci_lower"] is None else r["ci_lower"] for r in rows])
     upp = np.array([np.nan if r["ci_upper"] is None else r["ci_upper"] for r in rows])
     if len(rows):
-        out["median_days"] = km_quantile(times, est)
-        out["median_ci"] = {"lower": km_quantile(times, low), "upper": km_quantile(times, upp)}
+        end = float(t.max())  # the curve runs flat to the last follow-up time
+        out["median_days"] = km_quantile(times, est, last=end)
+        out["median_ci"] = {
+            "lower": km_quantile(times, low, last=end),
+            "upper": km_quantile(times, upp, last=end),
+        }
     if out["median_days"] is None:
         out["median_note"] = "not reached"
     return out

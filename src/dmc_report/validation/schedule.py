@@ -127,6 +127,7 @@ def _records(
         undated = pd.Series(pd.NaT, index=part.index, dtype="datetime64[ns]")
         if len(part):
             parts.append(part.assign(sheet="VS", date=undated))
+    parts = [p for p in parts if len(p)]  # an empty part would decide no dtype (pandas 3)
     if not parts:
         return pd.DataFrame(columns=["SUBJID", "VISIT", "sheet", "date"])
     return pd.concat(parts, ignore_index=True)
