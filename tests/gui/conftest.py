@@ -22,6 +22,8 @@ def window(qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> MainW
     w = MainWindow(demo_folder=tmp_path / "demo")
     qtbot.addWidget(w)
     w.show()
+    # the closed report's one confirmation per run, given (tests/gui/test_recovery.py asks it)
+    w.controller.closed_confirmed = True
     return w
 
 

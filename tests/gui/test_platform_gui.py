@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("PySide6")
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
 from dmc_report.gui.main_window import MainWindow
 from tests.gui.conftest import TIMEOUT, open_demo
@@ -33,7 +34,7 @@ def open_handles(paths: list[Path]) -> list[str]:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/fd")
 def test_the_preview_holds_no_report_open_and_generate_works_twice(
-    qtbot: Any, window: MainWindow, tmp_path: Path
+    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from PySide6.QtPdf import QPdfDocument
     from PySide6.QtPdfWidgets import QPdfView
@@ -46,6 +47,7 @@ def test_the_preview_holds_no_report_open_and_generate_works_twice(
     w.out_dir.setText(str(out))
     w.password1.setText("s3cret-pw")
     w.password2.setText("s3cret-pw")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     previews = []
     for _ in range(2):  # the same names both times: the second Generate replaces the first pair
         qtbot.waitUntil(lambda: w.job is None, timeout=TIMEOUT)
@@ -68,7 +70,7 @@ def test_the_preview_holds_no_report_open_and_generate_works_twice(
 
 
 def test_a_new_generate_releases_the_preview_first(
-    qtbot: Any, window: MainWindow, tmp_path: Path
+    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Before a report is replaced, the window lets go of its preview (so Windows, where an open
     file cannot be replaced, has nothing of this app in the way)."""
@@ -80,6 +82,7 @@ def test_a_new_generate_releases_the_preview_first(
         qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.job is None, timeout=TIMEOUT)
     assert w._preview_doc is not None
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(w.job_started, timeout=TIMEOUT):
         qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
     assert w._preview_doc is None  # released before the job that replaces the report

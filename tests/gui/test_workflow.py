@@ -247,6 +247,7 @@ def test_the_app_refuses_a_short_closed_password(
     w = MainWindow(demo_folder=tmp_path / "demo")
     qtbot.addWidget(w)
     w.show()
+    w.controller.closed_confirmed = True
     with qtbot.waitSignal(w.study_loaded, timeout=120_000):
         qtbot.mouseClick(w.btn_demo, Qt.MouseButton.LeftButton)
     out = tmp_path / "reports"

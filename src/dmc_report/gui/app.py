@@ -68,6 +68,12 @@ def _self_test(app: Any, window: Any, folder: Path) -> None:
             sys.stderr.write(f"self-test failed: {cause}\n")
         app.exit(1)
 
+    # unattended: the closed report confirmed, and a previous self-test's reports replaced
+    window.controller.closed_confirmed = True
+    window.controller.replace_asked.disconnect()
+    window.controller.replace_asked.connect(
+        lambda _existing, request: window.controller.write_reports(request, replace=True)
+    )
     window.study_loaded.connect(generate)
     window.reports_written.connect(written)
     window.error_shown.connect(failed)

@@ -14,11 +14,13 @@ from typing import Any
 
 from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
 
 MIN_CONTRAST = 4.5  # WCAG 2.x, level AA, normal text
 
 ALERT = "#B00020"  # the UNBLINDED banner, errors
+STALE = "#8A5A00"  # the bar over results from the previous data
+BAR_TEXT = "#FFFFFF"  # on either bar: 7.3:1 on ALERT, 5.9:1 on STALE
 SEVERITY = {"error": "#B00020", "warning": "#8A5A00", "info": "#5A5A5A"}
 
 
@@ -110,3 +112,39 @@ class AlertLabel(QLabel):
 
     def _paint(self) -> None:
         self.setText(f"<b style='color:{self.colour().name()}'>{html.escape(self._plain)}</b>")
+
+
+class ColourBar(QFrame):
+    """A strip across the window in a fixed colour with white text and a few buttons: a state
+    that must not be missed (the unblinded view open, results from the previous data). Its own
+    background, so it reads the same on a light or a dark palette; hidden until shown."""
+
+    def __init__(self, colour: str, buttons: tuple[str, ...] = (), parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(colour))
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(BAR_TEXT))
+        self.setPalette(palette)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 4, 6, 4)
+        self._label = QLabel()
+        self._label.setWordWrap(True)
+        lay.addWidget(self._label, 1)
+        self._buttons: dict[str, QPushButton] = {}
+        for name in buttons:
+            b = QPushButton(name)
+            b.setPalette(QLabel().palette())  # buttons in the app's own colours
+            lay.addWidget(b)
+            self._buttons[name] = b
+        self.setVisible(False)
+
+    def set_text(self, text: str) -> None:
+        self._label.setText(f"<b>{html.escape(text)}</b>")
+        self.setAccessibleName(text)
+
+    def text(self) -> str:
+        return self.accessibleName()
+
+    def button(self, name: str) -> QPushButton:
+        return self._buttons[name]

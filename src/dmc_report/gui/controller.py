@@ -38,6 +38,9 @@ class Session:
     open_data: Any = None
     unblinded_confirmed: bool = False
     reports: dict[str, Path] = field(default_factory=dict)
+    # the results are from inputs other than those now chosen (a re-read failed or was cancelled,
+    # another protocol was opened): shown as such, and no report is written from them
+    stale: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ class Controller(QObject):
     findings_ready = Signal(object)  # the findings table's rows (the next turn)
     analysed = Signal()  # the results and figures are in (the last turn)
     unblinded_opened = Signal()  # the user confirmed the view by arm
+    unblinded_hidden = Signal()  # the view by arm was closed: back to the pooled view
+    stale_changed = Signal(bool)  # the results are (True) or are no longer (False) stale
+    discarded = Signal()  # the results were dropped: the later steps are empty again
+    replace_asked = Signal(object, object)  # existing files a Generate would replace, the request
     reports_starting = Signal()  # reports are about to be replaced: let go of any preview
     reports_written = Signal(object)  # WrittenReports
     findings_exported = Signal(str)  # where
@@ -72,7 +79,9 @@ class Controller(QObject):
     job_cancelled = Signal()
     # a job failed, or a request was refused: cause, where, details
     failed = Signal(str, str, str)
-    password_needed = Signal(str)  # "data" or "key": that workbook is password-protected
+    # "data" or "key": that workbook needs a password (or another one), and why
+    password_needed = Signal(str, str)
+    password_refused = Signal(str)  # "data" or "key": the user gave no password
     output_in_use = Signal(str, str)  # another program holds an output open: the message, where
 
     def __init__(self, demo_folder: Path | None = None, parent: QObject | None = None) -> None:
@@ -84,6 +93,9 @@ class Controller(QObject):
         self._last_job: tuple[Any, Any, str] | None = None  # what "Retry" runs again
         self.images: dict[str, bytes] = {}  # the summary figures (PNG) of the loaded study
         self.images_scale = 1.0  # the device pixel ratio they were drawn for
+        # the user confirmed once in this run that they may see results by arm (the view or the
+        # closed report): the closed report's generation does not ask again
+        self.closed_confirmed = False
 
     # --- requests ------------------------------------------------------------------------
     def set_protocol(self, path: Path) -> None:
@@ -96,8 +108,11 @@ class Controller(QObject):
         except UnusableInputError as exc:
             self.failed.emit(str(exc), "", "")
             return
+        changed = self.session.protocol != path
         self.session.protocol = path
         self.protocol_read.emit(path, protocol)
+        if changed and self.session.loaded is not None:
+            self._set_stale(True)  # the results are from the other protocol
 
     def open_demo(self) -> None:
         folder = self.demo_folder or Path(tempfile.mkdtemp(prefix="dmc-demo-"))
@@ -110,9 +125,13 @@ class Controller(QObject):
         self.session.key_password = DEMO_PASSWORD
         self.demo_written.emit(files)
 
-    def set_password(self, which: str, password: str) -> None:
-        """The password of the "data" or the "key" workbook, for the next load."""
+    def set_password(self, which: str, password: str | None) -> None:
+        """The password of the "data" or the "key" workbook, for the next load (None: ask)."""
         setattr(self.session, f"{which}_password", password)
+
+    def password_not_given(self, which: str) -> None:
+        """The user cancelled the password prompt of the "data" or "key" workbook."""
+        self.password_refused.emit(which)
 
     def load(self, data_text: str, key_text: str, cutoff: dt.date | None, scale: float) -> None:
         """Read, validate and analyse the workbooks named (the key's may be blank) at ``cutoff``
@@ -136,6 +155,7 @@ class Controller(QObject):
 
     def _loaded(self, value: Any) -> None:
         loaded, validation, results, open_data, images, shown = value
+        self._set_stale(False)
         self.images = images
         self.images_scale = float(shown.get("scale", 1.0))
         s = self.session
@@ -156,19 +176,71 @@ class Controller(QObject):
     def confirm_unblinded(self) -> None:
         """The user confirmed that they may see the results by arm."""
         self.session.unblinded_confirmed = True
+        self.closed_confirmed = True
         self.unblinded_opened.emit()
 
-    def export_findings(self, path: str) -> None:
+    def hide_unblinded(self) -> None:
+        """Close the view by arm: back to the pooled view (opening it again asks again)."""
+        if self.session.unblinded_confirmed:
+            self.session.unblinded_confirmed = False
+            self.unblinded_hidden.emit()
+
+    def _set_stale(self, stale: bool) -> None:
+        if self.session.stale != stale:
+            self.session.stale = stale
+            self.stale_changed.emit(stale)
+
+    def discard(self) -> None:
+        """Drop the loaded study's results (stale ones): the later steps are empty again."""
+        if self.job is not None:
+            return
+        self.hide_unblinded()
+        s = self.session
+        s.loaded = s.validation = s.results = s.open_data = None
+        s.reports = {}
+        self.images = {}
+        self._set_stale(False)
+        self.discarded.emit()
+
+    def refusal_while_busy(self) -> str | None:
+        """Why a new job cannot start now (one is running), or None."""
+        if self.job is None:
+            return None
+        return "Wait for the running job to finish, or cancel it, and try again."
+
+    def export_refusal(self) -> str | None:
+        """Why the findings cannot be exported now, or None."""
         if self.session.validation is None:
+            return "Read the data first: there are no findings to export yet."
+        return self.refusal_while_busy()
+
+    def export_findings(self, path: str) -> None:
+        why = self.export_refusal()
+        if why is not None:
+            self.failed.emit(why, "", "")
             return
         findings, loaded = self.session.validation.findings, self.session.loaded
         work = partial(_export_findings, loaded, path, findings)
         self._run(work, self.findings_exported.emit, "Writing findings")
 
-    def write_reports(self, request: ReportRequest) -> None:
+    def write_reports(self, request: ReportRequest, replace: bool = False) -> None:
+        """Write the reports asked for; existing files are replaced only with ``replace`` (else
+        :attr:`replace_asked` names them, and the window asks)."""
         s = self.session
         if s.results is None:
             self.failed.emit("Read the data first.", "", "")
+            return
+        if s.stale:
+            self.failed.emit(
+                "The results are from the previous data: the inputs chosen since could not be "
+                "read. Read the data again, or discard the results, before generating reports.",
+                "",
+                "",
+            )
+            return
+        busy = self.refusal_while_busy()
+        if busy is not None:
+            self.failed.emit(busy, "", "")
             return
         if request.closed_report and (
             not request.password or request.password != request.password_again
@@ -208,10 +280,17 @@ class Controller(QObject):
                 exc.message[:1].upper() + exc.message[1:] + ".", exc.location.describe(), ""
             )
             return
+        existing = [
+            p for p in (open_path, closed_path, pooled_path) if p is not None and p.exists()
+        ]
+        if existing and not replace:
+            self.replace_asked.emit(existing, request)
+            return
         work = partial(
             _render_reports, s.loaded, s.validation, s.results, request.settings, open_path,
             closed_path, request.password if request.closed_report else None, pooled_path,
         )  # fmt: skip
+        s.reports = {}  # the previous run's reports are not this run's
         self.reports_starting.emit()  # nothing of the app holds a report while it is replaced
         self._run(work, self._reports_done, "Generating reports")
 
@@ -235,7 +314,9 @@ class Controller(QObject):
 
     # --- jobs ----------------------------------------------------------------------------
     def _run(self, fn: Any, on_done: Any, label: str) -> None:
-        if self.job is not None:
+        busy = self.refusal_while_busy()
+        if busy is not None:  # one job at a time; refused aloud, never silently dropped
+            self.failed.emit(busy, "", "")
             return
         self._last_job = (fn, on_done, label)  # what "Retry" runs again
         self.job = Job(fn)
@@ -270,11 +351,19 @@ class Controller(QObject):
 
     def _job_failed(self, exc: BaseException, tb: str) -> None:
         self._job_over()
+        self._input_not_read()
         self._failed(exc, tb)
 
     def _job_cancelled(self) -> None:
         self._job_over()
+        self._input_not_read()
         self.job_cancelled.emit()
+
+    def _input_not_read(self) -> None:
+        """A read of the inputs failed or was cancelled: earlier results are now stale."""
+        last = self._last_job
+        if last is not None and last[1] == self._loaded and self.session.loaded is not None:
+            self._set_stale(True)
 
     def _job_over(self) -> None:
         self.job = None
@@ -283,8 +372,18 @@ class Controller(QObject):
     def _failed(self, exc: BaseException, tb: str) -> None:
         from dmc_report.domain.errors import OutputInUseError, UnusableInputError
 
-        if isinstance(exc, UnusableInputError) and "password-protected" in exc.message:
-            self.password_needed.emit("key" if "key workbook" in exc.message else "data")
+        if isinstance(exc, UnusableInputError) and (
+            "password-protected" in exc.message or exc.message.startswith("wrong password")
+        ):
+            which = "key" if "key workbook" in exc.message else "data"
+            wrong = exc.message.startswith("wrong password")
+            setattr(self.session, f"{which}_password", None)  # never tried again
+            self.password_needed.emit(
+                which,
+                f"Wrong password for the {which} workbook. Try again:"
+                if wrong
+                else f"The {which} workbook is password-protected. Its password:",
+            )
         elif isinstance(exc, OutputInUseError):  # a viewer or Excel holds it: close it, retry
             self.output_in_use.emit(exc.message, exc.location.describe())
         elif isinstance(exc, UnusableInputError):

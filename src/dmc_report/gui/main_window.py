@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtCore import QSettings, Qt, QThreadPool, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -29,28 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmc_report import __version__
+from dmc_report.gui.about import resource_icon
+from dmc_report.gui.colours import ALERT, STALE, ColourBar
 from dmc_report.gui.controller import Controller
 from dmc_report.gui.pages import DataPage, ReportsPage, StudyPage, SummariesPage, ValidationPage
 
 STEPS = ["1  Study", "2  Data", "3  Validation", "4  Summaries", "5  Reports"]
 ORG, APP = "dmc-report", "dmc-report"
-
-
-def _resource_icon() -> QIcon:
-    from importlib import resources
-
-    icons = resources.files("dmc_report._resources").joinpath("icons")
-    icon = QIcon()
-    # every size drawn from the SVG by packaging/make_icons.py (sharp at any scale, and no need
-    # for Qt's SVG image plugin in the bundle); the SVG itself as the fallback
-    for size in (16, 32, 48, 64, 128, 256, 512):
-        ref = icons.joinpath(f"dmc-report-{size}.png")
-        if ref.is_file():
-            icon.addFile(str(ref))
-    if icon.isNull() and icons.joinpath("dmc-report.svg").is_file():
-        icon.addFile(str(icons.joinpath("dmc-report.svg")))
-    return icon
 
 
 class _Forwarded:
@@ -113,7 +98,7 @@ class MainWindow(QMainWindow):
         self.controller = Controller(demo_folder, parent=self)
         self.settings = QSettings(ORG, APP)
         self.setWindowTitle("dmc-report")
-        self.setWindowIcon(_resource_icon())
+        self.setWindowIcon(resource_icon())
         self.setAcceptDrops(True)
         self._build_menus()
         self._build_pages()
@@ -142,6 +127,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_demo)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
+        view_menu = self.menuBar().addMenu("&View")
+        self.act_hide_unblinded = QAction("&Hide unblinded view", self)
+        self.act_hide_unblinded.setShortcut(QKeySequence("Ctrl+Shift+H"))
+        self.act_hide_unblinded.setEnabled(False)
+        self.act_hide_unblinded.triggered.connect(self.controller.hide_unblinded)
+        view_menu.addAction(self.act_hide_unblinded)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About dmc-report", self)
         about.triggered.connect(self.show_about)
@@ -186,8 +177,25 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.progress_label, 1)
         bar.addWidget(self.progress, 2)
         bar.addWidget(self.cancel_button)
+        # states that must not be missed, across the top of every page until they end
+        self.unblinded_bar = ColourBar(ALERT, ("Hide unblinded view",))
+        self.unblinded_bar.set_text(
+            "UNBLINDED view open: results by treatment arm are on screen. DMC closed session only."
+        )
+        self.unblinded_bar.button("Hide unblinded view").clicked.connect(
+            self.controller.hide_unblinded
+        )
+        self.stale_bar = ColourBar(STALE, ("Reload", "Discard"))
+        self.stale_bar.set_text(
+            "The results are from the previous data: reload or discard. "
+            "No report is written from them."
+        )
+        self.stale_bar.button("Reload").clicked.connect(lambda: self.load_data())
+        self.stale_bar.button("Discard").clicked.connect(self.controller.discard)
         outer = QWidget()
         v = QVBoxLayout(outer)
+        v.addWidget(self.unblinded_bar)
+        v.addWidget(self.stale_bar)
         v.addWidget(body, 1)
         v.addLayout(bar)
         self.setCentralWidget(outer)
@@ -199,7 +207,12 @@ class MainWindow(QMainWindow):
         c.protocol_read.connect(self._protocol_read)
         c.demo_written.connect(lambda _files: self.load_data())
         c.analysed.connect(self._analysed)
-        c.unblinded_opened.connect(self._show_status)
+        c.unblinded_opened.connect(lambda: self._show_unblinded(True))
+        c.unblinded_hidden.connect(lambda: self._show_unblinded(False))
+        c.stale_changed.connect(self.stale_bar.setVisible)
+        c.discarded.connect(self._discarded)
+        c.password_refused.connect(self._password_refused)
+        c.replace_asked.connect(self._confirm_replace)
         c.reports_written.connect(lambda _written: self.reports_written.emit())
         c.findings_exported.connect(
             lambda path: self.statusBar().showMessage(f"Findings written to {path}", 8000)
@@ -242,6 +255,32 @@ class MainWindow(QMainWindow):
         if line is not None:
             self.statusBar().showMessage(line)
 
+    def _show_unblinded(self, shown: bool) -> None:
+        self.unblinded_bar.setVisible(shown)
+        self.act_hide_unblinded.setEnabled(shown)
+        self._show_status()
+
+    def _discarded(self) -> None:
+        self._set_steps_enabled(False)
+        self.steps.setCurrentRow(1)
+        self.statusBar().showMessage("Results discarded: read the data to see results again")
+
+    def _confirm_replace(self, existing: list[Path], request: Any) -> None:
+        """Generate would replace reports written before: named, and replaced only if agreed."""
+        names = "\n".join(p.name for p in existing)
+        answer = QMessageBox.question(
+            self,
+            "Replace the existing files?",
+            f"These files already exist in {existing[0].parent}:\n\n{names}\n\n"
+            "Replace them with the reports of this run?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.controller.write_reports(request, replace=True)
+        else:
+            self.statusBar().showMessage("Not generated: the existing files were kept", 8000)
+
     def _set_busy(self, busy: bool) -> None:
         if busy:
             self.progress.setValue(0)
@@ -255,23 +294,30 @@ class MainWindow(QMainWindow):
         self.job_started.emit()
 
     def _on_progress(self, fraction: float, message: str) -> None:
-        self.progress.setValue(int(1000 * max(0.0, min(1.0, fraction))))
+        # never backwards within a job (its stages report their own fractions)
+        value = int(1000 * max(0.0, min(1.0, fraction)))
+        self.progress.setValue(max(value, self.progress.value()))
         self.progress_label.setText(message)
 
     def cancel_job(self) -> None:
         if self.controller.cancel():
             self.progress_label.setText("Cancelling...")
 
-    def _ask_password(self, which: str) -> None:
+    def _ask_password(self, which: str, reason: str) -> None:
         text, ok = QInputDialog.getText(
-            self,
-            "Password",
-            f"The {which} workbook is password-protected. Password:",
-            QLineEdit.EchoMode.Password,
+            self, f"Password of the {which} workbook", reason, QLineEdit.EchoMode.Password
         )
         if ok and text:
             self.controller.set_password(which, text)
             self.load_data()
+        else:
+            self.controller.password_not_given(which)
+
+    def _password_refused(self, which: str) -> None:
+        self.statusBar().showMessage(
+            f"The {which} workbook was not read: no password was given. "
+            "Read the data again to enter it."
+        )
 
     def _offer_retry(self, message: str, where: str) -> None:
         """Another program (a viewer, Excel) holds an output open: close it, then Retry."""
@@ -321,41 +367,10 @@ class MainWindow(QMainWindow):
     # --- the rest of the chrome --------------------------------------------------------------
     def show_about(self) -> None:
         """Version, and every bundled component with its licence (read from the packages)."""
-        from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTableWidget, QTableWidgetItem
+        from dmc_report.gui.about import about_dialog
 
-        from dmc_report.licences import components
-
-        comps = components()
-        dlg = QDialog(self)
-        dlg.setWindowTitle("About dmc-report")
-        v = QVBoxLayout(dlg)
-        intro = QLabel(
-            f"<b>dmc-report {__version__}</b><br>Interim reports for Data Monitoring "
-            "Committees: validated, blinded and unblinded, from Excel exports to PDF.<br><br>"
-            "It bundles the components below. Qt is used under the LGPL-3.0, dynamically "
-            "linked; its source is at download.qt.io and on request from the distributor. "
-            "The licence texts are in THIRD_PARTY_NOTICES.txt in the application folder."
-        )
-        intro.setWordWrap(True)
-        v.addWidget(intro)
-        table = QTableWidget(len(comps), 3)
-        table.setAccessibleName("Bundled components and their licences")
-        table.setHorizontalHeaderLabels(["Component", "Version", "Licence"])
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for i, c in enumerate(comps):
-            for j, text in enumerate((c.name, c.version, c.licence)):
-                table.setItem(i, j, QTableWidgetItem(text))
-        table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
-        v.addWidget(table, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dlg.reject)
-        v.addWidget(buttons)
-        dlg.resize(720, 560)
-        self._about = dlg  # reachable from tests
-        dlg.open()
+        self._about = about_dialog(self)  # reachable from tests
+        self._about.open()
 
     def dragEnterEvent(self, event: Any) -> None:
         if event.mimeData().hasUrls():
@@ -372,5 +387,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: Any) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
-        self.controller.cancel()
+        job = self.controller.job
+        if job is not None:  # cancel it, and wait for its thread (and its child) to stop
+            for name in ("progress", "finished", "failed", "cancelled"):
+                getattr(job.signals, name).disconnect()  # nothing is left to receive them
+            job.cancel()
+            QThreadPool.globalInstance().waitForDone(15_000)
         super().closeEvent(event)

@@ -75,6 +75,12 @@ class DataPage(QWidget):
         v.addStretch(1)
         controller.demo_written.connect(self._take_demo)
         controller.study_read.connect(self._show_read)
+        controller.password_refused.connect(
+            lambda which: self.data_info.setText(
+                f"The {which} workbook was not read: no password was given. Press "
+                "'Read and check the data' to enter it."
+            )
+        )
         controller.busy.connect(lambda busy: self.btn_load.setEnabled(not busy))
 
     def choose_data(self) -> None:
@@ -83,6 +89,7 @@ class DataPage(QWidget):
         )
         if path:
             self.data_edit.setText(path)
+            self.controller.set_password("data", None)  # a workbook chosen again: asked again
 
     def choose_key(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -90,11 +97,13 @@ class DataPage(QWidget):
         )
         if path:
             self.key_edit.setText(path)
+            self.controller.set_password("key", None)  # a workbook chosen again: asked again
 
     def take_workbook(self, path: Path) -> None:
         """A workbook dropped on the window: the key if its name says so, else the data."""
         key = any(w in path.name.lower() for w in ("key", "rand"))
         (self.key_edit if key else self.data_edit).setText(str(path))
+        self.controller.set_password("key" if key else "data", None)
 
     def load(self) -> None:
         """Read, validate and analyse the workbooks named here, at the cutoff chosen here."""

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -42,7 +43,7 @@ class ReportsPage(QWidget):
         self.btn_generate.clicked.connect(self.generate)
         self.btn_show = QPushButton("Show in folder")
         self.btn_show.setEnabled(False)
-        self.btn_show.clicked.connect(self.show_in_folder)
+        self.btn_show.clicked.connect(lambda: self.show_in_folder())
         self.btn_view_open = QPushButton("Open the open report")
         self.btn_view_open.setEnabled(False)
         self.btn_view_open.clicked.connect(
@@ -62,9 +63,43 @@ class ReportsPage(QWidget):
         v.addLayout(self.preview_holder, 1)  # the preview takes the rest of the page
         controller.demo_written.connect(lambda files: self.out_dir.setText(str(files.folder)))
         controller.analysed.connect(self._show_study)
-        controller.reports_starting.connect(self._release_preview)
+        controller.reports_starting.connect(self._starting)
         controller.reports_written.connect(self._show_written)
-        controller.busy.connect(lambda busy: self.btn_generate.setEnabled(not busy))
+        controller.job_cancelled.connect(lambda: self._not_written("cancelled"))
+        controller.failed.connect(lambda *_: self._not_written("failed"))
+        controller.output_in_use.connect(lambda *_: self._not_written("failed"))
+        controller.busy.connect(lambda _busy: self._update_generate())
+        controller.stale_changed.connect(lambda _stale: self._update_generate())
+        controller.discarded.connect(self._discarded)
+        self._generating = False  # a Generate is running: its end is this page's news
+
+    def _update_generate(self) -> None:
+        """Generate only while no job runs and the results are from the inputs chosen."""
+        c = self.controller
+        self.btn_generate.setEnabled(c.job is None and not c.session.stale)
+
+    def _starting(self) -> None:
+        """A Generate starts: the previous run's paths and preview are not this run's."""
+        self._generating = True
+        self._release_preview()
+        self.btn_show.setEnabled(False)
+        self.btn_view_open.setEnabled(False)
+        self.reports_info.setText("Generating the reports...")
+
+    def _not_written(self, how: str) -> None:
+        if self._generating and self.controller.job is None:  # (not a refusal meanwhile)
+            self._generating = False
+            self.reports_info.setText(
+                f"Generation {how}: no report was written in this run "
+                "(files written earlier were left as they were)."
+            )
+
+    def _discarded(self) -> None:
+        self._generating = False
+        self._release_preview()
+        self.btn_show.setEnabled(False)
+        self.btn_view_open.setEnabled(False)
+        self.reports_info.setText("")
 
     def _build_form(self) -> QFormLayout:
         form = QFormLayout()
@@ -154,6 +189,10 @@ class ReportsPage(QWidget):
         """Ask the controller for the reports as this page's fields say."""
         from dmc_report.domain.settings import ReportSettings
 
+        if self.chk_closed.isChecked() and not self._closed_confirmed():
+            self.reports_info.setText("Not generated: the closed report was not confirmed.")
+            return
+
         previous = Path(self.previous_edit.text()) if self.previous_edit.text().strip() else None
         settings = ReportSettings(
             report_date=pydate(self.report_date.date()),
@@ -176,6 +215,22 @@ class ReportsPage(QWidget):
             )
         )
 
+    def _closed_confirmed(self) -> bool:
+        """The closed report is by arm: asked once per run (or confirmed with the view)."""
+        c = self.controller
+        if c.closed_confirmed or c.session.results is None or c.session.stale or c.job:
+            return True  # nothing will be written now, and the controller says why
+        answer = QMessageBox.question(
+            self,
+            "Generate the closed report?",
+            "The closed report shows results BY TREATMENT ARM. Continue only if you are the "
+            "unblinded statistician. (Asked once while the app runs.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        c.closed_confirmed = answer == QMessageBox.StandardButton.Yes
+        return c.closed_confirmed
+
     def _show_study(self) -> None:
         """A study was loaded: the closed report is offered when it has a key."""
         from dmc_report.pipeline import suggests_final
@@ -190,6 +245,7 @@ class ReportsPage(QWidget):
         self.final_hint.setText(f"Suggested: {why}." if why else "")
 
     def _show_written(self, written: Any) -> None:
+        self._generating = False
         self.reports_info.setText(
             f"Open report: {written.open}"
             + (f"<br>Closed report (encrypted): {written.closed}" if written.closed else "")
@@ -250,8 +306,15 @@ class ReportsPage(QWidget):
     def show_in_folder(self) -> None:
         path = self.controller.session.reports.get("open")
         if path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
+            self._open(Path(path).parent, "No file manager could show the folder")
 
     def _open_file(self, path: Path | None) -> None:
         if path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            self._open(Path(path), "No program could open the report")
+
+    def _open(self, path: Path, cause: str) -> None:
+        """Hand ``path`` to the desktop; say so when nothing there takes it."""
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            self.controller.failed.emit(
+                f"{cause}. Open it from your file manager: it is at {path}.", str(path), ""
+            )

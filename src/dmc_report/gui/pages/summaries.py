@@ -54,6 +54,8 @@ class SummariesPage(QWidget):
         v.addWidget(self.summary_tabs, 1)
         controller.analysed.connect(self._show_study)
         controller.unblinded_opened.connect(self._show_unblinded)
+        controller.unblinded_hidden.connect(self._hide_unblinded)
+        controller.discarded.connect(self._clear)
 
     def confirm_unblinded(self) -> None:
         answer = QMessageBox.question(
@@ -78,6 +80,18 @@ class SummariesPage(QWidget):
             else "Load a randomization key to see results by arm."
         )
         clear(self.unblinded_area)
+
+    def _hide_unblinded(self) -> None:
+        """Back to the pooled view: the results by arm leave the screen."""
+        clear(self.unblinded_area)
+        self.unblinded_note.setText("Results by arm are hidden until you confirm.")
+        self.summary_tabs.setCurrentIndex(0)
+
+    def _clear(self) -> None:
+        clear(self.unblinded_area)
+        clear(self.blinded_area)
+        self.btn_unblind.setEnabled(False)
+        self.unblinded_note.setText("Load a randomization key to see results by arm.")
 
     def _show_blinded(self) -> None:
         from dmc_report.presenters import blinded_facts

@@ -77,9 +77,12 @@ class ValidationPage(QWidget):
         v.addWidget(split, 1)
         controller.validated.connect(self._show_counts)
         controller.findings_ready.connect(self._show_findings)
+        controller.discarded.connect(self._clear)
 
     def export_findings(self) -> None:
-        if self.controller.session.validation is None:
+        why = self.controller.export_refusal()  # told before a name is asked for, not after
+        if why is not None:
+            self.controller.failed.emit(why, "", "")
             return
         path, _ = QFileDialog.getSaveFileName(
             self,
@@ -97,6 +100,11 @@ class ValidationPage(QWidget):
         )
         self.compliance_model.set_rows(compliance)
         self.compliance_view.resizeColumnsToContents()
+
+    def _clear(self) -> None:
+        self.validation_counts.setText("")
+        self.compliance_model.set_rows([])
+        self.findings_model.set_rows([])
 
     def _show_findings(self, rows: list[list[Any]]) -> None:
         self.findings_model.set_rows(rows)
