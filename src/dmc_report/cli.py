@@ -82,6 +82,22 @@ def _final_arg(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _dry_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="arms scrambled: only the key's ARMS sheet is read (never its assignments) and the "
+        "subjects are allocated at random (permuted blocks within site); the closed report says "
+        "DRY RUN on every page. To show the closed report's shape before the first real look",
+    )
+    p.add_argument(
+        "--dry-run-seed",
+        type=int,
+        metavar="N",
+        help="the dry run's seed (default: from the data workbook's SHA-256; printed)",
+    )
+
+
 def _suggest_final(loaded: Any, results: Any, final: bool) -> None:
     from dmc_report.pipeline import suggests_final
 
@@ -137,11 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     ana = sub.add_parser("analyze", help="compute the results JSON")
     _study_args(ana)
     _final_arg(ana)
+    _dry_run_args(ana)
     ana.add_argument("--json", type=Path, required=True, help="output file")
 
     rep = sub.add_parser("report", help="render the OPEN (and CLOSED) reports")
     _study_args(rep)
     _final_arg(rep)
+    _dry_run_args(rep)
     rep.add_argument("--open", type=Path, required=True, help="open report PDF")
     rep.add_argument("--closed", type=Path, help="closed report PDF (needs --key)")
     rep.add_argument(
@@ -253,9 +271,17 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         else None,
         cutoff=args.cutoff,
         engine=Engine(args.engine),
+        dry_run=getattr(args, "dry_run", False),
+        dry_run_seed=getattr(args, "dry_run_seed", None),
     )
     how = "latest date in the data" if loaded.cutoff_is_default else "as given"
     print(f"data cutoff: {loaded.cutoff.isoformat()} ({how})", file=sys.stderr)
+    if loaded.key is not None and loaded.key.dry_run_seed is not None:
+        print(
+            f"DRY RUN: arms scrambled with seed {loaded.key.dry_run_seed} (the key's assignments "
+            "were not read); the by-arm results are not real",
+            file=sys.stderr,
+        )
     return loaded
 
 

@@ -5,6 +5,7 @@ Front ends call these and nothing below them; neither computes a statistic nor f
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -62,6 +63,11 @@ class LoadedStudy:
     cutoff: dt.date
     cutoff_is_default: bool
 
+    @property
+    def dry_run(self) -> bool:
+        """The key's assignments are scrambled (a dry run): its RAND sheet was never read."""
+        return self.key is not None and self.key.dry_run_seed is not None
+
 
 def locate_text(data: DataSet, text: str) -> Location | None:
     """The first cell of the data workbook's text columns that contains ``text`` (any case)."""
@@ -113,18 +119,49 @@ def load_study(
     cutoff: dt.date | None = None,
     engine: Engine = Engine.FASTEXCEL,
     progress: Progress = NO_PROGRESS,
+    dry_run: bool = False,
+    dry_run_seed: int | None = None,
 ) -> LoadedStudy:
-    """Read protocol and data (and, only if asked, the key) and settle the data cutoff."""
+    """Read protocol and data (and, only if asked, the key) and settle the data cutoff.
+
+    With ``dry_run``, only the key's arms are read (never its RAND sheet) and the subjects are
+    allocated by :func:`~dmc_report.domain.dry_run.scrambled_allocation` with ``dry_run_seed``
+    (default: from the data workbook's SHA-256, so the same inputs give the same dry run).
+    """
     study = read_study(protocol, data, password=data_password, engine=engine, progress=progress)
-    rkey = (
-        read_key(key, study.protocol, password=key_password, engine=engine, progress=progress)
-        if key is not None
-        else None
-    )
+    if dry_run and key is None:
+        raise UnusableInputError(DRY_RUN_NEEDS_KEY)
+    rkey = None
+    if key is not None:
+        rkey = read_key(
+            key, study.protocol, password=key_password, engine=engine, progress=progress,
+            arms_only=dry_run,
+        )  # fmt: skip
+    if dry_run and rkey is not None:
+        rkey = scrambled_key(rkey, study, dry_run_seed)
     default = cutoff is None
     if cutoff is None:
         cutoff = latest_date(study.data) or dt.date.today()
     return LoadedStudy(study, rkey, cutoff, default)
+
+
+DRY_RUN_NEEDS_KEY = (
+    "a dry run needs the key workbook for its arm list (only its ARMS sheet is read)"
+)
+
+
+def scrambled_key(key: RandomizationKey, study: Study, seed: int | None) -> RandomizationKey:
+    """``key`` (its arms only) with every subject randomized in the data allocated at random:
+    permuted blocks within site (:func:`~dmc_report.domain.dry_run.scrambled_allocation`)."""
+    from dmc_report.domain.dry_run import scrambled_allocation
+
+    if seed is None:  # the same data give the same dry run
+        seed = int(study.data.provenance.sha256[:8], 16)
+    dm = study.data.frame("DM")
+    subjects = dm.loc[dm["SUBJID"].notna() & dm["RANDDT"].notna()].drop_duplicates("SUBJID")
+    allocated = scrambled_allocation(subjects, [a.code for a in key.arms], seed)
+    allocated[ROW] = 0  # no key row: a dry run's allocation is not in the key file
+    return dataclasses.replace(key, assignments=allocated, dry_run_seed=seed)
 
 
 def make_demo(

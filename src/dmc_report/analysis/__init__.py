@@ -381,4 +381,5 @@ def analyze(
         pooled_validation=pooled_validation,
         blinded=blinded,
         unblinded=unblinded,
+        dry_run_seed=key.dry_run_seed if key else None,
     )

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from dmc_report.domain.dry_run import DRY_RUN_MARK
+
 SCHEMA = "dmc-report/results/1"
 
 Json = dict[str, Any]
@@ -971,12 +973,20 @@ class Results:
     pooled_validation: Mapping[str, Any] | None = None
     # per-subject arrays for the figures (not part of the results JSON)
     subject_level: SubjectLevel | None = field(default=None, compare=False)
+    # a dry run: the unblinded results come from a scrambled allocation with this seed
+    dry_run_seed: int | None = None
 
     def as_json(self) -> dict[str, Any]:
+        dry = (
+            {"dry_run": {"seed": self.dry_run_seed, "note": DRY_RUN_MARK}}
+            if self.dry_run_seed is not None
+            else {}
+        )
         return {
             "schema": SCHEMA,
             "study_id": self.study_id,
             "data_cutoff": self.data_cutoff,
+            **dry,
             "software": dict(self.software),
             "inputs": dict(self.inputs),
             "validation": dict(self.validation),
@@ -992,7 +1002,11 @@ class Results:
         What the app saves beside an open report, for the next report's comparison."""
         validation = self.validation if self.pooled_validation is None else self.pooled_validation
         return replace(
-            self, inputs={**self.inputs, "key": None}, validation=validation, unblinded=None
+            self,
+            inputs={**self.inputs, "key": None},
+            validation=validation,
+            unblinded=None,
+            dry_run_seed=None,
         )
 
 

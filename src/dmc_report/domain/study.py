@@ -130,6 +130,9 @@ class RandomizationKey:
     assignments: pd.DataFrame  # SUBJID, ARMCD, _ROW
     tables: Mapping[str, SheetTable]
     provenance: Provenance
+    # a dry run's key: the assignments are scrambled (domain/dry_run.py) with this seed, and the
+    # key file's RAND sheet was never read
+    dry_run_seed: int | None = None
 
     @property
     def control(self) -> Arm:

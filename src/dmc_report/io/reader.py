@@ -123,11 +123,16 @@ def read_key(
     password: str | None = None,
     engine: Engine = Engine.FASTEXCEL,
     progress: Progress = NO_PROGRESS,
+    arms_only: bool = False,
 ) -> RandomizationKey:
-    """Read the randomization key (contract section 1.2); an inconsistent key is unusable."""
+    """Read the randomization key (contract section 1.2); an inconsistent key is unusable.
+
+    With ``arms_only`` (a dry run), only its ARMS sheet is read: the key's assignments are
+    never opened, and the key returned assigns nobody.
+    """
     tables, prov = _read_sheets(
         path,
-        KEY_SHEETS,
+        (ARMS,) if arms_only else KEY_SHEETS,
         protocol,
         password=password,
         engine=engine,
@@ -135,7 +140,42 @@ def read_key(
         progress=progress,
     )
     file = str(path)
-    arms_t, rand_t = tables[ARMS.name], tables[RAND.name]
+    arms_t = tables[ARMS.name]
+    arms = _arms(arms_t, file)
+    if arms_only:
+        progress.update(1.0, "Key arms read")
+        nobody = pd.DataFrame({"SUBJID": pd.Series([], dtype=object),
+                               "ARMCD": pd.Series([], dtype=object), ROW: pd.Series([], dtype=int)})  # fmt: skip
+        return RandomizationKey(arms, nobody, MappingProxyType(tables), prov)
+    rand_t = tables[RAND.name]
+    known = {a.code for a in arms}
+    spelling = {c.casefold(): c for c in known}
+    rand = rand_t.frame.copy()
+    rand["ARMCD"] = (
+        rand["ARMCD"]
+        .astype(object)
+        .map(lambda v: spelling.get(v.casefold(), v) if isinstance(v, str) else v)
+        .astype(rand_t.frame["ARMCD"].dtype)
+    )
+    unknown = rand[~rand["ARMCD"].isin(known).fillna(False)]
+    if len(unknown):
+        r = unknown.iloc[0]
+        raise UnusableInputError(
+            f"arm code {r['ARMCD'] if pd.notna(r['ARMCD']) else '(blank)'} is not listed in sheet "
+            f"{arms_t.source_name} (known: {', '.join(sorted(known))})",
+            Location(file=file, sheet=rand_t.source_name, row=int(r[ROW]), column="ARMCD"),
+        )
+    progress.update(1.0, "Key read")
+    return RandomizationKey(
+        arms=arms,
+        assignments=rand[["SUBJID", "ARMCD", ROW]].copy(),
+        tables=MappingProxyType(tables),
+        provenance=prov,
+    )
+
+
+def _arms(arms_t: SheetTable, file: str) -> tuple[Arm, ...]:
+    """The key's ARMS sheet, checked: roles, one control, distinct codes, at least two arms."""
     arms_df = arms_t.frame
     bad_role = arms_df[~arms_df["ROLE"].isin(["EXPERIMENTAL", "CONTROL"]).fillna(False)]
     if len(bad_role):
@@ -168,33 +208,9 @@ def read_key(
             "the key must list at least two arms (one CONTROL, one or more EXPERIMENTAL)",
             Location(file=file, sheet=arms_t.source_name, column="ARMCD"),
         )
-    known = set(arms_df["ARMCD"].dropna())
-    spelling = {str(c).casefold(): str(c) for c in known}
-    rand = rand_t.frame.copy()
-    rand["ARMCD"] = (
-        rand["ARMCD"]
-        .astype(object)
-        .map(lambda v: spelling.get(v.casefold(), v) if isinstance(v, str) else v)
-        .astype(rand_t.frame["ARMCD"].dtype)
-    )
-    unknown = rand[~rand["ARMCD"].isin(known).fillna(False)]
-    if len(unknown):
-        r = unknown.iloc[0]
-        raise UnusableInputError(
-            f"arm code {r['ARMCD'] if pd.notna(r['ARMCD']) else '(blank)'} is not listed in sheet "
-            f"{arms_t.source_name} (known: {', '.join(sorted(known))})",
-            Location(file=file, sheet=rand_t.source_name, row=int(r[ROW]), column="ARMCD"),
-        )
-    arms = tuple(
+    return tuple(
         Arm(code=str(r.ARMCD), label=str(r.ARM), role=str(r.ROLE).lower())
         for r in arms_df.itertuples(index=False)
-    )
-    progress.update(1.0, "Key read")
-    return RandomizationKey(
-        arms=arms,
-        assignments=rand[["SUBJID", "ARMCD", ROW]].copy(),
-        tables=MappingProxyType(tables),
-        provenance=prov,
     )
 
 

@@ -7,9 +7,10 @@ safety).
 
 from __future__ import annotations
 
+from dmc_report.domain.dry_run import DRY_RUN_MARK
 from dmc_report.report.common import present, section, title_page
 from dmc_report.report.data import ClosedReportData
-from dmc_report.report.model import Report, Section
+from dmc_report.report.model import Report, Section, Text
 from dmc_report.report.sections import conduct, efficacy, front, monitoring, safety, urine
 from dmc_report.report.sections.base import Context
 
@@ -19,6 +20,7 @@ NOTICE_CLOSED = (
     "Committee only. Do not copy or forward. This file is encrypted; keep the password apart from it."
 )
 WATERMARK = "CLOSED - DMC MEMBERS ONLY"
+DRY_RUN_WATERMARK = "DRY RUN - ARMS SCRAMBLED"
 
 
 def build_closed_report(c: ClosedReportData) -> Report:
@@ -26,8 +28,11 @@ def build_closed_report(c: ClosedReportData) -> Report:
     ctx = Context(d, closed=c)
     arms = list(c.arms)
     with_total = [*arms, c.total]
+    dry = c.dry_run_seed is not None
+    warning = [Text(f"{DRY_RUN_MARK}. {dry_run_words(c.dry_run_seed)}")] if dry else []
+    key_role = "key (ARMS sheet only: dry run)" if dry else "key"
     sections: list[Section] = [
-        section("Closed summary", *front.closed_summary(ctx, c)),
+        section("Closed summary", *warning, *front.closed_summary(ctx, c)),
         section("Subject flow", front.consort(ctx, c)),
         section(
             "Enrollment, disposition, baseline and exposure by arm",
@@ -48,10 +53,12 @@ def build_closed_report(c: ClosedReportData) -> Report:
         section("Safety by arm", *safety.safety(ctx, with_total)),
         section(monitoring.title(ctx), *monitoring.closed_blocks(ctx, c.unblinded)),
         section("Consistency with the open report", front.consistency(ctx, c)),
-        section("Appendix", *front.appendix(ctx, [("key", c.key_input)])),
+        section("Appendix", *front.appendix(ctx, [(key_role, c.key_input)])),
     ]
     s = d.settings
     extra = [("Contains", "Unblinded comparative data")]
+    if dry:
+        extra.insert(0, ("DRY RUN", f"{DRY_RUN_MARK}. {dry_run_words(c.dry_run_seed)}"))
     if s.recipient:
         extra.append(
             ("Recipient", s.recipient + (f", copy {s.copy_number}" if s.copy_number else ""))
@@ -61,12 +68,23 @@ def build_closed_report(c: ClosedReportData) -> Report:
     return Report(
         kind="closed",
         study_id=p.id,
-        header=HEADING,
+        header=DRY_RUN_MARK if dry else HEADING,
         cutoff=cutoff,
         report_date=s.report_date.isoformat(),
-        title_page=title_page(d, HEADING, extra, NOTICE_CLOSED),
+        title_page=title_page(d, DRY_RUN_MARK if dry else HEADING, extra, NOTICE_CLOSED),
         sections=present(sections),
-        metadata_title=f"{p.id} DMC closed session report, data cutoff {cutoff}",
-        metadata_subject="Data Monitoring Committee closed session report",
-        watermark=WATERMARK,
+        metadata_title=("DRY RUN (arms scrambled): " if dry else "")
+        + f"{p.id} DMC closed session report, data cutoff {cutoff}",
+        metadata_subject="Data Monitoring Committee closed session report"
+        + (", dry run with scrambled arms: not real results" if dry else ""),
+        watermark=DRY_RUN_WATERMARK if dry else WATERMARK,
+    )
+
+
+def dry_run_words(seed: int | None) -> str:
+    """What a dry run's title page and summary say about its allocation."""
+    return (
+        f"The arms were allocated at random (permuted blocks within site, seed {seed}); the "
+        "randomization key's assignments were not read. Every number by arm is meaningless: "
+        "this report shows the closed report's shape only."
     )

@@ -80,3 +80,5 @@ class ClosedReportData:
     total: Group  # the arms together (subjects with a known arm)
     arm_labels: Mapping[str, str]  # code -> label, for the blinding guard only
     key_findings: tuple[Finding, ...] = ()  # the key's findings: closed report only
+    # a dry run (domain/dry_run.py): the arms are scrambled with this seed, not the key's
+    dry_run_seed: int | None = None

@@ -125,4 +125,5 @@ def closed_report_data(
         total=group("Total", u.total, known, role="total"),
         arm_labels={a.code: a.label for a in key.arms},
         key_findings=key_findings,
+        dry_run_seed=key.dry_run_seed,
     )
