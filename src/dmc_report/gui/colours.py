@@ -110,6 +110,12 @@ class AlertLabel(QLabel):
         if event.type() == QEvent.Type.PaletteChange:
             self._paint()
 
+    def set_plain(self, text: str) -> None:
+        """Show ``text`` instead (in the same colour)."""
+        self._plain = text
+        self.setAccessibleName(text)
+        self._paint()
+
     def _paint(self) -> None:
         self.setText(f"<b style='color:{self.colour().name()}'>{html.escape(self._plain)}</b>")
 

@@ -6,10 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from dmc_report.gui.controller import Controller
-from dmc_report.gui.pages.common import pydate
+from dmc_report.gui.datefield import DateField
 
 
 class DataPage(QWidget):
@@ -51,17 +50,14 @@ class DataPage(QWidget):
             b.clicked.connect(slot)
             row.addWidget(b)
             form.addRow(label, row)
-        self.cutoff_edit = QDateEdit()
-        self.cutoff_edit.setCalendarPopup(True)
-        self.cutoff_edit.setDisplayFormat("yyyy-MM-dd")
-        self.cutoff_edit.setAccessibleName("Data cutoff")
+        self.cutoff_edit = DateField("Data cutoff")
         self.cutoff_default = QCheckBox("Latest date in the data")
         self.cutoff_default.setChecked(True)
         self.cutoff_default.toggled.connect(lambda on: self.cutoff_edit.setEnabled(not on))
         self.cutoff_edit.setEnabled(False)
         crow = QHBoxLayout()
         crow.addWidget(self.cutoff_edit)
-        crow.addWidget(self.cutoff_default)
+        crow.addWidget(self.cutoff_default, 0, Qt.AlignmentFlag.AlignTop)
         crow.addStretch(1)
         form.addRow("Data cutoff", crow)
         v.addLayout(form)
@@ -107,7 +103,16 @@ class DataPage(QWidget):
 
     def load(self) -> None:
         """Read, validate and analyse the workbooks named here, at the cutoff chosen here."""
-        cutoff = None if self.cutoff_default.isChecked() else pydate(self.cutoff_edit.date())
+        cutoff = None if self.cutoff_default.isChecked() else self.cutoff_edit.date()
+        if cutoff is None and not self.cutoff_default.isChecked():  # never a guess at the date
+            self.controller.failed.emit(
+                "The data cutoff is not a date: "
+                + (self.cutoff_edit.problem_text() or "type it as YYYY-MM-DD.")
+                + " Or tick 'Latest date in the data'.",
+                "Data cutoff",
+                "",
+            )
+            return
         # the figures are drawn for the window's screen: sharp at 150 %, and on Retina
         scale = self.window().devicePixelRatioF()
         self.controller.load(self.data_edit.text(), self.key_edit.text(), cutoff, scale)
@@ -117,7 +122,7 @@ class DataPage(QWidget):
         self.key_edit.setText(str(files.key))
 
     def _show_read(self, loaded: Any) -> None:
-        self.cutoff_edit.setDate(QDate(loaded.cutoff.year, loaded.cutoff.month, loaded.cutoff.day))
+        self.cutoff_edit.set_date(loaded.cutoff)
         rows = loaded.study.data.provenance.sheet_rows
         self.data_info.setText(
             f"Read {loaded.study.data.provenance.file}: "
