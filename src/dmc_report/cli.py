@@ -192,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="the previous report's results (analyze --json): the open synopsis shows the changes",
     )
 
+    aud = sub.add_parser("audit", help="check a study's report log (the audit trail)")
+    aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    ver = aud_sub.add_parser(
+        "verify", help="check that no record of the log was edited, removed or reordered"
+    )
+    ver.add_argument(
+        "log", type=Path, help="the study's <study>-report-log.jsonl (beside its open reports)"
+    )
+
     gui = sub.add_parser("gui", help="open the desktop application")
     gui.add_argument("--protocol", type=Path)
     gui.add_argument("--data", type=Path)
@@ -375,6 +384,23 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.errors else EXIT_OK
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    """``audit verify LOG``: exit 0 when the chain holds, 1 naming the first line that breaks it."""
+    from dmc_report.io.audit import verify
+    from dmc_report.io.files import read_input
+
+    read_input(args.log, "report log")  # a missing or unreadable file: one clear message, exit 2
+    count, broken = verify(args.log)
+    if broken is not None:
+        held = (
+            f"{count} record{'s' if count != 1 else ''} before it hold{'' if count != 1 else 's'}"
+        )
+        print(f"{args.log}: the chain is broken at {broken} ({held})")
+        return EXIT_FINDINGS
+    print(f"{args.log}: {count} record{'s' if count != 1 else ''}, the chain holds")
+    return EXIT_OK
+
+
 def _cmd_check_protocol(args: argparse.Namespace) -> int:
     """Exit 0 when every required sheet and column is found, 1 when one is missing."""
     from dmc_report.pipeline import check_protocol
@@ -528,6 +554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "analyze": _cmd_analyze,
         "check-protocol": _cmd_check_protocol,
         "report": _cmd_report,
+        "audit": _cmd_audit,
         "gui": _cmd_gui,
         None: _cmd_gui,
     }

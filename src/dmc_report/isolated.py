@@ -32,6 +32,7 @@ from dmc_report.pipeline import (
     render_from_inputs,
     report_inputs,
     results_as_requested,
+    run_facts,
     write_reports,
 )
 
@@ -138,7 +139,7 @@ def render_reports_in_child(
     return write_reports(
         rendered, open_path=open_path, closed_path=closed_path,
         pooled_results_path=pooled_results_path, inputs=input_paths(loaded, settings),
-        progress=progress,
+        progress=progress, audit=run_facts(loaded, settings),
     )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -353,6 +353,7 @@ def render_reports(
         closed_path=closed_path,
         inputs=input_paths(loaded, settings),
         progress=progress,
+        audit=run_facts(loaded, settings),
     )
 
 
@@ -364,6 +365,8 @@ class RenderedReports:
     open: bytes
     closed: bytes | None
     pooled_results: bytes | None = None
+    # the SHA-256 of the closed report's content unencrypted (the audit trail's record of it)
+    closed_sha256: str | None = None
 
 
 def input_paths(loaded: LoadedStudy, settings: ReportSettings | None = None) -> dict[str, Path]:
@@ -486,12 +489,16 @@ def write_reports(
     pooled_results_path: str | Path | None = None,
     inputs: Mapping[str, str | Path] = MappingProxyType({}),
     progress: Progress = NO_PROGRESS,
+    audit: Mapping[str, Any] | None = None,
 ) -> WrittenReports:
     """Write rendered reports together: each to a temporary name beside its target, then all
     renamed, or none (a failure leaves the previous reports as they were).
 
     ``inputs`` (what -> path) are the files no report may replace (:func:`check_outputs`).
+    ``audit`` (:func:`run_facts`): the run's record, appended with what was written to the
+    study's report log beside the open report (:mod:`dmc_report.io.audit`) once all is written.
     """
+    from dmc_report.io import audit as trail
     from dmc_report.io.output import OutputFile, check_outputs, write_files_atomic
 
     if progress.cancelled():
@@ -504,11 +511,80 @@ def write_reports(
         pooled = Path(pooled_results_path)
         files.append(OutputFile(pooled, rendered.pooled_results))
     check_outputs(report_outputs(open_path, closed_path, pooled_results_path), inputs)
+    log = trail.log_path(Path(open_path).parent, audit["study_id"]) if audit else None
+    if log is not None:
+        trail.check_appendable(log)
     write_files_atomic(files)
+    if audit is not None and log is not None:
+        try:
+            trail.append(log, {**audit, "outputs": _written(rendered, files, closed_path)})
+        except OSError as exc:
+            raise UnusableInputError(
+                f"the reports were written, but their run could not be added to the report log "
+                f"({exc.strerror or exc}); add it by hand or run again",
+                Location(file=str(log)),
+            ) from exc
     progress.update(1.0, "Reports written")
     return WrittenReports(
         Path(open_path), Path(closed_path) if closed_path is not None else None, pooled
     )
+
+
+def _written(
+    rendered: RenderedReports, files: Sequence[Any], closed_path: str | Path | None
+) -> dict[str, Any]:
+    """What a run wrote, for its audit record: names and SHA-256 (the closed report's content's)."""
+    import hashlib
+
+    def entry(f: Any) -> dict[str, str]:
+        return {"file": f.path.name, "sha256": hashlib.sha256(f.content).hexdigest()}
+
+    out: dict[str, Any] = {"open": entry(files[0]), "closed": None, "pooled_results": None}
+    if rendered.closed is not None and closed_path is not None:
+        out["closed"] = {"file": Path(closed_path).name, "content_sha256": rendered.closed_sha256}
+    if rendered.pooled_results is not None and len(files) > 1:
+        out["pooled_results"] = entry(files[-1])
+    return out
+
+
+def run_facts(loaded: LoadedStudy, settings: ReportSettings) -> dict[str, Any]:
+    """A report run's audit record (:mod:`dmc_report.io.audit`), without what it wrote: when, who,
+    the software, the inputs' SHA-256, the cutoff and the settings."""
+    import getpass
+    import hashlib
+
+    from dmc_report import __version__
+
+    study = loaded.study
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no user name in the environment
+        user = "unknown"
+    previous = settings.previous_results
+    return {
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "user": user,
+        "software": f"dmc-report {__version__}",
+        "study_id": study.protocol.study.id,
+        "cutoff": loaded.cutoff.isoformat(),
+        "inputs": {
+            "protocol": study.protocol_provenance.sha256,
+            "data": study.data.provenance.sha256,
+            "key": loaded.key.provenance.sha256 if loaded.key is not None else None,
+            "previous results": hashlib.sha256(Path(previous).read_bytes()).hexdigest()
+            if previous is not None
+            else None,
+        },
+        "settings": {
+            "final": settings.final,
+            "report_date": settings.report_date.isoformat(),
+            "meeting_date": settings.meeting_date.isoformat() if settings.meeting_date else None,
+            "version": settings.version,
+            "prepared_by": settings.prepared_by,
+            "distribution": list(settings.distribution),
+            "dry_run_seed": loaded.key.dry_run_seed if loaded.key is not None else None,
+        },
+    }
 
 
 @dataclass(frozen=True)
@@ -583,7 +659,7 @@ def render_from_inputs(
 ) -> RenderedReports:
     """:func:`render_report_bytes` from results, findings and settings alone (what the report
     process runs): nothing is derived or analysed here."""
-    from dmc_report.report import render_closed_report, render_open_report
+    from dmc_report.report import render_closed_report_with_digest, render_open_report
     from dmc_report.report.prepare import closed_report_data, open_report_data
 
     previous = None
@@ -602,18 +678,18 @@ def render_from_inputs(
     open_pdf = render_open_report(
         open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
     )
-    closed_pdf = None
+    closed_pdf, closed_sha256 = None, None
     if closed:
         if key is None or results.unblinded is None:
             raise UnusableInputError(CLOSED_NEEDS_KEY)
         if not closed_password:
             raise UnusableInputError(CLOSED_NEEDS_PASSWORD)
         closed_data = closed_report_data(open_data, results, key, validation.key_findings)
-        closed_pdf = render_closed_report(
+        closed_pdf, closed_sha256 = render_closed_report_with_digest(
             closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5)
         )
     pooled = results.pooled().to_json().encode("utf-8") if pooled_results else None
-    return RenderedReports(open_pdf, closed_pdf, pooled)
+    return RenderedReports(open_pdf, closed_pdf, pooled, closed_sha256)
 
 
 class _Scaled:

@@ -135,4 +135,3 @@ def _frame(rows: list[list[object]]) -> object:
     import pandas as pd
 
     return pd.DataFrame(rows[1:], columns=rows[0])
-

@@ -85,7 +85,9 @@ def test_the_child_renders_the_same_open_report_as_in_process(
     fractions = [f for f, _ in progress.messages]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any("closed" in m.lower() for _, m in progress.messages)  # the child's own messages
-    assert sorted(p.name for p in there.iterdir()) == ["closed.pdf", "open.pdf"]
+    # the reports and the study's report log (the audit trail), and no temporary file left
+    written_names = sorted(p.name for p in there.iterdir())
+    assert written_names == ["KETCOC-01-report-log.jsonl", "closed.pdf", "open.pdf"]
 
 
 def test_cancelling_while_the_child_renders_leaves_no_file(

@@ -191,10 +191,10 @@ def test_a_report_failing_half_way_leaves_no_new_file_beside_the_old_pair(
     (out / "open.pdf").write_bytes(b"old open")
     (out / "closed.pdf").write_bytes(b"old closed")
 
-    def broken(*args: object, **kwargs: object) -> bytes:
+    def broken(*args: object, **kwargs: object) -> tuple[bytes, str]:
         raise UnusableInputError("the closed report could not be rendered")
 
-    monkeypatch.setattr("dmc_report.report.render_closed_report", broken)
+    monkeypatch.setattr("dmc_report.report.render_closed_report_with_digest", broken)
     rc = main([
         "report", *_inputs(study), *_key(study), "--open", str(out / "open.pdf"),
         "--closed", str(out / "closed.pdf"), "--closed-password-file",

@@ -82,6 +82,16 @@ def render_closed_report(
     data: ClosedReportData, password: str, *, progress: Progress = NO_PROGRESS
 ) -> bytes:
     """The closed report's PDF bytes, AES-256 encrypted with ``password`` (never plain on disk)."""
+    return render_closed_report_with_digest(data, password, progress=progress)[0]
+
+
+def render_closed_report_with_digest(
+    data: ClosedReportData, password: str, *, progress: Progress = NO_PROGRESS
+) -> tuple[bytes, str]:
+    """:func:`render_closed_report`, and the SHA-256 of the report as it would be unencrypted
+    (the audit trail's record of its content: the encrypted bytes differ with every salt)."""
+    import hashlib
+
     if not password:
         raise ValueError("the closed report needs a password")
     checkpoint(progress, 0.05, "Checking pooled totals against the arms")
@@ -91,13 +101,13 @@ def render_closed_report(
     checkpoint(progress, 0.2, "Rendering the closed report")
     rendered = render_pdf(report)
     checkpoint(progress, 0.9, "Encrypting the closed report")
-    return finalize(
-        rendered.pdf,
-        created=data.open.settings.report_date,
-        title=report.metadata_title,
-        subject=report.metadata_subject,
-        password=password,
-    )
+    info = {
+        "created": data.open.settings.report_date,
+        "title": report.metadata_title,
+        "subject": report.metadata_subject,
+    }
+    plain = finalize(rendered.pdf, **info)  # type: ignore[arg-type]
+    return finalize(rendered.pdf, **info, password=password), hashlib.sha256(plain).hexdigest()  # type: ignore[arg-type]
 
 
-__all__ = ["render_closed_report", "render_open_report"]
+__all__ = ["render_closed_report", "render_closed_report_with_digest", "render_open_report"]
