@@ -113,7 +113,11 @@ def test_report_names_from_a_study_id_are_valid_on_windows(
     names = sorted(p.name for p in out.iterdir())
     safe = {"KET/COC:01": "KET_COC_01", "CON": "CON_"}[study_id]
     cutoff = w.session.loaded.cutoff.isoformat()
-    assert names == [f"{safe}-open-report-{cutoff}.pdf", f"{safe}-open-results-{cutoff}.json"]
+    assert names == [
+        f"{safe}-open-report-{cutoff}.pdf",
+        f"{safe}-open-results-{cutoff}.json",
+        f"{safe}-report-log.jsonl",  # the study's report log (issue 19)
+    ]
     assert all(p.is_file() for p in out.iterdir())  # no sub-folder made by a '/'
 
 

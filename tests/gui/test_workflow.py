@@ -237,7 +237,8 @@ def test_a_report_held_open_by_another_program_can_be_retried(
     qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(calls) == 2 and w.job is None, timeout=TIMEOUT)
     assert asked and "close open.pdf" in asked[0]
-    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".pdf", ".pdf"]
+    # the pair, the pooled results, and the study's report log (issue 19)
+    assert sorted(p.suffix for p in out.iterdir()) == [".json", ".jsonl", ".pdf", ".pdf"]
 
 
 def test_the_app_refuses_a_short_closed_password(
