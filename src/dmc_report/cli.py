@@ -175,6 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--report-version", default="1.0", help="report version (default 1.0)")
     rep.add_argument("--recipient", help="closed report: the named recipient")
     rep.add_argument(
+        "--recipients",
+        type=Path,
+        metavar="FILE.csv",
+        help="numbered copies: one closed report per row (columns name and optional password), "
+        "named <closed name>-NN-<name>.pdf beside --closed, each with its own password; blank "
+        "passwords are generated into <closed name>-passwords.csv (owner-only)",
+    )
+    rep.add_argument(
         "--arms-by-code", action="store_true", help="closed report: show arms by code only"
     )
     rep.add_argument("--prepared-by", help="the independent statistician (title pages)")
@@ -460,6 +468,23 @@ def _settings(args: argparse.Namespace, loaded: Any) -> Any:
     )
 
 
+def _recipients(args: argparse.Namespace) -> Any:
+    """The --recipients file's rows (numbered copies), or None; refused before any work."""
+    if args.recipients is None:
+        return None
+    if args.closed is None:
+        raise UnusableInputError(
+            "--recipients needs --closed: the copies are named after it and written beside it"
+        )
+    if args.closed_password_file is not None:
+        raise UnusableInputError(
+            "--recipients gives each copy its own password: leave out --closed-password-file"
+        )
+    from dmc_report.io.recipients import read_recipients
+
+    return read_recipients(args.recipients)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from dmc_report.pipeline import (
         CLOSED_NEEDS_KEY,
@@ -472,13 +497,18 @@ def _cmd_report(args: argparse.Namespace) -> int:
         run_validation,
     )
 
+    recipients = _recipients(args)
     # from the file or DMC_CLOSED_PASSWORD; checked with the rest of the request, before any work
     password = (
         _password(args.closed_password_file, CLOSED_PASSWORD_ENV, "closed report")
-        if args.closed
+        if args.closed and recipients is None
         else None
     )
-    request = ReportRequest(open_path=args.open, closed_path=args.closed, closed_password=password)
+    request = ReportRequest(
+        open_path=args.open,
+        closed_path=None if recipients else args.closed,
+        closed_password=password,
+    )
     try:
         check_report_request(request, key_given=args.key is not None, inputs=_inputs(args))
     except UnusableInputError as exc:
@@ -489,12 +519,34 @@ def _cmd_report(args: argparse.Namespace) -> int:
         }
         refusal = _with_password_source(exc, password, args.closed_password_file)
         raise _naming_flag(refusal, flags) from None
+    if recipients is not None:
+        from dmc_report.pipeline import check_new_outputs, numbered_copy_paths
+
+        if args.key is None:
+            raise _naming_flag(UnusableInputError(CLOSED_NEEDS_KEY), {CLOSED_NEEDS_KEY: "--key"})
+        check_new_outputs(
+            numbered_copy_paths(args.open, args.closed, recipients),
+            {**_inputs(args), "recipients file": args.recipients},
+        )
     loaded = _load(args)
     settings = _settings(args, loaded)
     check_previous_results(loaded, settings)  # a wrong file is told now, not after the analysis
     validation = run_validation(loaded)
     results = run_analysis(loaded, validation, final=settings.final)
     _suggest_final(loaded, results, settings.final)
+    if recipients is not None:
+        from dmc_report.pipeline import render_numbered_copies
+
+        paths = render_numbered_copies(
+            loaded, validation, results, settings, open_path=args.open,
+            closed_path=args.closed, recipients=recipients,
+            inputs={"recipients file": args.recipients},
+        )  # fmt: skip
+        print(f"open report:   {paths[0]}")
+        for p in paths[1:]:
+            kind = "passwords (owner-only; send apart)" if p.suffix == ".csv" else "closed copy"
+            print(f"{kind}: {p}")
+        return EXIT_FINDINGS if validation.errors else EXIT_OK
     written = render_reports(
         loaded, validation, results, settings,
         open_path=request.open_path, closed_path=request.closed_path, closed_password=password,

@@ -31,6 +31,7 @@ from dmc_report.io.engines import Engine
 from dmc_report.io.mapping_check import MappingReport
 from dmc_report.io.protocol_loader import bundled_protocol_text, load_protocol, parse_protocol
 from dmc_report.io.reader import read_key, read_study
+from dmc_report.io.recipients import Recipient
 from dmc_report.validation import ValidationResult, validate
 
 if TYPE_CHECKING:  # the report package is imported when a report is made, not at start-up
@@ -367,6 +368,8 @@ class RenderedReports:
     pooled_results: bytes | None = None
     # the SHA-256 of the closed report's content unencrypted (the audit trail's record of it)
     closed_sha256: str | None = None
+    # numbered copies of the closed report (encrypted, content SHA-256), in recipients' order
+    closed_copies: tuple[tuple[bytes, str], ...] = ()
 
 
 def input_paths(loaded: LoadedStudy, settings: ReportSettings | None = None) -> dict[str, Path]:
@@ -516,18 +519,33 @@ def write_reports(
         trail.check_appendable(log)
     write_files_atomic(files)
     if audit is not None and log is not None:
-        try:
-            trail.append(log, {**audit, "outputs": _written(rendered, files, closed_path)})
-        except OSError as exc:
-            raise UnusableInputError(
-                f"the reports were written, but their run could not be added to the report log "
-                f"({exc.strerror or exc}); add it by hand or run again",
-                Location(file=str(log)),
-            ) from exc
+        _append_log(log, {**audit, "outputs": _written(rendered, files, closed_path)})
     progress.update(1.0, "Reports written")
     return WrittenReports(
         Path(open_path), Path(closed_path) if closed_path is not None else None, pooled
     )
+
+
+def _log_for(loaded: LoadedStudy, open_path: str | Path) -> Path:
+    """The study's report log beside the open report, checked appendable (before any write)."""
+    from dmc_report.io import audit as trail
+
+    log = trail.log_path(Path(open_path).parent, loaded.study.protocol.study.id)
+    trail.check_appendable(log)
+    return log
+
+
+def _append_log(log: Path, record: Mapping[str, Any]) -> None:
+    from dmc_report.io import audit as trail
+
+    try:
+        trail.append(log, record)
+    except OSError as exc:
+        raise UnusableInputError(
+            f"the reports were written, but their run could not be added to the report log "
+            f"({exc.strerror or exc}); add it by hand or run again",
+            Location(file=str(log)),
+        ) from exc
 
 
 def _written(
@@ -545,6 +563,95 @@ def _written(
     if rendered.pooled_results is not None and len(files) > 1:
         out["pooled_results"] = entry(files[-1])
     return out
+
+
+def copy_settings(
+    loaded: LoadedStudy, settings: ReportSettings, recipients: Sequence[Recipient]
+) -> list[tuple[ReportSettings, str]]:
+    """Each recipient's settings (name, number of N, a copy ID from the study, cutoff, report
+    date, data and copy: the same inputs give the same IDs) and password. The title pages'
+    distribution lists every recipient (after any distribution given)."""
+    import hashlib
+
+    names = tuple(r.name for r in recipients)
+    distribution = settings.distribution + tuple(n for n in names if n not in settings.distribution)
+    base = "|".join(
+        [loaded.study.protocol.study.id, loaded.cutoff.isoformat(),
+         settings.report_date.isoformat(), loaded.study.data.provenance.sha256]
+    )  # fmt: skip
+    out = []
+    for r in recipients:
+        copy_id = hashlib.sha256(f"{base}|{r.number}|{r.name}".encode()).hexdigest()[:32]
+        one = dataclasses.replace(
+            settings, recipient=r.name, copy_number=r.number, copies=len(recipients),
+            copy_id=copy_id, distribution=distribution,
+        )  # fmt: skip
+        out.append((one, r.password))
+    return out
+
+
+def numbered_copy_paths(
+    open_path: str | Path, closed_path: str | Path, recipients: Sequence[Recipient]
+) -> dict[str, Path]:
+    """The files a numbered-copies request writes, by what they are (checked before any work)."""
+    closed = Path(closed_path)
+    out = {"open report": Path(open_path)}
+    out |= {f"copy {r.number:02d}": closed.with_name(r.file_name(closed)) for r in recipients}
+    if any(r.generated for r in recipients):
+        out["passwords file"] = closed.with_name(f"{closed.stem}-passwords.csv")
+    return out
+
+
+def render_numbered_copies(
+    loaded: LoadedStudy,
+    validation: ValidationResult,
+    results: Results,
+    settings: ReportSettings,
+    *,
+    open_path: str | Path,
+    closed_path: str | Path,
+    recipients: Sequence[Recipient],
+    progress: Progress = NO_PROGRESS,
+    inputs: Mapping[str, str | Path] = MappingProxyType({}),
+) -> list[Path]:
+    """The open report and one closed report per recipient (``<closed name>-NN-<name>.pdf``
+    beside ``closed_path``, each with its own password, "Copy NN of N - name" on every page),
+    and the generated passwords (``<closed name>-passwords.csv``, owner-only), written
+    together; the run goes to the report log. Returns the files written."""
+    from dmc_report.io.output import OutputFile, check_outputs, write_files_atomic
+    from dmc_report.io.recipients import passwords_csv
+
+    results = results_as_requested(loaded, validation, results, settings)
+    per_copy = copy_settings(loaded, settings, recipients)
+    with located_in(loaded):
+        rendered = render_from_inputs(
+            report_inputs(loaded), validation, results, settings, closed=False,
+            progress=progress, copies=per_copy,
+        )  # fmt: skip
+    closed = Path(closed_path)
+    files = [OutputFile(Path(open_path), rendered.open)]
+    files += [
+        OutputFile(closed.with_name(r.file_name(closed)), pdf)
+        for r, (pdf, _) in zip(recipients, rendered.closed_copies, strict=True)
+    ]
+    if any(r.generated for r in recipients):
+        files.append(
+            OutputFile(closed.with_name(f"{closed.stem}-passwords.csv"),
+                       passwords_csv(tuple(recipients), closed), private=True)
+        )  # fmt: skip
+    check_outputs(
+        {f"output {i + 1}": f.path for i, f in enumerate(files)}, input_paths(loaded, settings)
+    )
+    log = _log_for(loaded, open_path)
+    write_files_atomic(files)
+    copies = [
+        {"copy": r.number, "recipient": r.name, "file": f.path.name, "content_sha256": sha}
+        for r, f, (_, sha) in zip(recipients, files[1:], rendered.closed_copies, strict=False)
+    ]
+    outputs = _written(rendered, files[:1], None) | {"closed": copies}
+    _append_log(log, {**run_facts(loaded, settings), "outputs": outputs})
+    progress.update(1.0, "Reports written")
+    return [f.path for f in files]
 
 
 def run_facts(loaded: LoadedStudy, settings: ReportSettings) -> dict[str, Any]:
@@ -656,9 +763,11 @@ def render_from_inputs(
     closed_password: str | None = None,
     pooled_results: bool = False,
     progress: Progress = NO_PROGRESS,
+    copies: Sequence[tuple[ReportSettings, str]] = (),
 ) -> RenderedReports:
     """:func:`render_report_bytes` from results, findings and settings alone (what the report
-    process runs): nothing is derived or analysed here."""
+    process runs): nothing is derived or analysed here. ``copies``: numbered copies of the
+    closed report, each with its own settings (recipient, number) and password."""
     from dmc_report.report import render_closed_report_with_digest, render_open_report
     from dmc_report.report.prepare import closed_report_data, open_report_data
 
@@ -688,8 +797,20 @@ def render_from_inputs(
         closed_pdf, closed_sha256 = render_closed_report_with_digest(
             closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5)
         )
+    numbered = []
+    for i, (copy_settings, copy_password) in enumerate(copies):
+        if key is None or results.unblinded is None:
+            raise UnusableInputError(CLOSED_NEEDS_KEY)
+        copy_data = closed_report_data(
+            dataclasses.replace(open_data, settings=copy_settings), results, key,
+            validation.key_findings,
+        )  # fmt: skip
+        share = 0.5 / len(copies)
+        numbered.append(render_closed_report_with_digest(
+            copy_data, copy_password, progress=_Scaled(progress, 0.5 + i * share, share)
+        ))  # fmt: skip
     pooled = results.pooled().to_json().encode("utf-8") if pooled_results else None
-    return RenderedReports(open_pdf, closed_pdf, pooled, closed_sha256)
+    return RenderedReports(open_pdf, closed_pdf, pooled, closed_sha256, tuple(numbered))
 
 
 class _Scaled:

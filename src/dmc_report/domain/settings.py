@@ -15,6 +15,10 @@ class ReportSettings:
     distribution: tuple[str, ...] = ()
     recipient: str | None = None  # closed report: the named recipient
     copy_number: int | None = None
+    # numbered copies (one closed report per DMC member): how many, and this copy's identifier
+    # (in the document ID and metadata, so a leaked copy can be traced)
+    copies: int | None = None
+    copy_id: str | None = None
     arms_by_code_only: bool = False  # closed report: show arms as A/B, decode kept off the report
     # the previous report's results JSON: the open synopsis shows the changes since then
     previous_results: Path | None = None

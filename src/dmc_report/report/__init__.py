@@ -105,6 +105,7 @@ def render_closed_report_with_digest(
         "created": data.open.settings.report_date,
         "title": report.metadata_title,
         "subject": report.metadata_subject,
+        "copy_id": report.copy_id,
     }
     plain = finalize(rendered.pdf, **info)  # type: ignore[arg-type]
     return finalize(rendered.pdf, **info, password=password), hashlib.sha256(plain).hexdigest()  # type: ignore[arg-type]

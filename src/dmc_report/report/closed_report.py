@@ -59,16 +59,17 @@ def build_closed_report(c: ClosedReportData) -> Report:
     extra = [("Contains", "Unblinded comparative data")]
     if dry:
         extra.insert(0, ("DRY RUN", f"{DRY_RUN_MARK}. {dry_run_words(c.dry_run_seed)}"))
+    copy = copy_label(s.recipient, s.copy_number, s.copies)
     if s.recipient:
         extra.append(
-            ("Recipient", s.recipient + (f", copy {s.copy_number}" if s.copy_number else ""))
+            ("Recipient", (copy or s.recipient) + (f" (copy ID {s.copy_id})" if s.copy_id else ""))
         )
     p = d.protocol.study
     cutoff = d.cutoff.isoformat()
     return Report(
         kind="closed",
         study_id=p.id,
-        header=DRY_RUN_MARK if dry else HEADING,
+        header=(DRY_RUN_MARK if dry else HEADING) + (f" | {copy}" if copy else ""),
         cutoff=cutoff,
         report_date=s.report_date.isoformat(),
         title_page=title_page(d, DRY_RUN_MARK if dry else HEADING, extra, NOTICE_CLOSED),
@@ -78,7 +79,17 @@ def build_closed_report(c: ClosedReportData) -> Report:
         metadata_subject="Data Monitoring Committee closed session report"
         + (", dry run with scrambled arms: not real results" if dry else ""),
         watermark=DRY_RUN_WATERMARK if dry else WATERMARK,
+        watermark_note=copy,
+        copy_id=s.copy_id,
     )
+
+
+def copy_label(recipient: str | None, number: int | None, copies: int | None) -> str | None:
+    """ "Copy 02 of 05 - Dr Ada Lovelace" for a numbered copy; None otherwise."""
+    if not recipient or number is None:
+        return None
+    of = f" of {copies:02d}" if copies else ""
+    return f"Copy {number:02d}{of} - {recipient}"
 
 
 def dry_run_words(seed: int | None) -> str:

@@ -82,6 +82,8 @@ class Report:
     metadata_title: str
     metadata_subject: str
     watermark: str | None = None
+    watermark_note: str | None = None  # a second, smaller line (a numbered copy's recipient)
+    copy_id: str | None = None  # a numbered copy's identifier: document ID and metadata
 
     def tables(self) -> list[Table]:
         return [b for s in _walk(self.sections) for b in s.blocks if isinstance(b, Table)]

@@ -160,6 +160,9 @@ class _Doc:
         canv.translate(w / 2, h / 2)
         canv.rotate(40)
         canv.drawCentredString(0, 0, self.report.watermark)
+        if self.report.watermark_note:
+            canv.setFont(st.FONT_BOLD, 22)
+            canv.drawCentredString(0, -36, self.report.watermark_note)
         canv.restoreState()
 
     def decorate_title(self, canv: Any, doc: Any) -> None:

@@ -8,7 +8,13 @@ import secrets
 
 
 def finalize(
-    pdf: bytes, *, created: dt.date, title: str, subject: str, password: str | None = None
+    pdf: bytes,
+    *,
+    created: dt.date,
+    title: str,
+    subject: str,
+    password: str | None = None,
+    copy_id: str | None = None,
 ) -> bytes:
     """Set the document information (creation date = the report date) and, with ``password``,
     encrypt with AES-256 (PDF 2.0 security handler, R6), allowing printing only.
@@ -28,6 +34,10 @@ def finalize(
         src.docinfo["/Producer"] = "dmc-report (reportlab, pikepdf)"
         src.docinfo["/CreationDate"] = stamp
         src.docinfo["/ModDate"] = stamp
+        if copy_id is not None:  # a numbered copy: traceable by its metadata and document ID
+            src.docinfo["/CopyId"] = copy_id
+            first = pikepdf.String(bytes.fromhex(copy_id))
+            src.trailer.ID = pikepdf.Array([first, first])  # qpdf keeps the first element
         out = io.BytesIO()
         if password is None:
             src.save(out, deterministic_id=True, compress_streams=True)
