@@ -180,6 +180,20 @@ def test_the_unblinded_view_shows_a_bar_until_it_is_hidden(
     assert not w.act_hide_unblinded.isEnabled()
 
 
+def test_reading_the_data_again_closes_the_unblinded_view_and_its_bar(
+    qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = window
+    open_demo(qtbot, w)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w.confirm_unblinded()
+    assert w.unblinded_bar.isVisible()
+    with qtbot.waitSignal(w.study_loaded, timeout=TIMEOUT):
+        w.load_data()
+    assert not w.session.unblinded_confirmed and w.unblinded_area.widget() is None
+    assert not w.unblinded_bar.isVisible() and not w.act_hide_unblinded.isEnabled()
+
+
 def test_the_closed_report_asks_for_confirmation_once_per_run(
     qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

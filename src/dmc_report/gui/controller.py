@@ -161,7 +161,7 @@ class Controller(QObject):
         s = self.session
         s.loaded, s.validation, s.results, s.open_data = loaded, validation, results, open_data
         s.cutoff = loaded.cutoff
-        s.unblinded_confirmed = False
+        self.hide_unblinded()  # new results: the view by arm is asked for again
         self.study_read.emit(loaded)
         self.validated.emit(shown["counts"], shown["compliance"])
         QTimer.singleShot(0, lambda: self._loaded_findings(shown["findings"]))
