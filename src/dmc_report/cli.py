@@ -194,6 +194,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="a recipient of the report (repeat for each; listed on the title pages)",
     )
     rep.add_argument(
+        "--previous-closed",
+        type=Path,
+        metavar="CLOSED.pdf",
+        help="the previous closed report (it carries its results, encrypted): the closed report "
+        "shows the changes by arm since then",
+    )
+    rep.add_argument(
+        "--previous-closed-password-file",
+        type=Path,
+        metavar="F",
+        help="the previous closed report's password (default: this closed report's)",
+    )
+    rep.add_argument(
         "--previous",
         type=Path,
         metavar="RESULTS.json",
@@ -239,6 +252,9 @@ _INPUT_ARGS = {
     "key_password_file": "key password file",
     "closed_password_file": "closed-report password file",
     "previous": "previous results file",
+    "previous_closed": "previous closed report",
+    "previous_closed_password_file": "previous closed-report password file",
+    "recipients": "recipients file",
 }
 CLOSED_PASSWORD_ENV = "DMC_CLOSED_PASSWORD"
 
@@ -465,7 +481,12 @@ def _settings(args: argparse.Namespace, loaded: Any) -> Any:
         final=args.final,
         prepared_by=args.prepared_by,
         distribution=tuple(args.distribution),
-    )
+        previous_closed=args.previous_closed,
+        previous_closed_password=_password(
+            args.previous_closed_password_file, "DMC_PREVIOUS_CLOSED_PASSWORD",
+            "previous closed report",
+        ) if args.previous_closed is not None else None,
+    )  # fmt: skip
 
 
 def _recipients(args: argparse.Namespace) -> Any:

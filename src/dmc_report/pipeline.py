@@ -23,6 +23,7 @@ from dmc_report.demo.writer import DemoFiles, write_demo
 from dmc_report.domain.contract import DATA_SHEETS, Kind
 from dmc_report.domain.errors import CancelledError, Location, UnusableInputError
 from dmc_report.domain.findings import Finding
+from dmc_report.domain.previous import RESULTS_ATTACHMENT, PreviousByArm
 from dmc_report.domain.progress import NO_PROGRESS, Progress
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.settings import ReportSettings
@@ -384,6 +385,8 @@ def input_paths(loaded: LoadedStudy, settings: ReportSettings | None = None) -> 
         paths["key workbook"] = Path(loaded.key.provenance.path)
     if settings is not None and settings.previous_results is not None:
         paths["previous results file"] = Path(settings.previous_results)
+    if settings is not None and settings.previous_closed is not None:
+        paths["previous closed report"] = Path(settings.previous_closed)
     return paths
 
 
@@ -681,6 +684,11 @@ def run_facts(loaded: LoadedStudy, settings: ReportSettings) -> dict[str, Any]:
             "previous results": hashlib.sha256(Path(previous).read_bytes()).hexdigest()
             if previous is not None
             else None,
+            "previous closed report": hashlib.sha256(
+                Path(settings.previous_closed).read_bytes()
+            ).hexdigest()
+            if settings.previous_closed is not None
+            else None,
         },
         "settings": {
             "final": settings.final,
@@ -788,29 +796,59 @@ def render_from_inputs(
         open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
     )
     closed_pdf, closed_sha256 = None, None
-    if closed:
-        if key is None or results.unblinded is None:
-            raise UnusableInputError(CLOSED_NEEDS_KEY)
-        if not closed_password:
-            raise UnusableInputError(CLOSED_NEEDS_PASSWORD)
-        closed_data = closed_report_data(open_data, results, key, validation.key_findings)
-        closed_pdf, closed_sha256 = render_closed_report_with_digest(
-            closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5)
-        )
     numbered = []
-    for i, (copy_settings, copy_password) in enumerate(copies):
-        if key is None or results.unblinded is None:
-            raise UnusableInputError(CLOSED_NEEDS_KEY)
-        copy_data = closed_report_data(
-            dataclasses.replace(open_data, settings=copy_settings), results, key,
-            validation.key_findings,
-        )  # fmt: skip
-        share = 0.5 / len(copies)
-        numbered.append(render_closed_report_with_digest(
-            copy_data, copy_password, progress=_Scaled(progress, 0.5 + i * share, share)
-        ))  # fmt: skip
+    if not (closed or copies):
+        pass
+    elif key is None or results.unblinded is None:
+        raise UnusableInputError(CLOSED_NEEDS_KEY)
+    else:
+        # the closed report carries its own results, encrypted with it: a later closed report
+        # reads them back for its changes by arm
+        attachment = (RESULTS_ATTACHMENT, results.to_json().encode("utf-8"))
+        since = _previous_closed(inputs, settings, closed_password)
+        if closed:
+            if not closed_password:
+                raise UnusableInputError(CLOSED_NEEDS_PASSWORD)
+            closed_data = closed_report_data(
+                open_data, results, key, validation.key_findings, previous=since
+            )
+            closed_pdf, closed_sha256 = render_closed_report_with_digest(
+                closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5),
+                attachment=attachment,
+            )  # fmt: skip
+        for i, (copy_settings, copy_password) in enumerate(copies):
+            copy_data = closed_report_data(
+                dataclasses.replace(open_data, settings=copy_settings), results, key,
+                validation.key_findings, previous=since,
+            )  # fmt: skip
+            share = 0.5 / len(copies)
+            numbered.append(render_closed_report_with_digest(
+                copy_data, copy_password, progress=_Scaled(progress, 0.5 + i * share, share),
+                attachment=attachment,
+            ))  # fmt: skip
     pooled = results.pooled().to_json().encode("utf-8") if pooled_results else None
     return RenderedReports(open_pdf, closed_pdf, pooled, closed_sha256, tuple(numbered))
+
+
+def _previous_closed(
+    inputs: ReportInputs, settings: ReportSettings, closed_password: str | None
+) -> PreviousByArm | None:
+    """The previous closed report's counts by arm, when one was given (its password: the one
+    given for it, or this closed report's)."""
+    if settings.previous_closed is None:
+        return None
+    from dmc_report.io.previous import read_previous_closed
+
+    password = settings.previous_closed_password or closed_password
+    if not password:
+        raise UnusableInputError(
+            "the previous closed report's password is needed to read it (numbered copies have "
+            "no one closed password)",
+            Location(file=str(settings.previous_closed)),
+        )
+    return read_previous_closed(
+        settings.previous_closed, password, study_id=inputs.protocol.study.id, cutoff=inputs.cutoff
+    )
 
 
 class _Scaled:

@@ -43,3 +43,20 @@ class PreviousResults:
 def sae_key(row: Mapping[str, Any]) -> tuple[str, str, str]:
     """How a listed serious AE is recognised across reports: subject, term and start date."""
     return (str(row.get("subject") or ""), str(row.get("term") or ""), str(row.get("start") or ""))
+
+
+# the name of the closed report's own results inside its (encrypted) PDF: a later closed report
+# reads them back for its changes by arm (io/previous.py read_previous_closed)
+RESULTS_ATTACHMENT = "dmc-results.json"
+
+
+@dataclass(frozen=True)
+class PreviousByArm:
+    """The previous closed report's counts by arm, for the closed report's "changes since the
+    previous report, by arm" (read from the results it carries, encrypted, inside its PDF)."""
+
+    provenance: Provenance
+    cutoff: dt.date
+    counts: Mapping[str, Mapping[str, int]]  # arm code -> count name -> n
+    observed_z: float | None  # the primary endpoint's Z at that look
+    z_upper: float | None  # its efficacy boundary at that look

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -26,3 +26,7 @@ class ReportSettings:
     # alpha; no conditional power. The tool suggests it (pipeline.suggests_final).
     final: bool = False
     prepared_by: str | None = None  # the independent statistician, printed on the title pages
+    # the previous closed report (its results ride inside it, encrypted): the closed report
+    # shows the changes by arm since then; its password (default: this closed report's)
+    previous_closed: Path | None = None
+    previous_closed_password: str | None = field(default=None, repr=False)

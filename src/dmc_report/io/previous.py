@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from dmc_report.domain.errors import Location, UnusableInputError
-from dmc_report.domain.previous import PreviousResults, sae_key
+from dmc_report.domain.previous import (
+    RESULTS_ATTACHMENT,
+    PreviousByArm,
+    PreviousResults,
+    sae_key,
+)
 from dmc_report.domain.study import Provenance
 from dmc_report.io.files import read_input
 
@@ -124,3 +130,93 @@ def _sae_keys(
 def _section(doc: dict[str, Any], key: str) -> dict[str, Any]:
     value = doc.get(key)
     return value if isinstance(value, dict) else {}
+
+
+# the counts by arm the closed report compares: name -> (section, key) under unblinded.<section>
+# .by_arm.<arm> (or unblinded.<section>.<arm> for disposition); "randomized" is arms[].n
+BY_ARM = {
+    "completed": ("disposition", "completed"),
+    "discontinued": ("disposition", "discontinued"),
+    "evaluable": ("abstinence", "evaluable"),
+    "abstinent": ("abstinence", "abstinent"),
+    "dropouts": ("dropout", "dropouts"),
+    "relapse events": ("relapse", "events"),
+    "subjects with an SAE": ("safety", "subjects_with_sae"),
+    "deaths": ("safety", "deaths"),
+}
+CLOSED_WHAT = "previous closed report"
+
+
+def read_previous_closed(
+    path: str | Path, password: str, *, study_id: str, cutoff: dt.date
+) -> PreviousByArm:
+    """The counts by arm of a previous closed report of the same study at an earlier cutoff,
+    from the results the report carries (an attachment of the encrypted PDF)."""
+    import io
+
+    import pikepdf
+
+    raw = read_input(path, CLOSED_WHAT, max_bytes=MAX_BYTES)
+    file = str(raw.path)
+
+    def bad(message: str, key: str | None = None) -> UnusableInputError:
+        return UnusableInputError(message, Location(file=file, key=key))
+
+    try:
+        with warnings.catch_warnings():  # "no password was needed": told below, as a refusal
+            warnings.simplefilter("ignore", UserWarning)
+            pdf = pikepdf.open(io.BytesIO(raw.content), password=password)
+        with pdf:
+            if not pdf.is_encrypted:
+                raise bad("not a closed report: the file is not encrypted")
+            spec = pdf.attachments.get(RESULTS_ATTACHMENT)
+            if spec is None:
+                raise bad(
+                    "carries no results (a closed report written by dmc-report 0.1 before "
+                    "this version, or not a closed report)"
+                )
+            content = spec.get_file().read_bytes()
+    except pikepdf.PasswordError as exc:
+        raise bad("wrong password for the previous closed report") from exc
+    except pikepdf.PdfError as exc:
+        raise bad(f"not a PDF file ({exc})") from exc
+    doc = json.loads(content.decode("utf-8"))
+    if doc.get("schema") != SCHEMA:
+        raise bad(f"its results have schema {doc.get('schema')!r}, expected {SCHEMA!r}", "schema")
+    if doc.get("study_id") != study_id:
+        raise bad(
+            f"is for study {doc.get('study_id')!r}, but this report is for {study_id!r}",
+            "study_id",
+        )
+    previous_cutoff = dt.date.fromisoformat(str(doc.get("data_cutoff")))
+    if previous_cutoff >= cutoff:
+        raise bad(
+            f"its data cutoff {previous_cutoff.isoformat()} is not before this report's "
+            f"({cutoff.isoformat()}): give an earlier closed report",
+            "data_cutoff",
+        )
+    u = doc.get("unblinded")
+    if not isinstance(u, dict) or doc.get("dry_run"):
+        raise bad("carries no real results by arm (a dry run, or no unblinded section)")
+    counts: dict[str, dict[str, int]] = {}
+    for arm in u.get("arms", []):
+        code = str(arm["code"])
+        row = {"randomized": int(arm["n"])}
+        for name, (section, key) in BY_ARM.items():
+            block = u.get(section, {})
+            per = block.get(code) if section == "disposition" else block.get("by_arm", {}).get(code)
+            value = per.get(key) if isinstance(per, dict) else None
+            if isinstance(value, int) and not isinstance(value, bool):
+                row[name] = value
+        counts[code] = row
+    m = u.get("monitoring") or {}
+    current: dict[str, Any] = next(
+        (lk for lk in m.get("looks", []) if lk.get("kind") == "current"), {}
+    )
+    return PreviousByArm(
+        provenance=Provenance(file=raw.name, path=file, size=raw.size, sha256=raw.sha256),
+        cutoff=previous_cutoff,
+        counts=counts,
+        observed_z=m.get("observed_z"),
+        z_upper=current.get("z_upper"),
+    )

@@ -86,7 +86,11 @@ def render_closed_report(
 
 
 def render_closed_report_with_digest(
-    data: ClosedReportData, password: str, *, progress: Progress = NO_PROGRESS
+    data: ClosedReportData,
+    password: str,
+    *,
+    progress: Progress = NO_PROGRESS,
+    attachment: tuple[str, bytes] | None = None,
 ) -> tuple[bytes, str]:
     """:func:`render_closed_report`, and the SHA-256 of the report as it would be unencrypted
     (the audit trail's record of its content: the encrypted bytes differ with every salt)."""
@@ -106,6 +110,7 @@ def render_closed_report_with_digest(
         "title": report.metadata_title,
         "subject": report.metadata_subject,
         "copy_id": report.copy_id,
+        "attachment": attachment,
     }
     plain = finalize(rendered.pdf, **info)  # type: ignore[arg-type]
     return finalize(rendered.pdf, **info, password=password), hashlib.sha256(plain).hexdigest()  # type: ignore[arg-type]

@@ -33,6 +33,7 @@ def build_closed_report(c: ClosedReportData) -> Report:
     key_role = "key (ARMS sheet only: dry run)" if dry else "key"
     sections: list[Section] = [
         section("Closed summary", *warning, *front.closed_summary(ctx, c)),
+        section("Changes since the previous report, by arm", *front.closed_changes(ctx, c)),
         section("Subject flow", front.consort(ctx, c)),
         section(
             "Enrollment, disposition, baseline and exposure by arm",

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dmc_report.domain.findings import Finding
-from dmc_report.domain.previous import PreviousResults
+from dmc_report.domain.previous import PreviousByArm, PreviousResults
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.results import BlindedResults, GroupSummary, UnblindedResults
 from dmc_report.domain.settings import ReportSettings
@@ -82,3 +82,5 @@ class ClosedReportData:
     key_findings: tuple[Finding, ...] = ()  # the key's findings: closed report only
     # a dry run (domain/dry_run.py): the arms are scrambled with this seed, not the key's
     dry_run_seed: int | None = None
+    # the previous closed report's counts by arm: the changes by arm since then
+    previous: PreviousByArm | None = None

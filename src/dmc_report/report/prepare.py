@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from dmc_report.domain.findings import Finding
-from dmc_report.domain.previous import PreviousResults
+from dmc_report.domain.previous import PreviousByArm, PreviousResults
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.results import GroupSummary, Results, SubjectLevel
 from dmc_report.domain.settings import ReportSettings
@@ -79,6 +79,7 @@ def closed_report_data(
     results: Results,
     key: RandomizationKey,
     key_findings: tuple[Finding, ...] = (),
+    previous: PreviousByArm | None = None,
 ) -> ClosedReportData:
     """The closed report's data: the open report's, the unblinded results, and each arm's rows
     of the urine-result matrix (split by the key here, on the closed side only)."""
@@ -126,4 +127,5 @@ def closed_report_data(
         arm_labels={a.code: a.label for a in key.arms},
         key_findings=key_findings,
         dry_run_seed=key.dry_run_seed,
+        previous=previous,
     )

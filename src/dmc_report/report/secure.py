@@ -15,6 +15,7 @@ def finalize(
     subject: str,
     password: str | None = None,
     copy_id: str | None = None,
+    attachment: tuple[str, bytes] | None = None,
 ) -> bytes:
     """Set the document information (creation date = the report date) and, with ``password``,
     encrypt with AES-256 (PDF 2.0 security handler, R6), allowing printing only.
@@ -34,6 +35,10 @@ def finalize(
         src.docinfo["/Producer"] = "dmc-report (reportlab, pikepdf)"
         src.docinfo["/CreationDate"] = stamp
         src.docinfo["/ModDate"] = stamp
+        if attachment is not None:  # the closed report's own results (encrypted with it)
+            name, data = attachment
+            spec = pikepdf.AttachedFileSpec(src, data, mime_type="application/json")
+            src.attachments[name] = spec
         if copy_id is not None:  # a numbered copy: traceable by its metadata and document ID
             src.docinfo["/CopyId"] = copy_id
             first = pikepdf.String(bytes.fromhex(copy_id))

@@ -259,3 +259,81 @@ def appendix(ctx: Context, extra: Sequence[tuple[str, Provenance]] = ()) -> list
         blocks.append(compliance_table(ctx.num, d))
     blocks.append(findings_listing(ctx.num, d, ctx.findings, closed=closed))
     return blocks
+
+
+def _now_by_arm(g: Group) -> dict[str, int]:
+    s = g.summary
+    return {
+        "randomized": g.n,
+        "completed": s.disposition.completed,
+        "discontinued": s.disposition.discontinued,
+        "evaluable": s.abstinence.evaluable,
+        "abstinent": s.abstinence.abstinent,
+        "dropouts": s.dropout.dropouts,
+        "relapse events": s.relapse.events,
+        "subjects with an SAE": s.safety.subjects_with_sae,
+        "deaths": s.safety.deaths,
+    }
+
+
+def _change(before: int | None, now: int) -> str:
+    if before is None:
+        return f"{now} (not in the previous report)"
+    d = now - before
+    return f"{before} -> {now} ({'+' if d >= 0 else ''}{d})"
+
+
+def closed_changes(ctx: Context, c: ClosedReportData) -> list[Block]:
+    """The counts by arm now against the previous closed report's (read from the results it
+    carries), and the primary endpoint's Z against its boundary at both looks."""
+    prev = c.previous
+    if prev is None:
+        return [
+            Text(
+                "Changes since the previous report, by arm: no previous closed report was given.",
+                "small",
+            )
+        ]
+    arms = list(c.arms)
+    now = {g.code: _now_by_arm(g) for g in arms}
+    names = list(next(iter(now.values())))
+
+    def cells(name: str) -> list[Cell]:
+        return [
+            _change(prev.counts.get(g.code or "", {}).get(name), now[g.code or ""][name])
+            for g in arms
+        ]
+
+    rows: list[list[Cell]] = [[name[0].upper() + name[1:], *cells(name)] for name in names]
+    m = c.unblinded.monitoring
+    footnotes = [
+        f"Previous: the closed report with data cutoff {prev.cutoff.isoformat()} "
+        f"({prev.provenance.file}, SHA-256 {prev.provenance.sha256[:16]}...), read from the "
+        "results it carries, encrypted. Counts are cumulative: one that fell was corrected in "
+        "the data (see the validation findings)."
+    ]
+    if m is not None and (prev.observed_z is not None or m.observed_z is not None):
+        cur = m.current
+
+        def z_at(z: float | None, bound: float | None) -> str:
+            return f"Z {fmt.num(z, 2)} (boundary {fmt.num(bound, 2)})" if z is not None else "-"
+
+        footnotes.append(
+            "Primary endpoint: "
+            + z_at(prev.observed_z, prev.z_upper)
+            + f" at {prev.cutoff.isoformat()}, "
+            + z_at(m.observed_z, cur.z_upper if cur else None)
+            + f" now (information fraction {fmt.num(m.information_fraction, 2)})."
+        )
+    return [
+        ctx.num.table(
+            title=f"Changes since the previous report (data cutoff {prev.cutoff.isoformat()}), "
+            "by arm",
+            population=ctx.population(),
+            header=[["Count", *[g.heading for g in arms]]],
+            rows=rows,
+            col_widths=[2.6, *[2.4] * len(arms)],
+            align=["L", *["R"] * len(arms)],
+            footnotes=footnotes,
+        )
+    ]

@@ -1,0 +1,96 @@
+"""What changed by arm (issue 19): each closed report carries its results, encrypted with it;
+a later closed report given the earlier one (--previous-closed) shows the counts by arm then and
+now, and the primary endpoint's Z against its boundary at both looks. A wrong password, another
+study's report or a dry run's is refused (exit 2, nothing written)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pikepdf
+import pypdf
+import pytest
+
+from dmc_report import cli
+from dmc_report.demo.writer import DemoFiles
+from dmc_report.domain.previous import RESULTS_ATTACHMENT
+
+INTERIM = "2016-03-31"
+
+
+def _report(demo: DemoFiles, out: Path, name: str, *extra: str) -> int:
+    return cli.main([
+        "report", "--protocol", str(demo.protocol), "--data", str(demo.data),
+        "--key", str(demo.key), "--key-password-file", str(demo.key_password_file),
+        "--open", str(out / f"open-{name}.pdf"), "--closed", str(out / f"closed-{name}.pdf"),
+        "--closed-password-file", str(demo.key_password_file), *extra,
+    ])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def looks(demo: DemoFiles, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("looks")
+    assert _report(demo, out, "1", "--cutoff", INTERIM) in (0, 1)
+    previous = ["--previous-closed", str(out / "closed-1.pdf")]
+    assert _report(demo, out, "2", *previous) in (0, 1)
+    return out
+
+
+def _text(path: Path, password: str) -> list[str]:
+    reader = pypdf.PdfReader(path)
+    reader.decrypt(password)
+    return [re.sub(r"\s+", " ", p.extract_text() or "") for p in reader.pages]
+
+
+def test_the_closed_report_carries_its_results_encrypted(looks: Path, demo_password: str) -> None:
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(looks / "closed-1.pdf")
+    with pikepdf.open(looks / "closed-1.pdf", password=demo_password) as pdf:
+        doc = json.loads(pdf.attachments[RESULTS_ATTACHMENT].get_file().read_bytes())
+    assert doc["data_cutoff"] == INTERIM and doc["unblinded"]["arms"]
+
+
+def test_the_later_report_shows_the_changes_by_arm(looks: Path, demo_password: str) -> None:
+    pages = _text(looks / "closed-2.pdf", demo_password)
+    table = next(
+        t for t in pages if f"Changes since the previous report (data cutoff {INTERIM})" in t
+    )
+    with pikepdf.open(looks / "closed-1.pdf", password=demo_password) as pdf:
+        before = json.loads(pdf.attachments[RESULTS_ATTACHMENT].get_file().read_bytes())
+    with pikepdf.open(looks / "closed-2.pdf", password=demo_password) as pdf:
+        now = json.loads(pdf.attachments[RESULTS_ATTACHMENT].get_file().read_bytes())
+    for arm in ("A", "B"):
+        b = before["unblinded"]["abstinence"]["by_arm"][arm]["evaluable"]
+        n = now["unblinded"]["abstinence"]["by_arm"][arm]["evaluable"]
+        assert f"{b} -> {n} ({'+' if n >= b else ''}{n - b})" in table
+    assert "Primary endpoint: Z" in table and "boundary" in table
+    first = _text(looks / "closed-1.pdf", demo_password)
+    assert any("no previous closed report was given" in t for t in first)
+
+
+@pytest.mark.parametrize("case", ["wrong password", "open report", "later cutoff", "dry run"])
+def test_a_wrong_previous_closed_report_is_refused(
+    demo: DemoFiles, looks: Path, tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    previous = looks / "closed-1.pdf"
+    extra: list[str] = []
+    expected = ""
+    if case == "wrong password":
+        pw = tmp_path / "pw.txt"
+        pw.write_text("not-the-password\n", encoding="utf-8")
+        extra = ["--previous-closed-password-file", str(pw)]
+        expected = "wrong password for the previous closed report"
+    elif case == "open report":
+        previous, expected = looks / "open-1.pdf", "not encrypted"
+    elif case == "later cutoff":
+        previous, extra = looks / "closed-2.pdf", ["--cutoff", INTERIM]
+        expected = "is not before this report's"
+    else:
+        assert _report(demo, tmp_path, "dry", "--dry-run", "--cutoff", INTERIM) in (0, 1)
+        previous, expected = tmp_path / "closed-dry.pdf", "dry run"
+    capsys.readouterr()
+    assert _report(demo, tmp_path, "x", "--previous-closed", str(previous), *extra) == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "closed-x.pdf").exists() and not (tmp_path / "open-x.pdf").exists()
