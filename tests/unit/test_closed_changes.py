@@ -70,7 +70,9 @@ def test_the_later_report_shows_the_changes_by_arm(looks: Path, demo_password: s
     assert any("no previous closed report was given" in t for t in first)
 
 
-@pytest.mark.parametrize("case", ["wrong password", "open report", "later cutoff", "dry run"])
+@pytest.mark.parametrize(
+    "case", ["wrong password", "open report", "later cutoff", "dry run", "another study"]
+)
 def test_a_wrong_previous_closed_report_is_refused(
     demo: DemoFiles, looks: Path, tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -87,9 +89,14 @@ def test_a_wrong_previous_closed_report_is_refused(
     elif case == "later cutoff":
         previous, extra = looks / "closed-2.pdf", ["--cutoff", INTERIM]
         expected = "is not before this report's"
-    else:
+    elif case == "dry run":
         assert _report(demo, tmp_path, "dry", "--dry-run", "--cutoff", INTERIM) in (0, 1)
         previous, expected = tmp_path / "closed-dry.pdf", "dry run"
+    else:  # the second template's demo: its closed report is another study's (same password)
+        template = Path(__file__).parents[2] / "templates" / "protocols" / "stimulant-12wk.toml"
+        other = tmp_path / "other"
+        assert cli.main(["demo", "--protocol", str(template), "--out", str(other)]) == 0
+        previous, expected = other / "closed-report.pdf", "is for study 'STIM-12W'"
     capsys.readouterr()
     assert _report(demo, tmp_path, "x", "--previous-closed", str(previous), *extra) == 2
     assert expected in capsys.readouterr().err
