@@ -156,7 +156,27 @@ def test_key_cross_checks(tmp_path: Path) -> None:
     f = only(r, "NOT_IN_KEY")
     assert where(f) == ("error", "DM", 3, "SUBJID") and f.subject == "101-0002"
     f = only(r, "KEY_SUBJECT_NOT_IN_DM")
-    assert where(f) == ("error", "RAND", 3, "SUBJID") and f.file == "key.xlsx"
+    assert where(f) == ("warning", "RAND", 3, "SUBJID") and f.file == "key.xlsx"
+    assert f.message.startswith("1 key row names a subject not in DM (")
+
+
+def test_a_full_randomization_list_is_one_warning(tmp_path: Path) -> None:
+    """A key holds the whole randomization list: its spare slots are one finding, not one
+    error per slot."""
+    slots = [[f"9{i:02d}-0001", "AB"[i % 2]] for i in range(7)]
+    key = {
+        "RAND": [["SUBJID", "ARMCD"], ["101-0001", "A"], ["101-0002", "B"], *slots],
+        "ARMS": [
+            ["ARMCD", "ARM", "ROLE"],
+            ["A", "Ketamine", "EXPERIMENTAL"],
+            ["B", "Midazolam", "CONTROL"],
+        ],
+    }
+    r = run(tmp_path, base(), key=key)
+    f = only(r, "KEY_SUBJECT_NOT_IN_DM")
+    assert where(f) == ("warning", "RAND", 4, "SUBJID")
+    assert f.message.startswith("7 key rows name subjects not in DM (900-0001, 901-0001")
+    assert "and 2 more; first in row 4" in f.message
 
 
 def test_dates_against_consent_randomization_discontinuation_and_cutoff(tmp_path: Path) -> None:

@@ -101,7 +101,11 @@ CODES: dict[FindingCode, tuple[Severity, str]] = {
         Severity.ERROR,
         "a randomized subject absent from the key; counted in blinded summaries only",
     ),
-    FindingCode.KEY_SUBJECT_NOT_IN_DM: (Severity.ERROR, "a key row for a subject absent from DM"),
+    FindingCode.KEY_SUBJECT_NOT_IN_DM: (
+        Severity.WARNING,
+        "key rows for subjects absent from DM (spare slots, or missing from the export): one "
+        "finding for all",
+    ),
     FindingCode.KEY_SUBJECT_NOT_RANDOMIZED: (
         Severity.INFO,
         "a key row for a subject with no randomization date by the cutoff",

@@ -352,11 +352,19 @@ def key_checks(data: DataSet, key: RandomizationKey, schedule: Schedule) -> list
         file=data.provenance.file, value_column="SUBJID",
     )  # fmt: skip
     rand = key.tables["RAND"]
-    out += flagged(
-        rand, rand.frame["SUBJID"].notna() & ~isin(rand.frame["SUBJID"], subj["SUBJID"]),
-        "KEY_SUBJECT_NOT_IN_DM", "SUBJID", "subject {value} is in the key but not in DM",
-        file=key.provenance.file, value_column="SUBJID", visit_column=None,
-    )  # fmt: skip
+    absent = rand.frame["SUBJID"].notna() & ~isin(rand.frame["SUBJID"], subj["SUBJID"])
+    if absent.any():  # one finding: a full randomization list has many spare slots
+        rows = rand.frame.loc[absent, [ROW, "SUBJID"]].sort_values(ROW)
+        first = int(rows[ROW].iloc[0])
+        shown = ", ".join(str(s) for s in rows["SUBJID"].head(5))
+        more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+        out.append(finding(
+            "KEY_SUBJECT_NOT_IN_DM",
+            f"{len(rows)} key row{'s name subjects' if len(rows) != 1 else ' names a subject'} "
+            f"not in DM ({shown}{more}; first in row {first}): spare randomization slots, or "
+            "randomized subjects missing from the data export (check those); not used",
+            file=key.provenance.file, sheet=rand.source_name, row=first, column="SUBJID",
+        ))  # fmt: skip
     not_rand = isin(rand.frame["SUBJID"], subj.loc[~subj["randomized"], "SUBJID"])
     if not_rand.any():
         first = int(rand.frame.loc[not_rand, ROW].min())
