@@ -53,7 +53,7 @@ def test_the_preview_holds_no_report_open_and_generate_works_twice(
         qtbot.waitUntil(lambda: w.job is None, timeout=TIMEOUT)
         with qtbot.waitSignal(w.reports_written, timeout=TIMEOUT):
             qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
-        view = w.preview_holder.itemAt(0).widget()
+        view = w.preview_holder.itemAt(0).widget().view  # the PdfPreview's QPdfView
         assert isinstance(view, QPdfView)
         doc = view.document()
         qtbot.waitUntil(lambda doc=doc: doc.status() == QPdfDocument.Status.Ready, timeout=TIMEOUT)

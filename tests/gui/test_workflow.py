@@ -87,7 +87,7 @@ def test_whole_workflow_on_the_demo(
     from PySide6.QtPdf import QPdfDocument
     from PySide6.QtPdfWidgets import QPdfView
 
-    view = w.preview_holder.itemAt(0).widget()
+    view = w.preview_holder.itemAt(0).widget().view  # the PdfPreview's QPdfView
     assert isinstance(view, QPdfView)
     qtbot.waitUntil(lambda: view.document().status() == QPdfDocument.Status.Ready, timeout=TIMEOUT)
     assert view.document().pageCount() >= 10

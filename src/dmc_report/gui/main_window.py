@@ -33,6 +33,7 @@ from dmc_report.gui.about import resource_icon
 from dmc_report.gui.colours import ALERT, STALE, ColourBar
 from dmc_report.gui.controller import Controller
 from dmc_report.gui.pages import DataPage, ReportsPage, StudyPage, SummariesPage, ValidationPage
+from dmc_report.gui.screen import place, scrolled
 
 STEPS = ["1  Study", "2  Data", "3  Validation", "4  Summaries", "5  Reports"]
 ORG, APP = "dmc-report", "dmc-report"
@@ -104,11 +105,7 @@ class MainWindow(QMainWindow):
         self._build_pages()
         self._wire()
         self.statusBar().showMessage("No study loaded")
-        geometry = self.settings.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1180, 780)
+        place(self, self.settings.value("geometry"))  # on this screen, never larger than it
 
     # --- layout ----------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -158,7 +155,7 @@ class MainWindow(QMainWindow):
             self.summaries_page,
             self.reports_page,
         ):
-            self.stack.addWidget(page)
+            self.stack.addWidget(scrolled(page))  # scrolls on a screen shorter than the page
         self.steps.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.steps.setCurrentRow(0)
         body = QWidget()

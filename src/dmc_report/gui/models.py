@@ -150,4 +150,7 @@ class FindingsTableModel(RowsTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and index.isValid() and index.column() == 0:
             # readable on the palette's rows, light or dark (gui/colours.py)
             return severity_colour(self.rows[index.row()][0], QGuiApplication.palette())
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():  # a long message, whole
+            value = self.rows[index.row()][index.column()]
+            return None if value is None else str(value)
         return super().data(index, role)

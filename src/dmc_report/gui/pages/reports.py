@@ -6,18 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QUrl
+from PySide6.QtCore import QDate, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -30,16 +33,27 @@ class ReportsPage(QWidget):
     def __init__(self, controller: Controller) -> None:
         super().__init__()
         self.controller = controller
-        v = QVBoxLayout(self)
-        v.addWidget(
-            QLabel(
-                "<h2>Reports</h2>The OPEN report (pooled) and the CLOSED report (by arm, encrypted)."
-            )
+        # the form and its buttons on the left (scrolling when the screen is short), the preview
+        # on the right, as tall as the window
+        formbox = QWidget()
+        v = QVBoxLayout(formbox)
+        v.setContentsMargins(0, 0, 6, 0)
+        head = QLabel(
+            "<h2>Reports</h2>The OPEN report (pooled) and the CLOSED report (by arm, encrypted)."
         )
+        head.setWordWrap(True)
+        v.addWidget(head)
         v.addLayout(self._build_form())
+        v.addStretch(1)
+        form_area = QScrollArea()
+        form_area.setFrameShape(QFrame.Shape.NoFrame)
+        form_area.setWidgetResizable(True)
+        form_area.setWidget(formbox)
+        form_area.setMinimumWidth(300)
         buttons = QHBoxLayout()
         self.btn_generate = QPushButton("Generate")
         self.btn_generate.setAccessibleName("Generate reports")
+        self.btn_generate.setToolTip("Generate the reports (Ctrl+G)")
         self.btn_generate.clicked.connect(self.generate)
         self.btn_show = QPushButton("Show in folder")
         self.btn_show.setEnabled(False)
@@ -53,14 +67,32 @@ class ReportsPage(QWidget):
         buttons.addWidget(self.btn_show)
         buttons.addWidget(self.btn_view_open)
         buttons.addStretch(1)
-        v.addLayout(buttons)
         self.reports_info = QLabel("")
         self.reports_info.setWordWrap(True)
-        v.addWidget(self.reports_info)
-        self.preview_holder = QVBoxLayout()
-        self.preview_holder.addStretch(1)  # until there is a preview: keeps the page top-aligned
+        self.reports_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # the buttons and what Generate wrote stay in view below the (scrolling) form
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(form_area, 1)
+        lv.addLayout(buttons)
+        lv.addWidget(self.reports_info)
+        right = QWidget()
+        self.preview_holder = QVBoxLayout(right)
+        self.preview_holder.setContentsMargins(6, 0, 0, 0)
+        self.preview_holder.addStretch(1)  # until there is a preview
         self._preview_doc: Any = None  # the preview's QPdfDocument, read from memory
-        v.addLayout(self.preview_holder, 1)  # the preview takes the rest of the page
+        self.preview: Any = None  # the PdfPreview showing it
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([520, 560])
+        page = QVBoxLayout(self)
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addWidget(self.splitter)
         controller.demo_written.connect(lambda files: self.out_dir.setText(str(files.folder)))
         controller.analysed.connect(self._show_study)
         controller.reports_starting.connect(self._starting)
@@ -103,6 +135,7 @@ class ReportsPage(QWidget):
 
     def _build_form(self) -> QFormLayout:
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: label above
         self.chk_open = QCheckBox("Open report")
         self.chk_open.setChecked(True)
         self.chk_closed = QCheckBox("Closed report (needs the key)")
@@ -127,7 +160,8 @@ class ReportsPage(QWidget):
         self.distribution = QLineEdit()
         self.distribution.setAccessibleName("Distribution")
         self.distribution.setPlaceholderText("names separated by ; (title pages)")
-        self.chk_final = QCheckBox("Final analysis (the last look: spends all remaining alpha)")
+        self.chk_final = QCheckBox("Final analysis (spends all remaining alpha)")
+        self.chk_final.setToolTip("The last look: spends all the remaining alpha.")
         self.chk_final.setAccessibleName("Final analysis")
         self.final_hint = QLabel("")
         self.final_hint.setWordWrap(True)
@@ -150,8 +184,9 @@ class ReportsPage(QWidget):
         prow = QHBoxLayout()
         prow.addWidget(self.previous_edit, 1)
         prow.addWidget(pick_previous)
-        self.chk_save_results = QCheckBox(
-            "Save the pooled results beside the open report (for the next report's comparison)"
+        self.chk_save_results = QCheckBox("Save the pooled results (for the next report)")
+        self.chk_save_results.setToolTip(
+            "Save the pooled results beside the open report, for the next report's comparison."
         )
         self.chk_save_results.setChecked(True)
         which = QHBoxLayout()
@@ -268,7 +303,8 @@ class ReportsPage(QWidget):
         try:
             from PySide6.QtCore import QBuffer, QByteArray, QIODevice
             from PySide6.QtPdf import QPdfDocument
-            from PySide6.QtPdfWidgets import QPdfView
+
+            from dmc_report.gui.preview import PdfPreview
         except ImportError:
             return
         self._release_preview(placeholder=False)
@@ -282,23 +318,23 @@ class ReportsPage(QWidget):
         buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         doc.load(buffer)
         self._preview_doc = doc
-        view = QPdfView()
-        view.setAccessibleName("Preview of the open report")
-        view.setPageMode(QPdfView.PageMode.MultiPage)
-        view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        view.setDocument(doc)
-        self.preview_holder.addWidget(view)
+        self.preview = PdfPreview(doc)
+        self.preview_holder.addWidget(self.preview)
 
     def _release_preview(self, placeholder: bool = True) -> None:
         """Remove the preview and close its document (before a Generate, or a new preview)."""
+        from dmc_report.gui.preview import PdfPreview
+
         while self.preview_holder.count():
             item = self.preview_holder.takeAt(0)
             w = item.widget() if item is not None else None
+            if isinstance(w, PdfPreview):
+                w.release()  # before its document is closed
             if w is not None:
                 w.deleteLater()
         if placeholder:
             self.preview_holder.addStretch(1)
-        doc, self._preview_doc = self._preview_doc, None
+        doc, self._preview_doc, self.preview = self._preview_doc, None, None
         if doc is not None:
             doc.close()
             doc.deleteLater()

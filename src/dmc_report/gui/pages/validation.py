@@ -24,6 +24,8 @@ from dmc_report.gui.controller import Controller
 from dmc_report.gui.models import FindingsTableModel, RowsTableModel
 from dmc_report.gui.pages.common import table_view
 
+MAX_COLUMN_WIDTH = 160  # the findings' columns before the Message (logical pixels)
+
 COMPLIANCE_HEADER = [
     "Visit",
     "Randomized",
@@ -108,4 +110,8 @@ class ValidationPage(QWidget):
 
     def _show_findings(self, rows: list[list[Any]]) -> None:
         self.findings_model.set_rows(rows)
-        self.findings_view.resizeColumnsToContents()
+        view = self.findings_view
+        view.resizeColumnsToContents()
+        # no column so wide that the Message column (the last, stretched) starts off screen
+        for column in range(self.findings_model.columnCount() - 1):
+            view.setColumnWidth(column, min(view.columnWidth(column), MAX_COLUMN_WIDTH))
