@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
 from dmc_report.gui.about import resource_icon
 from dmc_report.gui.colours import ALERT, STALE, ColourBar
 from dmc_report.gui.controller import Controller
+from dmc_report.gui.memory import RecentStudies
 from dmc_report.gui.pages import DataPage, ReportsPage, StudyPage, SummariesPage, ValidationPage
 from dmc_report.gui.screen import place, scrolled
+from dmc_report.gui.steps import StepMarks
 
 STEPS = ["1  Study", "2  Data", "3  Validation", "4  Summaries", "5  Reports"]
 ORG, APP = "dmc-report", "dmc-report"
@@ -104,6 +106,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_pages()
         self._wire()
+        self.study_id = ""  # the protocol's, once one is read
+        self.recent = RecentStudies(self)  # after the pages: fills their fields
+        self.marks = StepMarks(self, STEPS)
         self.statusBar().showMessage("No study loaded")
         place(self, self.settings.value("geometry"))  # on this screen, never larger than it
 
@@ -134,7 +139,6 @@ class MainWindow(QMainWindow):
         about = QAction("&About dmc-report", self)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
-        self._refresh_recent()
 
     def _build_pages(self) -> None:
         self.steps = QListWidget()
@@ -238,8 +242,8 @@ class MainWindow(QMainWindow):
 
     def _protocol_read(self, path: Path, protocol: Any) -> None:
         self.settings.setValue("last_dir", str(path.parent))
+        self.study_id = protocol.study.id
         self.statusBar().showMessage(f"Study {protocol.study.id}: choose the data")
-        self._remember(path)
 
     def _analysed(self) -> None:
         self._set_steps_enabled(True)
@@ -343,23 +347,6 @@ class MainWindow(QMainWindow):
     # --- settings ----------------------------------------------------------------------------
     def _last_dir(self) -> str:
         return str(self.settings.value("last_dir", str(Path.home())))
-
-    def _remember(self, path: Path) -> None:
-        recent = [p for p in self._recent() if p != str(path)]
-        self.settings.setValue("recent", [str(path), *recent][:8])
-        self._refresh_recent()
-
-    def _refresh_recent(self) -> None:
-        self.recent_menu.clear()
-        for p in self._recent():
-            act = self.recent_menu.addAction(p)
-            act.triggered.connect(lambda _=False, p=p: self.controller.set_protocol(Path(p)))
-
-    def _recent(self) -> list[str]:
-        value = self.settings.value("recent", [])
-        if isinstance(value, str):
-            return [value]
-        return [str(v) for v in value] if isinstance(value, list) else []
 
     # --- the rest of the chrome --------------------------------------------------------------
     def show_about(self) -> None:
