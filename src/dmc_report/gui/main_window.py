@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dmc_report.gui import shortcuts
 from dmc_report.gui.about import resource_icon
 from dmc_report.gui.colours import ALERT, STALE, ColourBar
 from dmc_report.gui.controller import Controller
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
         self.study_id = ""  # the protocol's, once one is read
         self.recent = RecentStudies(self)  # after the pages: fills their fields
         self.marks = StepMarks(self, STEPS)
+        self.keys = shortcuts.install(self, STEPS)  # Ctrl+1..5, Ctrl+G, Ctrl+E, F1
         self.statusBar().showMessage("No study loaded")
         place(self, self.settings.value("geometry"))  # on this screen, never larger than it
 

@@ -58,16 +58,21 @@ class ValidationPage(QWidget):
         self.filter_edit.setAccessibleName("Filter findings")
         self.btn_export = QPushButton("Export findings...")
         self.btn_export.setAccessibleName("Export findings to a workbook")
+        self.btn_export.setToolTip("Export every finding to a workbook (Ctrl+E)")
         self.btn_export.clicked.connect(self.export_findings)
         filters.addWidget(QLabel("Severity"))
         filters.addWidget(self.severity_box)
         filters.addWidget(self.filter_edit, 1)
+        self.shown_label = QLabel("")  # "n of N shown", or no matches
+        self.shown_label.setAccessibleName("Findings shown")
+        filters.addWidget(self.shown_label)
         filters.addWidget(self.btn_export)
         v.addLayout(filters)
         self.findings_model = FindingsTableModel()
         self.severity_box.currentTextChanged.connect(self.findings_model.set_severity)
         self.filter_edit.textChanged.connect(self.findings_model.set_text)
         self.findings_view = table_view(self.findings_model)
+        self.findings_model.modelReset.connect(self._show_shown)
         self.compliance_model = RowsTableModel(COMPLIANCE_HEADER)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.findings_view)
@@ -102,6 +107,14 @@ class ValidationPage(QWidget):
         )
         self.compliance_model.set_rows(compliance)
         self.compliance_view.resizeColumnsToContents()
+
+    def _show_shown(self) -> None:
+        """How many findings the filter shows, and when it hides them all, that it does."""
+        shown, total = len(self.findings_model.rows), len(self.findings_model.all_rows)
+        if total and not shown:
+            self.shown_label.setText(f"<b>No matches</b> (0 of {total}): change the filter")
+        else:
+            self.shown_label.setText(f"{shown} of {total} shown" if total else "")
 
     def _clear(self) -> None:
         self.validation_counts.setText("")
