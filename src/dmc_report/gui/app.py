@@ -25,6 +25,11 @@ def run_gui(
     app.setApplicationName("dmc-report")
     app.setOrganizationName("dmc-report")
     window = MainWindow()
+    # the demo folders in the temporary directory go also when the app quits without closing
+    # the window (the self-test, a session's end)
+    from dmc_report.gui import demos
+
+    app.aboutToQuit.connect(lambda: demos.clean_up(window))
     if os.environ.get("DMC_REPORT_STARTUP_PROBE") == "1":
         _quit_after_first_paint(app, window)
     window.show()

@@ -96,6 +96,8 @@ class Controller(QObject):
         # the user confirmed once in this run that they may see results by arm (the view or the
         # closed report): the closed report's generation does not ask again
         self.closed_confirmed = False
+        # the demo studies written in the temporary directory in this run, with their files
+        self.temp_demos: dict[Path, set[str]] = {}
 
     # --- requests ------------------------------------------------------------------------
     def set_protocol(self, path: Path) -> None:
@@ -115,12 +117,17 @@ class Controller(QObject):
             self._set_stale(True)  # the results are from the other protocol
 
     def open_demo(self) -> None:
-        folder = self.demo_folder or Path(tempfile.mkdtemp(prefix="dmc-demo-"))
+        folder = self.demo_folder
+        if folder is None:  # in the temporary directory: removed on exit (gui/demos.py)
+            folder = Path(tempfile.mkdtemp(prefix="dmc-demo-"))
+            self.temp_demos[folder] = set()
         self._run(partial(_write_demo, folder), self._demo_written, "Writing the demo study")
 
     def _demo_written(self, files: Any) -> None:
         from dmc_report.demo.writer import DEMO_PASSWORD
 
+        if files.folder in self.temp_demos:  # what the demo wrote (the rest the user did)
+            self.temp_demos[files.folder] = {p.name for p in Path(files.folder).iterdir()}
         self.set_protocol(files.protocol)
         self.session.key_password = DEMO_PASSWORD
         self.demo_written.emit(files)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmc_report.gui import shortcuts
+from dmc_report.gui import demos, shortcuts
 from dmc_report.gui.about import resource_icon
 from dmc_report.gui.colours import ALERT, STALE, ColourBar
 from dmc_report.gui.controller import Controller
@@ -379,4 +379,5 @@ class MainWindow(QMainWindow):
                 getattr(job.signals, name).disconnect()  # nothing is left to receive them
             job.cancel()
             QThreadPool.globalInstance().waitForDone(15_000)
+        demos.clean_up(self)  # the demo folders written in the temporary directory
         super().closeEvent(event)
