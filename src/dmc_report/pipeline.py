@@ -776,8 +776,10 @@ def render_from_inputs(
     """:func:`render_report_bytes` from results, findings and settings alone (what the report
     process runs): nothing is derived or analysed here. ``copies``: numbered copies of the
     closed report, each with its own settings (recipient, number) and password."""
+    from dmc_report.domain.progress import checkpoint
     from dmc_report.report import render_closed_report_with_digest, render_open_report
     from dmc_report.report.prepare import closed_report_data, open_report_data
+    from dmc_report.report.render import Beside
 
     previous = None
     if settings.previous_results is not None:
@@ -792,40 +794,57 @@ def render_from_inputs(
     )  # fmt: skip
     key = inputs.key
     labels = {a.code: a.label for a in key.arms} if key else None
-    open_pdf = render_open_report(
-        open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
-    )
-    closed_pdf, closed_sha256 = None, None
-    numbered = []
-    if not (closed or copies):
-        pass
-    elif key is None or results.unblinded is None:
-        raise UnusableInputError(CLOSED_NEEDS_KEY)
-    else:
+    closed_side = None
+    if closed or copies:
+        if key is None or results.unblinded is None:
+            raise UnusableInputError(CLOSED_NEEDS_KEY)
+        if closed and not closed_password:
+            raise UnusableInputError(CLOSED_NEEDS_PASSWORD)
         # the closed report carries its own results, encrypted with it: a later closed report
         # reads them back for its changes by arm
         attachment = (RESULTS_ATTACHMENT, results.to_json().encode("utf-8"))
         since = _previous_closed(inputs, settings, closed_password)
-        if closed:
-            if not closed_password:
-                raise UnusableInputError(CLOSED_NEEDS_PASSWORD)
-            closed_data = closed_report_data(
-                open_data, results, key, validation.key_findings, previous=since
-            )
-            closed_pdf, closed_sha256 = render_closed_report_with_digest(
-                closed_data, closed_password, progress=_Scaled(progress, 0.5, 0.5),
-                attachment=attachment,
-            )  # fmt: skip
-        for i, (copy_settings, copy_password) in enumerate(copies):
-            copy_data = closed_report_data(
-                dataclasses.replace(open_data, settings=copy_settings), results, key,
-                validation.key_findings, previous=since,
-            )  # fmt: skip
-            share = 0.5 / len(copies)
-            numbered.append(render_closed_report_with_digest(
-                copy_data, copy_password, progress=_Scaled(progress, 0.5 + i * share, share),
-                attachment=attachment,
-            ))  # fmt: skip
+
+        def render_closed(progress: Progress) -> tuple[tuple[bytes, str] | None, list[Any]]:
+            assert key is not None
+            main = None
+            if closed:
+                closed_data = closed_report_data(
+                    open_data, results, key, validation.key_findings, previous=since
+                )
+                main = render_closed_report_with_digest(
+                    closed_data, closed_password or "", progress=_Scaled(progress, 0.0, 0.5),
+                    attachment=attachment,
+                )  # fmt: skip
+            numbered = []
+            for i, (copy_settings, copy_password) in enumerate(copies):
+                copy_data = closed_report_data(
+                    dataclasses.replace(open_data, settings=copy_settings), results, key,
+                    validation.key_findings, previous=since,
+                )  # fmt: skip
+                share = 0.5 / len(copies)
+                numbered.append(render_closed_report_with_digest(
+                    copy_data, copy_password, progress=_Scaled(progress, 0.5 + i * share, share),
+                    attachment=attachment,
+                ))  # fmt: skip
+            return main, numbered
+
+        # the closed report(s) render in a child process while this one renders the open report
+        closed_side = Beside(render_closed, _Scaled(progress, 0.5, 0.5))
+    try:
+        open_pdf = render_open_report(
+            open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
+        )
+        if closed_side is not None:
+            checkpoint(progress, 0.5, "Rendering the closed report")
+    except BaseException:
+        if closed_side is not None:
+            closed_side.cancel()
+        raise
+    closed_pdf, closed_sha256, numbered = None, None, []
+    if closed_side is not None:
+        main, numbered = closed_side.result()
+        closed_pdf, closed_sha256 = main if main is not None else (None, None)
     pooled = results.pooled().to_json().encode("utf-8") if pooled_results else None
     return RenderedReports(open_pdf, closed_pdf, pooled, closed_sha256, tuple(numbered))
 

@@ -35,8 +35,9 @@ def render_open_report(
     )
     checkpoint(progress, 0.9, "Scanning the open report for arm information")
     p = data.protocol.study
-    # Page text is extracted from the laid-out pages; the figures' texts come from the figures
-    # themselves (parsing their vector paths back out of the PDF would only slow the scan).
+    # Page text is what the layout drew (extracting it back from the PDF took seconds for a large
+    # report; the PDF's pages are still counted against it); the figures' texts come from the
+    # figures themselves (parsing their vector paths back out of the PDF would only slow the scan).
     generated, from_data = split_texts(report, data)
     assert_blinded(
         rendered.layout_pdf,
@@ -46,6 +47,7 @@ def render_open_report(
         data_texts=from_data,
         column_headings=report.header_texts(),
         metadata_pdf=pdf,
+        page_texts=rendered.page_texts,
     )
     return pdf
 

@@ -50,12 +50,14 @@ def figure_pdf(fig: Figure) -> tuple[bytes, list[str]]:
 
 @dataclass(frozen=True)
 class RenderedPdf:
-    """The finished PDF, the same pages before the figures were laid in (cheap to extract text
-    from), and the figures' own texts."""
+    """The finished PDF, the same pages before the figures were laid in, the figures' own
+    texts, and each page's text as the layout drew it (every string reportlab wrote, in order,
+    a line break after each line; for the blinding scan, which so parses no PDF back)."""
 
     pdf: bytes
     layout_pdf: bytes
     figure_texts: tuple[str, ...]
+    page_texts: tuple[str, ...] = ()
 
 
 def _figure_slot(fig: Figure, slots: dict[int, tuple[int, float, float, float, float]]) -> Any:
@@ -212,11 +214,39 @@ class _Doc:
         canv.restoreState()
 
 
-def _numbered_canvas(kind: str) -> Any:
-    """A canvas that writes "Page x of y" once the page count is known."""
+def _numbered_canvas(kind: str, page_texts: list[str] | None = None) -> Any:
+    """A canvas that writes "Page x of y" once the page count is known. With ``page_texts``,
+    the last document saved leaves there the text of each of its pages as it was drawn."""
     from reportlab.lib.colors import HexColor
     from reportlab.lib.units import cm
-    from reportlab.pdfgen import canvas
+    from reportlab.pdfgen import canvas, textobject
+
+    serial = iter(range(1 << 62))
+
+    class TextObject(textobject.PDFTextObject):  # type: ignore[misc]
+        """Every string drawn passes here (paragraph lines and their fragments, drawString).
+        A line starts with each text object, each line break (T*) and each move of the line."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._serial = next(serial)
+
+        def _formatText(self, text: str) -> Any:
+            c, where = self._canvas, (self._serial, self._y)
+            if where != c._where:
+                c._lines.append([])
+                c._where = where
+            c._lines[-1].append(text)
+            return super()._formatText(text)
+
+        def _textOut(self, text: str, TStar: int = 0) -> None:
+            super()._textOut(text, TStar)
+            if TStar:
+                self._canvas._where = None
+
+        def textLine(self, text: str = "") -> None:
+            super().textLine(text)
+            self._canvas._where = None
 
     class NumberedCanvas(canvas.Canvas):  # type: ignore[misc]
         """Pages are held until the end; so are their bookmarks: a destination made while a
@@ -224,9 +254,14 @@ def _numbered_canvas(kind: str) -> Any:
         link went to page 1)."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self._lines: list[list[str]] = []
+            self._where: tuple[int, float] | None = None
             super().__init__(*args, **kwargs)
             self._saved: list[dict[str, Any]] = []
             self._bookmarks: list[tuple[str, dict[str, Any]]] = []
+
+        def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> Any:
+            return TextObject(self, x, y, direction=direction)
 
         def bookmarkPage(self, key: str, **kw: Any) -> None:
             self._bookmarks.append((key, kw))
@@ -234,10 +269,12 @@ def _numbered_canvas(kind: str) -> Any:
         def showPage(self) -> None:
             self._saved.append(dict(self.__dict__))
             self._bookmarks = []
+            self._lines = []
             self._startPage()
 
         def save(self) -> None:
             total = len(self._saved)
+            texts = []
             for state in self._saved:
                 self.__dict__.update(state)
                 for key, kw in state["_bookmarks"]:  # now this page is the one being written
@@ -249,10 +286,22 @@ def _numbered_canvas(kind: str) -> Any:
                 self.setFillColor(HexColor(st.MUTED))
                 self.drawRightString(w - m, m - 0.5 * cm, f"Page {self._pageNumber} of {total}")
                 self.restoreState()
+                texts.append(_page_text(self._lines))
                 super().showPage()
             super().save()
+            if page_texts is not None:
+                page_texts[:] = texts
 
     return NumberedCanvas
+
+
+def _page_text(lines: list[list[str]]) -> str:
+    """A page's lines, one a line; a line's fragments joined as drawn and, where that reads
+    otherwise, also joined by spaces (justified text draws its words apart), so that the
+    blinding scan finds a phrase either way."""
+    tight = "\n".join("".join(line) for line in lines)
+    spaced = "\n".join(" ".join(line) for line in lines if len(line) > 1)
+    return f"{tight}\n{spaced}" if spaced else tight
 
 
 def _heading(text: str, level: int) -> Any:
@@ -586,10 +635,11 @@ def render_pdf(report: Report) -> RenderedPdf:
         story += _section(s, doc, 0)
     while story and isinstance(story[-1], (PageBreak, NextPageTemplate, Spacer)):
         story.pop()  # a landscape table at the very end left a blank page after it
-    doc.doc.multiBuild(story, canvasmaker=_numbered_canvas(report.kind))
+    page_texts: list[str] = []
+    doc.doc.multiBuild(story, canvasmaker=_numbered_canvas(report.kind, page_texts))
     layout = buf.getvalue()
     pdf, texts = _overlay_figures(layout, report, doc.slots)
-    return RenderedPdf(pdf, layout, tuple(texts))
+    return RenderedPdf(pdf, layout, tuple(texts), tuple(page_texts))
 
 
 def _overlay_figures(
@@ -617,3 +667,96 @@ def _overlay_figures(
         out = io.BytesIO()
         target.save(out, deterministic_id=True)
     return out.getvalue(), texts
+
+
+class Beside:
+    """``fn(progress)`` run in a forked child process while the caller goes on (the open and
+    closed reports render at the same time on two cores); :meth:`result` waits for it.
+
+    Where fork is not the platform's way (Windows, macOS) or there is one core, ``fn`` runs in
+    :meth:`result`, in this process, with ``progress``. The child's ``progress`` only says "cancelled" once its
+    parent has gone (a cancelled app job terminates the report process; its child stops at its
+    next checkpoint instead of rendering on). An exception raised in the child is raised again
+    here with its attributes (its class, arguments and fields; not its traceback).
+    """
+
+    def __init__(self, fn: Any, progress: Any) -> None:
+        import os
+        import sys
+
+        self._fn, self._progress = fn, progress
+        self._pid: int | None = None
+        if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
+            return
+        read, write = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child (coverage does not follow a fork)
+            os.close(read)
+            try:
+                payload = _payload(fn, parent)
+                with os.fdopen(write, "wb") as out:
+                    out.write(payload)
+            finally:
+                os._exit(0)  # no atexit handlers, no second flush of the parent's buffers
+        os.close(write)
+        self._pid, self._read = pid, read
+
+    def result(self) -> Any:
+        import os
+        import pickle
+
+        if self._pid is None:
+            return self._fn(self._progress)
+        with os.fdopen(self._read, "rb") as f:
+            data = f.read()
+        os.waitpid(self._pid, 0)
+        self._pid = None
+        if not data:
+            raise RuntimeError("the report renderer's child process stopped without a result")
+        ok, value = pickle.loads(data)
+        if ok:
+            return value
+        cls, args, fields = value
+        exc = cls.__new__(cls)
+        exc.args = args
+        exc.__dict__.update(fields)
+        raise exc
+
+    def cancel(self) -> None:
+        """Stop the child (the caller failed: its result is not wanted)."""
+        import os
+        import signal
+
+        if self._pid is not None:
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            os.close(self._read)
+            self._pid = None
+
+
+class _Orphaned:
+    """The forked child's progress: nobody to tell; cancelled once the parent is gone."""
+
+    def __init__(self, parent: int) -> None:
+        self.parent = parent
+
+    def update(self, fraction: float, message: str) -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        import os
+
+        return os.getppid() != self.parent
+
+
+def _payload(fn: Any, parent: int) -> bytes:  # pragma: no cover - the child
+    import pickle
+
+    try:
+        return pickle.dumps((True, fn(_Orphaned(parent))))
+    except BaseException as exc:  # sent to the parent, raised there
+        try:
+            return pickle.dumps((False, (type(exc), exc.args, dict(exc.__dict__))))
+        except Exception:
+            return pickle.dumps((False, (RuntimeError, (f"{type(exc).__name__}: {exc}",), {})))
