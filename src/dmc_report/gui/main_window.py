@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
     def _build_pages(self) -> None:
         self.steps = QListWidget()
         self.steps.addItems(STEPS)
-        self.steps.setFixedWidth(170)
+        self.steps.setFixedWidth(150)
         self.steps.setAccessibleName("Workflow steps")
         c = self.controller
         self.study_page = StudyPage(c, self._last_dir)

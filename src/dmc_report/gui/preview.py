@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel, QSpinBox, QToolBar, QVBoxLayout, QWidget
 
 ZOOMS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
 
@@ -25,8 +26,9 @@ class PdfPreview(QWidget):
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.view.setDocument(document)
         self._mode = QPdfView.ZoomMode
-        bar = QHBoxLayout()
-        bar.setContentsMargins(0, 0, 0, 0)
+        # a tool bar: what does not fit at the right goes into its ">>" menu (narrow screens)
+        bar = QToolBar()
+        bar.setAccessibleName("Preview controls")
         self.btn_previous = self._button(bar, "<", "Previous page", lambda: self.go(-1))
         self.page_box = QSpinBox()
         self.page_box.setAccessibleName("Page")
@@ -36,18 +38,17 @@ class PdfPreview(QWidget):
         self.page_count = QLabel(f"of {document.pageCount()}")
         bar.addWidget(self.page_count)
         self.btn_next = self._button(bar, ">", "Next page", lambda: self.go(1))
-        bar.addSpacing(12)
+        bar.addSeparator()
         self.btn_zoom_out = self._button(bar, "-", "Zoom out", lambda: self.zoom(-1))
         self.zoom_label = QLabel("")
-        self.zoom_label.setMinimumWidth(44)
+        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("100%__"))
         bar.addWidget(self.zoom_label)
         self.btn_zoom_in = self._button(bar, "+", "Zoom in", lambda: self.zoom(1))
         self.btn_fit_width = self._button(bar, "Fit width", "Fit the page's width", self.fit_width)
         self.btn_fit_page = self._button(bar, "Fit page", "Fit the whole page", self.fit_page)
-        bar.addStretch(1)
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
-        v.addLayout(bar)
+        v.addWidget(bar)
         v.addWidget(self.view, 1)
         nav = self.view.pageNavigator()
         nav.currentPageChanged.connect(self._page_changed)
@@ -57,15 +58,14 @@ class PdfPreview(QWidget):
         self._count_changed()
         self._show_zoom()
 
-    def _button(self, bar: QHBoxLayout, text: str, name: str, slot: Any) -> QPushButton:
-        b = QPushButton(text)
-        b.setAccessibleName(name)
-        b.setToolTip(name)
-        if len(text) == 1:
-            b.setFixedWidth(b.fontMetrics().horizontalAdvance("MM") + 12)
-        b.clicked.connect(slot)
-        bar.addWidget(b)
-        return b
+    def _button(self, bar: QToolBar, text: str, name: str, slot: Any) -> QAction:
+        act = bar.addAction(text)
+        act.setToolTip(name)
+        act.triggered.connect(slot)
+        button = bar.widgetForAction(act)
+        if button is not None:
+            button.setAccessibleName(name)
+        return act
 
     def current_page(self) -> int:
         return int(self.view.pageNavigator().currentPage())

@@ -26,6 +26,16 @@ def table_view(model: Any, stretch_last: bool = True) -> QTableView:
     return view
 
 
+def fit_rows(view: QTableView, most: int = 12) -> None:
+    """A short table as tall as its rows (up to ``most``), not stretched with an empty area
+    that pushes what follows it (the comparison sentences) off the screen."""
+    rows = min(view.model().rowCount(), most)
+    height = view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth()
+    height += sum(view.rowHeight(r) for r in range(rows))
+    height += view.horizontalScrollBar().sizeHint().height()  # room for one if it is too wide
+    view.setFixedHeight(height)
+
+
 def clear(area: QScrollArea) -> None:
     """Empty a scroll area (its old contents are deleted)."""
     old = area.takeWidget()

@@ -49,7 +49,7 @@ class ReportsPage(QWidget):
         form_area.setFrameShape(QFrame.Shape.NoFrame)
         form_area.setWidgetResizable(True)
         form_area.setWidget(formbox)
-        form_area.setMinimumWidth(300)
+        form_area.setMinimumWidth(260)
         buttons = QHBoxLayout()
         self.btn_generate = QPushButton("Generate")
         self.btn_generate.setAccessibleName("Generate reports")
@@ -58,7 +58,9 @@ class ReportsPage(QWidget):
         self.btn_show = QPushButton("Show in folder")
         self.btn_show.setEnabled(False)
         self.btn_show.clicked.connect(lambda: self.show_in_folder())
-        self.btn_view_open = QPushButton("Open the open report")
+        self.btn_view_open = QPushButton("Open report")
+        self.btn_view_open.setAccessibleName("Open the open report")
+        self.btn_view_open.setToolTip("Open the open report in the system's PDF viewer")
         self.btn_view_open.setEnabled(False)
         self.btn_view_open.clicked.connect(
             lambda: self._open_file(self.controller.session.reports.get("open"))
@@ -89,9 +91,9 @@ class ReportsPage(QWidget):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([520, 560])
+        self._form_area, self._form_box = form_area, formbox
+        self._split = False  # the form's width set, once the page is first shown
         page = QVBoxLayout(self)
-        page.setContentsMargins(0, 0, 0, 0)
         page.addWidget(self.splitter)
         controller.demo_written.connect(lambda files: self.out_dir.setText(str(files.folder)))
         controller.analysed.connect(self._show_study)
@@ -104,6 +106,19 @@ class ReportsPage(QWidget):
         controller.stale_changed.connect(lambda _stale: self._update_generate())
         controller.discarded.connect(self._discarded)
         self._generating = False  # a Generate is running: its end is this page's news
+
+    def showEvent(self, event: Any) -> None:
+        """First shown: the form as wide as it wants, up to half the page, the preview the rest;
+        the user may move the handle after."""
+        super().showEvent(event)
+        if not self._split:
+            self._split = True
+            total = sum(self.splitter.sizes())
+            form = self._form_box.sizeHint().width() + 20  # and its scroll bar
+            # no more than half the page if the preview would be narrower than the form
+            form = min(form, max(total // 2, total - form), total - 200)
+            form = max(form, self._form_area.minimumWidth())
+            self.splitter.setSizes([form, total - form])
 
     def _update_generate(self) -> None:
         """Generate only while no job runs and the results are from the inputs chosen."""

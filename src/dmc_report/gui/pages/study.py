@@ -38,7 +38,8 @@ class StudyPage(QWidget):
         v.addWidget(title)
         v.addLayout(row)
         v.addWidget(self.study_info)
-        v.addWidget(table_view(self.schedule_model), 1)
+        self.schedule_view = table_view(self.schedule_model)
+        v.addWidget(self.schedule_view, 1)
         controller.protocol_read.connect(self._show_protocol)
         controller.busy.connect(self._set_busy)
 
@@ -66,6 +67,7 @@ class StudyPage(QWidget):
                 for v in p.visits
             ]
         )
+        self.schedule_view.resizeColumnsToContents()  # labels and phases whole, not elided
 
     def _set_busy(self, busy: bool) -> None:
         for b in (self.btn_demo, self.btn_protocol):

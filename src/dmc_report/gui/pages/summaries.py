@@ -18,7 +18,7 @@ from dmc_report.gui.colours import AlertLabel
 from dmc_report.gui.controller import Controller
 from dmc_report.gui.figures import image_label
 from dmc_report.gui.models import FindingsTableModel, RowsTableModel
-from dmc_report.gui.pages.common import clear, table_view
+from dmc_report.gui.pages.common import clear, fit_rows, table_view
 
 
 def _wrapped(text: str) -> QLabel:
@@ -124,7 +124,7 @@ class SummariesPage(QWidget):
         banner = AlertLabel("UNBLINDED - by arm. DMC closed session only.")
         v.addWidget(banner)
         view = table_view(model)
-        view.setMinimumHeight(90)
+        fit_rows(view)
         v.addWidget(view)
         for line in presenters.comparison_lines(u):  # each experimental arm vs the control
             v.addWidget(_wrapped(line))
@@ -134,7 +134,7 @@ class SummariesPage(QWidget):
             v.addWidget(_wrapped(sentence))
             looks = RowsTableModel(by_look.header, by_look.rows)
             lv = table_view(looks)
-            lv.setMinimumHeight(110)
+            fit_rows(lv)
             v.addWidget(lv)
             if "monitoring" in c.images:
                 v.addWidget(image_label(c.images["monitoring"], c.images_scale))
