@@ -70,6 +70,12 @@ def stall(subjects: int) -> tuple[float, float]:
     QApplication.instance() or QApplication(sys.argv[:1])
     w = MainWindow()
     w.show()
+    # unattended, as app.py's self-test: the closed report confirmed, earlier reports replaced
+    w.controller.closed_confirmed = True
+    w.controller.replace_asked.disconnect()
+    w.controller.replace_asked.connect(
+        lambda _existing, request: w.controller.write_reports(request, replace=True)
+    )
     clock = QElapsedTimer()
     gaps: list[float] = []
     last = [0]
@@ -95,11 +101,14 @@ def stall(subjects: int) -> tuple[float, float]:
     w.study_loaded.connect(loop.quit)
     w.load_data()
     loop.exec()
-    w.out_dir.setText(str(Path("bench/out").resolve()))
-    w.password1.setText("bench")
-    w.password2.setText("bench")
+    out = Path("bench/out").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    w.out_dir.setText(str(out))
+    w.password1.setText("bench-password")  # a closed report's password has 8 characters or more
+    w.password2.setText("bench-password")
     loop2 = QEventLoop()
     w.reports_written.connect(loop2.quit)
+    w.error_shown.connect(lambda cause: (print("error:", cause), loop2.quit()))  # never a hang
     w.generate_reports()
     loop2.exec()
     timer.stop()
