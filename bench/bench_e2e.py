@@ -9,8 +9,9 @@
     same workbook: ratio tool/readxl, and peak memory.
 
 Each pair runs A B A B ... (the machine is shared: medians, with the load average printed). Peak
-memory: the largest resident set of one process (``wait4``) and the largest sum of resident sets
-over the process tree, sampled every 50 ms (the reports may render in child processes). The demo
+memory: the largest resident set of one process (``wait4``) and the largest proportional set size
+(PSS) summed over the process tree, sampled every 50 ms (the closed report renders in a forked
+child: the pages it shares with its parent count once). The demo
 studies are made with ``dmc-report demo`` when no folder is given (20,000 subjects take about
 three minutes to make). R parts are skipped with a message when Rscript is absent.
 """
@@ -43,16 +44,19 @@ READXL = (
 class Run:
     seconds: float
     max_rss_mb: float  # the largest single process
-    tree_rss_mb: float  # the largest sum over the process tree (sampled)
+    tree_pss_mb: float  # the largest proportional sum over the process tree (sampled)
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident kB of ``pid`` and its descendants (from /proc; 0 where unreadable)."""
+def _tree_pss_kb(pid: int) -> int:
+    """Proportional set size in kB of ``pid`` and its descendants (a forked child's pages
+    shared with its parent count once; 0 where unreadable)."""
     total, todo = 0, [pid]
     while todo:
         p = todo.pop()
         try:
-            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE_KB
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
             todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
         except (OSError, ValueError):
             continue
@@ -74,7 +78,7 @@ def run(cmd: Sequence[str], cwd: Path) -> Run:
 
     def sample() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], _tree_rss_kb(proc.pid))
+            peak[0] = max(peak[0], _tree_pss_kb(proc.pid))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -87,7 +91,7 @@ def run(cmd: Sequence[str], cwd: Path) -> Run:
     # 1: the report was written and the data has validation errors (the demo has some)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
-    return Run(seconds, usage.ru_maxrss / 1024, max(peak[0], usage.ru_maxrss) / 1024)
+    return Run(seconds, usage.ru_maxrss / 1024, peak[0] / 1024)
 
 
 def demo(folder: Path, subjects: int | None) -> Path:
@@ -141,15 +145,17 @@ def paired(
             rb = run(cmd_b, cwd)
             b.append(rb)
             line += f"  {name_b} {rb.seconds:6.2f} s"
-        print(line + f"  (peak {ra.max_rss_mb:.0f} MB, tree {ra.tree_rss_mb:.0f} MB)", flush=True)
+        print(
+            line + f"  (peak {ra.max_rss_mb:.0f} MB, tree PSS {ra.tree_pss_mb:.0f} MB)", flush=True
+        )
     return a, b
 
 
 def summary(label: str, a: list[Run], b: list[Run], name_b: str) -> None:
     ta = statistics.median(r.seconds for r in a)
     peak = max(r.max_rss_mb for r in a)
-    tree = max(r.tree_rss_mb for r in a)
-    line = f"{label}: dmc-report median {ta:.2f} s (peak {peak:.0f} MB one process, {tree:.0f} MB tree)"
+    tree = max(r.tree_pss_mb for r in a)
+    line = f"{label}: dmc-report median {ta:.2f} s (peak {peak:.0f} MB one process, {tree:.0f} MB tree PSS)"
     if b:
         tb = statistics.median(r.seconds for r in b)
         line += f"; {name_b} median {tb:.2f} s; ratio tool/{name_b} {ta / tb:.2f}"

@@ -686,7 +686,8 @@ class Beside:
 
         self._fn, self._progress = fn, progress
         self._pid: int | None = None
-        if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
+        serial = os.environ.get("DMC_REPORT_SERIAL_RENDER") == "1"  # for benchmarks
+        if serial or not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
             return
         read, write = os.pipe()
         parent = os.getpid()
