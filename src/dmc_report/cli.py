@@ -106,56 +106,8 @@ def _suggest_final(loaded: Any, results: Any, final: bool) -> None:
         print(f"note: {why} (--final)", file=sys.stderr)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dmc-report",
-        description="Interim reports for a clinical trial's Data Monitoring Committee: validate the "
-        "EDC export against the protocol, compute blinded and unblinded summaries, and render the "
-        "OPEN and CLOSED reports. With no command it opens the desktop application.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"dmc-report {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    demo = sub.add_parser("demo", help="write the demo study (and its reports) to a folder")
-    demo.add_argument(
-        "--out", type=Path, default=Path("dmc-demo"), help="folder (default ./dmc-demo)"
-    )
-    demo.add_argument(
-        "--protocol",
-        type=Path,
-        help="the protocol file the demo trial follows (default: the first bundled template); "
-        "copied beside the data",
-    )
-    demo.add_argument("--cutoff", type=_date, help="an interim snapshot as exported on this date")
-    demo.add_argument("--subjects", type=int, default=55, help="randomized subjects (default 55)")
-    demo.add_argument("--seed", type=int, default=20120705, help=argparse.SUPPRESS)
-    demo.add_argument("--no-reports", action="store_true", help="write the study files only")
-
-    val = sub.add_parser("validate", help="check the inputs against the contract and the schedule")
-    _study_args(val)
-    val.add_argument("--findings", type=Path, help="write all findings to F.xlsx or F.csv")
-    val.add_argument(
-        "--json", action="store_true", help="print the results' validation block as JSON"
-    )
-
-    chk = sub.add_parser(
-        "check-protocol",
-        help="show where the data workbook holds each contract sheet and column (the mapping)",
-    )
-    chk.add_argument("--protocol", required=True, type=Path, help="protocol file (TOML)")
-    chk.add_argument("--data", required=True, type=Path, help="data workbook (xlsx)")
-    chk.add_argument(
-        "--data-password-file", type=Path, help="file holding the data workbook's password"
-    )
-
-    ana = sub.add_parser("analyze", help="compute the results JSON")
-    _study_args(ana)
-    _final_arg(ana)
-    _dry_run_args(ana)
-    ana.add_argument("--json", type=Path, required=True, help="output file")
-
+def _report_parser(sub: Any) -> None:
+    """The ``report`` command's options."""
     rep = sub.add_parser("report", help="render the OPEN (and CLOSED) reports")
     _study_args(rep)
     _final_arg(rep)
@@ -212,6 +164,59 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="RESULTS.json",
         help="the previous report's results (analyze --json): the open synopsis shows the changes",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dmc-report",
+        description="Interim reports for a clinical trial's Data Monitoring Committee: validate the "
+        "EDC export against the protocol, compute blinded and unblinded summaries, and render the "
+        "OPEN and CLOSED reports. With no command it opens the desktop application.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"dmc-report {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="write the demo study (and its reports) to a folder")
+    demo.add_argument(
+        "--out", type=Path, default=Path("dmc-demo"), help="folder (default ./dmc-demo)"
+    )
+    demo.add_argument(
+        "--protocol",
+        type=Path,
+        help="the protocol file the demo trial follows (default: the first bundled template); "
+        "copied beside the data",
+    )
+    demo.add_argument("--cutoff", type=_date, help="an interim snapshot as exported on this date")
+    demo.add_argument("--subjects", type=int, default=55, help="randomized subjects (default 55)")
+    demo.add_argument("--seed", type=int, default=20120705, help=argparse.SUPPRESS)
+    demo.add_argument("--no-reports", action="store_true", help="write the study files only")
+
+    val = sub.add_parser("validate", help="check the inputs against the contract and the schedule")
+    _study_args(val)
+    val.add_argument("--findings", type=Path, help="write all findings to F.xlsx or F.csv")
+    val.add_argument(
+        "--json", action="store_true", help="print the results' validation block as JSON"
+    )
+
+    chk = sub.add_parser(
+        "check-protocol",
+        help="show where the data workbook holds each contract sheet and column (the mapping)",
+    )
+    chk.add_argument("--protocol", required=True, type=Path, help="protocol file (TOML)")
+    chk.add_argument("--data", required=True, type=Path, help="data workbook (xlsx)")
+    chk.add_argument(
+        "--data-password-file", type=Path, help="file holding the data workbook's password"
+    )
+
+    ana = sub.add_parser("analyze", help="compute the results JSON")
+    _study_args(ana)
+    _final_arg(ana)
+    _dry_run_args(ana)
+    ana.add_argument("--json", type=Path, required=True, help="output file")
+
+    _report_parser(sub)
 
     aud = sub.add_parser("audit", help="check a study's report log (the audit trail)")
     aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

@@ -18,11 +18,11 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
+from tests.reference.make_fixtures import write_case_json
 
 from dmc_report.demo.generator import apply_cutoff, generate
 from dmc_report.demo.writer import workbook_bytes
 from dmc_report.io.protocol_loader import bundled_protocol_text, parse_protocol
-from tests.reference.make_fixtures import write_case_json
 
 OUT = Path(__file__).parents[1] / "fixtures" / "r" / "urine-panel"
 
