@@ -93,6 +93,6 @@ fixtures: $(STAMP)
 	$(PY) tests/reference/make_fixtures.py --edge
 	$(PY) tests/reference/make_fixtures.py --case-json
 	@for s in derive questionnaires safety exposure tables monitoring_study risk_difference \
-	  monitoring monitoring_final urine_panel; do \
+	  monitoring monitoring_final urine_panel currency; do \
 	  echo "Rscript tests/reference/$$s.R"; Rscript tests/reference/$$s.R >/dev/null || exit 1; \
 	done

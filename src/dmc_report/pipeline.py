@@ -104,7 +104,7 @@ def latest_date(data: DataSet) -> dt.date | None:
             continue
         frame = data.frame(spec.name)
         for col in spec.columns:
-            if col.kind is Kind.DATE and col.name in frame:
+            if col.kind is Kind.DATE and not col.entry_date and col.name in frame:
                 m = frame[col.name].max()
                 if pd.notna(m) and (latest is None or m > latest):
                     latest = m

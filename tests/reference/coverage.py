@@ -64,6 +64,7 @@ REGISTRY: tuple[Part, ...] = (
     Part("monitoring.json", "unblinded", "unblinded.monitoring"),
     Part("urine_panel.json", "pooled", "blinded.urine_panel"),  # urine_panel.R: other analytes
     Part("urine_panel.json", "by_arm", "unblinded.urine_panel"),
+    Part("currency.json", "data_currency", "blinded.data_currency"),  # currency.R: entry lag
 )
 
 # Fields of the results JSON not compared with R, each with the reason: text and bookkeeping,

@@ -359,6 +359,9 @@ def analyze(
     checkpoint(progress, 0.4, "Pooled summaries")
     qs = questionnaire_values(data, protocol, derived.subjects, schedule.cutoff)
     blinded = blinded_results(protocol, schedule, derived, qs, _screen_fail_reasons(data))
+    blinded = replace(
+        blinded, data_currency=sm.data_currency(data, derived.subjects, schedule.cutoff)
+    )
     unblinded = None
     if key is not None:
         checkpoint(progress, 0.7, "Summaries by arm")

@@ -14,6 +14,7 @@ import pandas as pd
 
 from dmc_report.analysis.derive import Derived
 from dmc_report.analysis.stats import describe, kaplan_meier, wilson_ci
+from dmc_report.domain.contract import DATA_SHEETS
 from dmc_report.domain.protocol import Protocol
 from dmc_report.domain.results import (
     Abstinence,
@@ -22,10 +23,12 @@ from dmc_report.domain.results import (
     Baseline,
     Category,
     Count,
+    DataCurrency,
     Disposition,
     DosingLog,
     Dropout,
     Enrollment,
+    EntryLag,
     Exposure,
     FollowUp,
     KaplanMeier,
@@ -40,6 +43,7 @@ from dmc_report.domain.results import (
     VisitSummary,
     VitalSigns,
 )
+from dmc_report.domain.study import DataSet
 from dmc_report.validation.schedule import Schedule
 
 Json = dict[str, Any]
@@ -401,3 +405,51 @@ def urine_panel(d: Derived, protocol: Protocol) -> tuple[AnalyteSummary, ...] | 
             )
         )
     return tuple(out)
+
+
+ENTRY_FORMS = ("UDS", "VAS", "QS", "AE")  # the sheets that may carry an entry date (ENTRYDT)
+
+
+def data_currency(
+    data: DataSet, subjects: pd.DataFrame, cutoff: pd.Timestamp
+) -> DataCurrency | None:
+    """The data entry lag (days from a record's date to its ``ENTRYDT``) of the randomized
+    ``subjects``' records dated on or before the cutoff, over all, by site and by form; a
+    record entered before its own date is left out (a finding). None: no entry dates."""
+    site_of = dict(zip(subjects["SUBJID"].astype(str), subjects["SITEID"].astype(str), strict=True))
+    parts = []
+    for form in ENTRY_FORMS:
+        if form not in data or "ENTRYDT" not in data.frame(form):
+            continue
+        f = data.frame(form)
+        when = {s.name: s for s in DATA_SHEETS}[form].date_column or ""
+        ok = f["ENTRYDT"].notna() & f[when].notna() & (f[when] <= cutoff)
+        ok &= f["ENTRYDT"] >= f[when]
+        ok &= f["SUBJID"].astype(str).isin(site_of.keys())
+        rows = f.loc[ok.fillna(False).astype(bool)]
+        parts.append(pd.DataFrame({
+            "form": form,
+            "site": rows["SUBJID"].astype(str).map(site_of),
+            "lag": (rows["ENTRYDT"] - rows[when]).dt.days.astype(float),
+        }))  # fmt: skip
+    lags = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True) if any(map(len, parts)) else None
+    )
+    if lags is None:
+        return None
+
+    def lag(name: str, values: pd.Series) -> EntryLag:
+        v = values.to_numpy(float)
+        return EntryLag(
+            name, len(v), float(np.median(v)), float(np.percentile(v, 90)), float(v.max())
+        )
+
+    return DataCurrency(
+        overall=lag("all", lags["lag"]),
+        by_site=tuple(lag(str(k), g["lag"]) for k, g in lags.groupby("site", sort=True)),
+        by_form=tuple(
+            lag(form, lags.loc[lags["form"] == form, "lag"])
+            for form in ENTRY_FORMS
+            if (lags["form"] == form).any()
+        ),
+    )

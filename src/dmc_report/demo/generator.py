@@ -303,6 +303,7 @@ def generate(protocol: Protocol, *, subjects: int = 55, seed: int = 20120705) ->
     }
     _deliberate_problems(data, rng, protocol)
     _urine_panel(data["UDS"], protocol)
+    _entry_dates(data)
     rand = pd.DataFrame(rand_rows, columns=["SUBJID", "ARMCD"]).astype(object)
     return DemoTables(data, rand, _arms_table(protocol), _last_date(data))
 
@@ -326,6 +327,28 @@ def _urine_panel(uds: pd.DataFrame, protocol: Protocol) -> None:
         if k == 0 and taken.any():
             values[int(np.flatnonzero(taken)[len(np.flatnonzero(taken)) // 3])] = "QNS"
         uds[column] = pd.Series(values, index=uds.index, dtype=object)
+
+
+_ENTRY_FORMS = (("UDS", "VISDT"), ("VAS", "VISDT"), ("QS", "VISDT"), ("AE", "AESTDT"))
+
+
+def _entry_dates(data: dict[str, pd.DataFrame]) -> None:
+    """When each dated record was entered in the EDC (``ENTRYDT``): a few days after its date,
+    longer at some sites, now and then weeks; drawn from streams of their own (the rest of the
+    demo is the same). A record whose date is not a date (a deliberate error) has none."""
+    dm = data["DM"]
+    site_of = dict(zip(dm["SUBJID"].astype(str), dm["SITEID"].astype(str), strict=False))
+    for k, (form, when) in enumerate(_ENTRY_FORMS):
+        if form not in data:
+            continue
+        f = data[form]
+        rng = np.random.default_rng((23, k, len(f)))
+        slow = np.array([zlib.crc32(site_of.get(str(s), "").encode()) % 3 for s in f["SUBJID"]])
+        lag = np.round(rng.gamma(1.5, 1.5 + 1.5 * slow)) + (rng.random(len(f)) < 0.04) * 21
+        f["ENTRYDT"] = [
+            d + dt.timedelta(days=int(x)) if isinstance(d, dt.date) else None
+            for d, x in zip(f[when], lag, strict=True)
+        ]
 
 
 def _allocation(rng: np.random.Generator, subjects: int) -> np.ndarray:
@@ -714,6 +737,11 @@ def apply_cutoff(tables: DemoTables, cutoff: dt.date, protocol: Protocol) -> Dem
             continue
         f = tables.data[name]
         out[name] = f[f[col].map(on_or_before) & f["SUBJID"].isin(randdt.keys())].copy()
+    for frame in out.values():  # entered by the time of the pull (the demo keeps the record)
+        if "ENTRYDT" in frame:
+            frame["ENTRYDT"] = [
+                min(d, cutoff) if isinstance(d, dt.date) else d for d in frame["ENTRYDT"]
+            ]
     randomized = {s for s, d in randdt.items() if isinstance(d, dt.date)}
     rand = tables.rand[tables.rand["SUBJID"].isin(randomized)].copy()
     return DemoTables(out, rand, tables.arms.copy(), cutoff)

@@ -31,6 +31,9 @@ class Column:
     not_blank: bool = False  # a required value in every row
     free_text: bool = False  # written by a person: checked for treatment names (blinding.py)
     revealing: bool = False  # its values can reveal an arm: never shown in the open report
+    # the date the record was entered in the EDC (data currency): not a date of the trial, so
+    # it neither dates a record nor sets the default cutoff
+    entry_date: bool = False
     # a column the protocol adds (an analyte of the urine panel): its codes are read with the
     # code map of this contract column of the same sheet (the lab reports them alike)
     codes_as: str | None = None
@@ -101,6 +104,7 @@ UDS = Sheet(
         _c("VISDT", Kind.DATE, required=True),
         _c("COCAINE", Kind.CODE, required=True, codes=("POS", "NEG")),
         _c("COLLECTED", Kind.CODE, codes=YN),
+        _c("ENTRYDT", Kind.DATE, entry_date=True),  # when entered in the EDC (optional)
     ),
     unique_by=("SUBJID", "VISIT"),
     date_column="VISDT",
@@ -113,6 +117,7 @@ VAS = Sheet(
         _c("VISIT", Kind.CODE, required=True, not_blank=True),
         _c("VISDT", Kind.DATE, required=True),
         _c("CRAVING", Kind.NUMBER, required=True, minimum=0, maximum=100),
+        _c("ENTRYDT", Kind.DATE, entry_date=True),  # when entered in the EDC (optional)
     ),
     unique_by=("SUBJID", "VISIT"),
     date_column="VISDT",
@@ -126,6 +131,7 @@ QS = Sheet(
         _c("VISDT", Kind.DATE, required=True),
         _c("FFMQ", Kind.NUMBER, minimum=39, maximum=195),
         _c("PSS", Kind.NUMBER, minimum=0, maximum=40),
+        _c("ENTRYDT", Kind.DATE, entry_date=True),  # when entered in the EDC (optional)
     ),
     unique_by=("SUBJID", "VISIT"),
     date_column="VISDT",
@@ -156,6 +162,7 @@ AE = Sheet(
         _c("AEREL", Kind.CODE, codes=YN),
         _c("AEACN", Kind.CODE, codes=("NONE", "INTERRUPTED", "WITHDRAWN")),
         _c("AEOUT", Kind.CODE, codes=("RECOVERED", "RECOVERING", "ONGOING", "FATAL", "UNKNOWN")),
+        _c("ENTRYDT", Kind.DATE, entry_date=True),  # when entered in the EDC (optional)
     ),
     date_column="AESTDT",
     rows_required=False,

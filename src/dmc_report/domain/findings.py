@@ -50,6 +50,7 @@ class FindingCode(StrEnum):
     DISPOSITION_BEFORE_RANDOMIZATION = "DISPOSITION_BEFORE_RANDOMIZATION"
     AE_BEFORE_RANDOMIZATION = "AE_BEFORE_RANDOMIZATION"
     AE_END_BEFORE_START = "AE_END_BEFORE_START"
+    ENTRY_BEFORE_RECORD = "ENTRY_BEFORE_RECORD"
     DISCONTINUED_WITHOUT_DATE = "DISCONTINUED_WITHOUT_DATE"
     INFUSION_OFF_SCHEDULE = "INFUSION_OFF_SCHEDULE"
     TREATMENT_NAME_IN_TEXT = "TREATMENT_NAME_IN_TEXT"
@@ -159,6 +160,10 @@ CODES: dict[FindingCode, tuple[Severity, str]] = {
         "an adverse event that started before randomization; still counted in safety tables",
     ),
     FindingCode.AE_END_BEFORE_START: (Severity.ERROR, "an adverse event ending before it starts"),
+    FindingCode.ENTRY_BEFORE_RECORD: (
+        Severity.WARNING,
+        "a record entered in the EDC (ENTRYDT) before its own date: left out of the data lag",
+    ),
     FindingCode.DISCONTINUED_WITHOUT_DATE: (
         Severity.ERROR,
         "a disposition row without its date; the subject counts as ongoing",

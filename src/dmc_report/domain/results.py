@@ -575,12 +575,45 @@ class PooledInformation:
 
 
 @dataclass(frozen=True)
+class EntryLag(_Plain):
+    """Days from a record's own date to its entry in the EDC, for one site or form (or all)."""
+
+    name: str  # the site, the form (contract sheet), or "all"
+    records: int
+    median_days: float
+    p90_days: float  # the 90th percentile (R quantile type 7)
+    max_days: float
+
+
+@dataclass(frozen=True)
+class DataCurrency:
+    """How current the data are: the data entry lag of the records that carry an entry date
+    (``ENTRYDT``), over all, by site and by form; pooled only (no arm)."""
+
+    overall: EntryLag
+    by_site: tuple[EntryLag, ...]
+    by_form: tuple[EntryLag, ...]
+
+    def to_json(self) -> Json:
+        return {
+            "records": self.overall.records,
+            "median_days": self.overall.median_days,
+            "p90_days": self.overall.p90_days,
+            "max_days": self.overall.max_days,
+            "by_site": [s.to_json() for s in self.by_site],
+            "by_form": [f.to_json() for f in self.by_form],
+        }
+
+
+@dataclass(frozen=True)
 class BlindedResults:
     """Pooled summaries: no arm anywhere. Free text naming a treatment is already withheld."""
 
     enrollment: Enrollment
     pooled: GroupSummary
     information: PooledInformation | None  # None: the protocol has no monitoring plan
+    # the data entry lag; None: the export carries no entry dates (ENTRYDT)
+    data_currency: DataCurrency | None = None
 
     def to_json(self) -> Json:
         out: Json = {"enrollment": self.enrollment.to_json()}
@@ -589,6 +622,7 @@ class BlindedResults:
             out[part] = {"by_visit": value} if part == "craving" else value
         if self.information is not None:
             out["monitoring"] = self.information.to_json()
+        out["data_currency"] = self.data_currency.to_json() if self.data_currency else None
         return out
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from dmc_report.domain.blinding import WITHHELD_TEXT
-from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS
+from dmc_report.domain.contract import DATA_SHEETS, KEY_SHEETS, Sheet
 from dmc_report.domain.findings import Finding, finding
 from dmc_report.domain.protocol import Protocol, Visit
 from dmc_report.domain.study import ROW, DataSet, RandomizationKey, SheetTable
@@ -89,7 +89,22 @@ def cross_sheet_checks(data: DataSet, protocol: Protocol, schedule: Schedule) ->
         date_col = _DATED.get(spec.name)
         if date_col is not None:
             out += _date_checks(data[spec.name], spec.name, date_col, protocol, schedule, file)
+        out += _entry_checks(data[spec.name], spec, file)
     return out
+
+
+def _entry_checks(t: SheetTable, spec: Sheet, file: str) -> list[Finding]:
+    """A record entered in the EDC before its own date (``ENTRYDT`` < the record's date)."""
+    f = t.frame
+    if "ENTRYDT" not in f or spec.date_column is None or spec.date_column not in f:
+        return []
+    when = spec.date_column
+    return flagged(
+        t, f["ENTRYDT"].notna() & f[when].notna() & (f["ENTRYDT"] < f[when]),
+        "ENTRY_BEFORE_RECORD", "ENTRYDT",
+        f"entered {{value}}, before its {when}; left out of the data entry lag", file=file,
+        value_column="ENTRYDT",
+    )  # fmt: skip
 
 
 def _dm_checks(dm: SheetTable, c: pd.Timestamp, file: str) -> list[Finding]:
