@@ -411,14 +411,16 @@ def entry_lag_table(ctx: Context) -> list[Block]:
     return [
         ctx.num.table(
             title="Data currency: days from a record's date to its data entry",
-            population="Records of randomized subjects dated on or before the cutoff that carry "
-            "an entry date (ENTRYDT).",
+            population=ctx.population(),
             header=[["", "Records", "Median", "90th percentile", "Longest"]],
             rows=rows,
             col_widths=[4.0, 1.4, 1.4, 1.8, 1.4],
             align=["L", "R", "R", "R", "R"],
             footnotes=[
-                "By form, then by site. A record entered before its own date is left out "
+                "Records of randomized subjects dated on or before the cutoff that carry an "
+                "entry date (ENTRYDT); days from the record's date (AESTDT for adverse "
+                "events) to its entry. By form, then by site. A record entered before its own "
+                "date is left out "
                 "(ENTRY_BEFORE_RECORD). Forms due but not entered are the missed visits and "
                 "assessments above (VISIT_MISSED, ASSESSMENT_MISSING)."
             ],
