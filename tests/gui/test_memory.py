@@ -75,3 +75,15 @@ def test_stale_results_mark_the_data_step(qtbot: Any, window: MainWindow) -> Non
         w.load_data()
     assert w.session.stale and marks(w)[1] == ATTENTION and marks(w)[3] == ATTENTION
     assert "previous data" in w.windowTitle()
+
+
+def test_reading_the_same_protocol_again_keeps_the_fields_and_passwords(
+    qtbot: Any, window: MainWindow
+) -> None:
+    w = window
+    open_demo(qtbot, w)
+    assert w.session.key_password == DEMO_PASSWORD
+    w.set_protocol(w.session.protocol)  # (edited and read again)
+    assert w.session.key_password == DEMO_PASSWORD
+    with qtbot.waitSignal(w.study_loaded, timeout=TIMEOUT):
+        w.load_data()  # no password asked

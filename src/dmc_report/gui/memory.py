@@ -70,6 +70,7 @@ class RecentStudies(QObject):
         c.protocol_read.connect(self._protocol_read)
         c.analysed.connect(self._analysed)
         c.reports_written.connect(self._written)
+        self._current: Path | None = None  # the protocol whose fields are shown
         self.refresh()
 
     def refresh(self) -> None:
@@ -87,20 +88,19 @@ class RecentStudies(QObject):
     def _protocol_read(self, path: Path, _protocol: Any) -> None:
         """A protocol opened (from the menu, a file dialog, a drop): its study's last paths."""
         entry = self.memory.recall(path)
-        if entry is not None:
+        if entry is not None and path != self._current:  # (read again: its fields are shown)
             self.restore(entry)
+        self._current = path
         self.memory.remember(path)
         self.refresh()
 
     def restore(self, entry: dict[str, str]) -> None:
         w = self.window
         page = w.data_page
-        if entry["data"]:
-            page.data_edit.setText(entry["data"])
-            w.controller.set_password("data", None)
-        if entry["data"] or entry["key"]:
-            page.key_edit.setText(entry["key"])
-            w.controller.set_password("key", None)
+        for which, edit in (("data", page.data_edit), ("key", page.key_edit)):
+            if (entry["data"] or entry[which]) and edit.text() != entry[which]:
+                edit.setText(entry[which])
+                w.controller.set_password(which, None)  # another workbook: its password asked
         if entry["cutoff"]:
             page.cutoff_default.setChecked(False)
             page.cutoff_edit.set_date(dt.date.fromisoformat(entry["cutoff"]))
