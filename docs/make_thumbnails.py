@@ -18,7 +18,7 @@ from dmc_report import cli
 from dmc_report.demo.writer import DEMO_PASSWORD
 
 OUT = Path(__file__).parent / "img"
-PAGES = {"open": [1, 4, 8, 9], "closed": [3, 4, 7, 8]}
+PAGES = {"open": [1, 4, 9, 10], "closed": [3, 4, 7, 8]}
 
 
 def main() -> None:
