@@ -103,9 +103,7 @@ def scan_pdf(
 
     reader = PdfReader(io.BytesIO(pdf))
     if page_texts is not None and len(page_texts) == len(reader.pages):
-        pages: list[tuple[int | None, str]] = [
-            (i + 1, _norm(t)) for i, t in enumerate(page_texts)
-        ]
+        pages: list[tuple[int | None, str]] = [(i + 1, _norm(t)) for i, t in enumerate(page_texts)]
     else:  # extracted: no drawn text was given, or it does not match the file's pages
         pages = [(i + 1, _norm(p.extract_text() or "")) for i, p in enumerate(reader.pages)]
     meta = dict(PdfReader(io.BytesIO(metadata_pdf or pdf)).metadata or {})
