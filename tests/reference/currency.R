@@ -6,9 +6,9 @@
 #   Rscript tests/reference/currency.R urine-panel # one case
 #
 # In docs/analysis.md's words ("Data currency"): randomized subjects (the first DM row of each
-# subject with a valid RANDDT on or before the cutoff; its SITEID); the records of the urine,
-# craving, questionnaire and adverse-event sheets (dated by VISDT, VISDT, VISDT, AESTDT) of
-# those subjects, dated on or before the cutoff, with a valid ENTRYDT on or after that date;
+# subject with a valid RANDDT on or before the cutoff; its SITEID); the records that count of
+# the urine, craving, questionnaire and adverse-event sheets (dated by VISDT, VISDT, VISDT,
+# AESTDT) of those subjects, dated, with a valid ENTRYDT on or after that date;
 # lag = ENTRYDT - date in days; median, 90th percentile (type 7) and maximum, over all, by site
 # (sorted) and by form. No such record (no ENTRYDT column anywhere): null.
 suppressPackageStartupMessages({
@@ -45,7 +45,24 @@ one_case <- function(folder) {
     s <- cell_text(f$SUBJID)
     d <- as.numeric(cell_date(f[[FORMS[[form]]]]))
     e <- as.numeric(cell_date(f$ENTRYDT))
-    keep <- !is.na(d) & !is.na(e) & d <= cutoff & e >= d & s %in% names(site_of)
+    # the record that counts: usable (dated on or before the cutoff or undated; a POS/NEG urine
+    # result; a craving rating in 0-100), and of the urine, craving and questionnaire sheets the
+    # first usable row per subject and visit
+    usable <- is.na(d) | d <= cutoff
+    if (form == "UDS") usable <- usable & toupper(cell_text(f$COCAINE)) %in% c("POS", "NEG")
+    if (form == "VAS") {
+      v <- cell_num(f$CRAVING)
+      usable <- usable & !is.na(v) & v >= 0 & v <= 100
+    }
+    if (form != "AE") {
+      key <- paste(s, toupper(cell_text(f$VISIT)), sep = "\r")
+      keyed <- usable & !is.na(s) & !is.na(cell_text(f$VISIT))
+      first <- rep(FALSE, length(s))
+      idx <- which(keyed)
+      first[idx[!duplicated(key[idx])]] <- TRUE
+      usable <- first
+    }
+    keep <- usable & !is.na(d) & !is.na(e) & e >= d & s %in% names(site_of)
     if (any(keep)) {
       rows <- rbind(rows, data.frame(form = form, site = unname(site_of[s[keep]]),
                                      lag = e[keep] - d[keep]))

@@ -44,6 +44,7 @@ from dmc_report.domain.results import (
     VitalSigns,
 )
 from dmc_report.domain.study import DataSet
+from dmc_report.validation.records import counting
 from dmc_report.validation.schedule import Schedule
 
 Json = dict[str, Any]
@@ -414,8 +415,9 @@ def data_currency(
     data: DataSet, subjects: pd.DataFrame, cutoff: pd.Timestamp
 ) -> DataCurrency | None:
     """The data entry lag (days from a record's date to its ``ENTRYDT``) of the randomized
-    ``subjects``' records dated on or before the cutoff, over all, by site and by form; a
-    record entered before its own date is left out (a finding). None: no entry dates."""
+    ``subjects``' records that count (the first usable row per subject and visit, dated on or
+    before the cutoff), over all, by site and by form; a record entered before its own date is
+    left out (a finding). None: no entry dates."""
     site_of = dict(zip(subjects["SUBJID"].astype(str), subjects["SITEID"].astype(str), strict=True))
     parts = []
     for form in ENTRY_FORMS:
@@ -423,8 +425,9 @@ def data_currency(
             continue
         f = data.frame(form)
         when = {s.name: s for s in DATA_SHEETS}[form].date_column or ""
-        ok = f["ENTRYDT"].notna() & f[when].notna() & (f[when] <= cutoff)
-        ok &= f["ENTRYDT"] >= f[when]
+        # the record that counts (validation/records.py: one rule for every number), dated
+        ok = pd.Series(counting(form, f, cutoff), index=f.index)
+        ok &= f["ENTRYDT"].notna() & f[when].notna() & (f["ENTRYDT"] >= f[when])
         ok &= f["SUBJID"].astype(str).isin(site_of.keys())
         rows = f.loc[ok.fillna(False).astype(bool)]
         parts.append(pd.DataFrame({
