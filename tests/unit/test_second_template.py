@@ -96,6 +96,7 @@ def test_demo_writes_the_template_and_its_own_export(study: Path) -> None:
         "THC",
         "OPI",
         "BZO",
+        "ENTRYDT",
     )
     assert {r[4] for r in urine[1:]} >= {"Positive", "Negative"}
     visits = {row[2] for row in urine[1:]}
