@@ -101,3 +101,53 @@ def test_a_wrong_previous_closed_report_is_refused(
     assert _report(demo, tmp_path, "x", "--previous-closed", str(previous), *extra) == 2
     assert expected in capsys.readouterr().err
     assert not (tmp_path / "closed-x.pdf").exists() and not (tmp_path / "open-x.pdf").exists()
+
+
+def _tampered(source: Path, target: Path, password: str, content: bytes) -> Path:
+    """The closed report with its results attachment replaced, encrypted again alike."""
+    with pikepdf.open(source, password=password) as pdf:
+        pdf.attachments[RESULTS_ATTACHMENT] = pikepdf.AttachedFileSpec(pdf, content)
+        pdf.save(
+            target, encryption=pikepdf.Encryption(owner=password, user=password, aes=True, R=6)
+        )
+    return target
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"{not json", "invalid JSON at line 1"),
+        (b"\xff\xfe", "not UTF-8 text"),
+        (b"[1, 2]", "schema is 'list'"),
+        ("bad cutoff", "data_cutoff 'last spring' is not a date"),
+        ("bad arms", "expected an arm's code and size (n)"),
+        ("bad z", "expected a number, found 'high'"),
+    ],
+)
+def test_a_tampered_results_attachment_is_one_located_refusal(
+    demo: DemoFiles,
+    looks: Path,
+    tmp_path: Path,
+    demo_password: str,
+    content: bytes | str,
+    expected: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Whatever the attachment holds, the answer is exit 2 naming the file (never a traceback,
+    never exit 3): the previous closed report is checked as the previous results file is."""
+    if isinstance(content, str):
+        with pikepdf.open(looks / "closed-1.pdf", password=demo_password) as pdf:
+            doc = json.loads(pdf.attachments[RESULTS_ATTACHMENT].get_file().read_bytes())
+        if content == "bad cutoff":
+            doc["data_cutoff"] = "last spring"
+        elif content == "bad arms":
+            doc["unblinded"]["arms"][0].pop("n")
+        else:
+            doc["unblinded"]["monitoring"]["observed_z"] = "high"
+        content = json.dumps(doc).encode()
+    previous = _tampered(looks / "closed-1.pdf", tmp_path / "closed-t.pdf", demo_password, content)
+    capsys.readouterr()
+    assert _report(demo, tmp_path, "x", "--previous-closed", str(previous)) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "closed-t.pdf" in err and "Traceback" not in err
+    assert not (tmp_path / "closed-x.pdf").exists()

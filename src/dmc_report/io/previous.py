@@ -49,38 +49,13 @@ def read_previous_results(path: str | Path, *, study_id: str, cutoff: dt.date) -
     def bad(message: str, key: str | None = None) -> UnusableInputError:
         return UnusableInputError(message, Location(file=file, key=key))
 
-    try:
-        doc = json.loads(raw.content.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise bad(f"not a results file: not UTF-8 text (byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise bad(
-            f"not a results file: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})"
-        ) from exc
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
-        raise bad(
-            f"not a dmc-report results file: schema is {found!r}, expected {SCHEMA!r} "
-            "(write one with `dmc-report analyze --json`)",
-            "schema",
-        )
-    if doc.get("study_id") != study_id:
-        raise bad(
-            f"is for study {doc.get('study_id')!r}, but this report is for {study_id!r}",
-            "study_id",
-        )
-    try:
-        previous_cutoff = dt.date.fromisoformat(str(doc.get("data_cutoff")))
-    except ValueError as exc:
-        raise bad(
-            f"data_cutoff {doc.get('data_cutoff')!r} is not a date (YYYY-MM-DD)", "data_cutoff"
-        ) from exc
-    if previous_cutoff >= cutoff:
-        raise bad(
-            f"its data cutoff {previous_cutoff.isoformat()} is not before this report's "
-            f"({cutoff.isoformat()}): give the results of an earlier report",
-            "data_cutoff",
-        )
+    doc, previous_cutoff = _results_document(
+        raw.content,
+        bad,
+        study_id=study_id,
+        cutoff=cutoff,
+        earlier="the results of an earlier report",
+    )
     blinded = doc.get("blinded")
     if not isinstance(blinded, dict):
         raise bad("has no pooled results (the 'blinded' section)", "blinded")
@@ -105,6 +80,54 @@ def read_previous_results(path: str | Path, *, study_id: str, cutoff: dt.date) -
         sae_listed=None if listing is None else _sae_keys(listing, bad),
         findings=findings,
     )
+
+
+def _results_document(
+    content: bytes,
+    bad: Callable[..., UnusableInputError],
+    *,
+    study_id: str,
+    cutoff: dt.date,
+    earlier: str,
+    what: str = "a results file",
+) -> tuple[dict[str, Any], dt.date]:
+    """A results JSON document of this study at an earlier cutoff, and that cutoff; one located
+    refusal for text that is not JSON, another schema, another study or a cutoff not before
+    ``cutoff``. Shared by the previous results file and the previous closed report's
+    attachment, so both refuse alike."""
+    try:
+        doc = json.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise bad(f"not {what}: not UTF-8 text (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise bad(
+            f"not {what}: invalid JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})"
+        ) from exc
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        found = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise bad(
+            f"not a dmc-report results file: schema is {found!r}, expected {SCHEMA!r} "
+            "(write one with `dmc-report analyze --json`)",
+            "schema",
+        )
+    if doc.get("study_id") != study_id:
+        raise bad(
+            f"is for study {doc.get('study_id')!r}, but this report is for {study_id!r}",
+            "study_id",
+        )
+    try:
+        previous_cutoff = dt.date.fromisoformat(str(doc.get("data_cutoff")))
+    except ValueError as exc:
+        raise bad(
+            f"data_cutoff {doc.get('data_cutoff')!r} is not a date (YYYY-MM-DD)", "data_cutoff"
+        ) from exc
+    if previous_cutoff >= cutoff:
+        raise bad(
+            f"its data cutoff {previous_cutoff.isoformat()} is not before this report's "
+            f"({cutoff.isoformat()}): give {earlier}",
+            "data_cutoff",
+        )
+    return doc, previous_cutoff
 
 
 def _count(
@@ -180,43 +203,60 @@ def read_previous_closed(
         raise bad("wrong password for the previous closed report") from exc
     except pikepdf.PdfError as exc:
         raise bad(f"not a PDF file ({exc})") from exc
-    doc = json.loads(content.decode("utf-8"))
-    if doc.get("schema") != SCHEMA:
-        raise bad(f"its results have schema {doc.get('schema')!r}, expected {SCHEMA!r}", "schema")
-    if doc.get("study_id") != study_id:
-        raise bad(
-            f"is for study {doc.get('study_id')!r}, but this report is for {study_id!r}",
-            "study_id",
-        )
-    previous_cutoff = dt.date.fromisoformat(str(doc.get("data_cutoff")))
-    if previous_cutoff >= cutoff:
-        raise bad(
-            f"its data cutoff {previous_cutoff.isoformat()} is not before this report's "
-            f"({cutoff.isoformat()}): give an earlier closed report",
-            "data_cutoff",
-        )
+    doc, previous_cutoff = _results_document(
+        content,
+        bad,
+        study_id=study_id,
+        cutoff=cutoff,
+        earlier="an earlier closed report",
+        what="a closed report's results",
+    )
     u = doc.get("unblinded")
     if not isinstance(u, dict) or doc.get("dry_run"):
         raise bad("carries no real results by arm (a dry run, or no unblinded section)")
-    counts: dict[str, dict[str, int]] = {}
-    for arm in u.get("arms", []):
-        code = str(arm["code"])
-        row = {"randomized": int(arm["n"])}
-        for name, (section, key) in BY_ARM.items():
-            block = u.get(section, {})
-            per = block.get(code) if section == "disposition" else block.get("by_arm", {}).get(code)
-            value = per.get(key) if isinstance(per, dict) else None
-            if isinstance(value, int) and not isinstance(value, bool):
-                row[name] = value
-        counts[code] = row
-    m = u.get("monitoring") or {}
+    counts = _counts_by_arm(u, bad)
+    m = u.get("monitoring") if isinstance(u.get("monitoring"), dict) else {}
+    looks = m.get("looks") if isinstance(m.get("looks"), list) else []
     current: dict[str, Any] = next(
-        (lk for lk in m.get("looks", []) if lk.get("kind") == "current"), {}
+        (lk for lk in looks if isinstance(lk, dict) and lk.get("kind") == "current"), {}
     )
     return PreviousByArm(
         provenance=Provenance(file=raw.name, path=file, size=raw.size, sha256=raw.sha256),
         cutoff=previous_cutoff,
         counts=counts,
-        observed_z=m.get("observed_z"),
-        z_upper=current.get("z_upper"),
+        observed_z=_number(m.get("observed_z"), bad, "unblinded.monitoring.observed_z"),
+        z_upper=_number(current.get("z_upper"), bad, "unblinded.monitoring.looks[].z_upper"),
     )
+
+
+def _counts_by_arm(
+    u: dict[str, Any], bad: Callable[..., UnusableInputError]
+) -> dict[str, dict[str, int]]:
+    arms = u.get("arms")
+    if not isinstance(arms, list) or not arms:
+        raise bad("expected the list of arms with their sizes", "unblinded.arms")
+    counts: dict[str, dict[str, int]] = {}
+    for i, arm in enumerate(arms):
+        n = arm.get("n") if isinstance(arm, dict) else None
+        code = arm.get("code") if isinstance(arm, dict) else None
+        if not isinstance(code, str) or not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise bad("expected an arm's code and size (n)", f"unblinded.arms[{i}]")
+        row = {"randomized": n}
+        for name, (section, key) in BY_ARM.items():
+            block = u.get(section)
+            block = block if isinstance(block, dict) else {}
+            by_arm = block if section == "disposition" else block.get("by_arm")
+            per = by_arm.get(code) if isinstance(by_arm, dict) else None
+            value = per.get(key) if isinstance(per, dict) else None
+            if isinstance(value, int) and not isinstance(value, bool):
+                row[name] = value
+        counts[code] = row
+    return counts
+
+
+def _number(value: Any, bad: Callable[..., UnusableInputError], key: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise bad(f"expected a number, found {value!r}", key)
+    return float(value)
