@@ -215,8 +215,9 @@ def read_previous_closed(
     if not isinstance(u, dict) or doc.get("dry_run"):
         raise bad("carries no real results by arm (a dry run, or no unblinded section)")
     counts = _counts_by_arm(u, bad)
-    m = u.get("monitoring") if isinstance(u.get("monitoring"), dict) else {}
-    looks = m.get("looks") if isinstance(m.get("looks"), list) else []
+    m = _section(u, "monitoring")
+    looks = m.get("looks")
+    looks = looks if isinstance(looks, list) else []
     current: dict[str, Any] = next(
         (lk for lk in looks if isinstance(lk, dict) and lk.get("kind") == "current"), {}
     )
