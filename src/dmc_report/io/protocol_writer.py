@@ -14,10 +14,14 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from dmc_report.domain.errors import Location, UnusableInputError
 from dmc_report.domain.protocol import Interim, Protocol, Visit
+
+# a root-level message that names its key first ("endpoints.craving_visits names visit ...")
+_NAMED_KEY = re.compile(r"^([a-z_]+(?:\.[a-z_]+)+|\[\[visits\]\]|visit code)(?=[\s:]|$)")
 
 WIDTH = 96  # an array longer than this is written one item per line
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
@@ -31,6 +35,44 @@ _ESCAPES = {
     "\f": "\\f",
     "\r": "\\r",
 }
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a protocol is refused, at a key path (``visits[3].day``; "" for the whole file)."""
+
+    key: str
+    message: str
+
+
+def _key_of(loc: tuple[int | str, ...], message: str) -> str:
+    from dmc_report.io.protocol_loader import key_path
+
+    path = key_path(loc)
+    if path:
+        return path
+    named = _NAMED_KEY.match(message)
+    if named is None:
+        return ""
+    return "visits" if named.group(1) in ("[[visits]]", "visit code") else named.group(1)
+
+
+def check_protocol_table(raw: Mapping[str, object]) -> Protocol | tuple[Problem, ...]:
+    """The protocol a parsed TOML table makes, or every problem with it, located by key, in
+    the words the command line uses (the same pydantic model decides)."""
+    from pydantic import ValidationError
+
+    try:
+        return Protocol.model_validate(raw)
+    except ValidationError as exc:
+        out = []
+        for err in exc.errors(include_url=False):
+            loc = (*err["loc"], *(err.get("ctx") or {}).get("path", ()))
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "missing":
+                msg = "required: fill it in"
+            out.append(Problem(_key_of(loc, msg), msg))
+        return tuple(out)
 
 
 # --- values -------------------------------------------------------------------------------------
