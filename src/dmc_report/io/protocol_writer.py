@@ -66,8 +66,13 @@ def check_protocol_table(raw: Mapping[str, object]) -> Protocol | tuple[Problem,
         return Protocol.model_validate(raw)
     except ValidationError as exc:
         out = []
-        for err in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        locs = [tuple(e["loc"]) for e in errors]
+        for err in errors:
             loc = (*err["loc"], *(err.get("ctx") or {}).get("path", ()))
+            n = len(err["loc"])
+            if err["type"] == "too_short" and any(len(o) > n and o[:n] == loc for o in locs):
+                continue  # "no item left": a consequence of its items' own problems
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "missing":
                 msg = "required: fill it in"

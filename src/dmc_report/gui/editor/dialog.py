@@ -131,14 +131,19 @@ class ProtocolEditor(QDialog):
         ):
             self.tabs.addTab(scrolled(widget) if widget is not self.mapping else widget, title)
         self.problem_title = AlertLabel("")
+        self.ready_label = QLabel("<b>Ready to save</b>")
+        self.ready_label.setWordWrap(True)
         self.problem_list = QListWidget()
         self.problem_list.setAccessibleName("Problems with the protocol")
+        self.problem_list.setWordWrap(True)
+        self.problem_title.setWordWrap(True)
         self.problem_list.itemActivated.connect(self._go_to_problem)
         self.problem_list.itemClicked.connect(self._go_to_problem)
         problems = QWidget()
         pv = QVBoxLayout(problems)
         pv.setContentsMargins(0, 0, 0, 0)
         pv.addWidget(self.problem_title)
+        pv.addWidget(self.ready_label)
         pv.addWidget(self.problem_list, 1)
         split = QSplitter()
         split.setChildrenCollapsible(False)
@@ -220,7 +225,8 @@ class ProtocolEditor(QDialog):
                 _mark(w, "")
         cells: dict[tuple[int, int], str] = {}
         self.problem_list.clear()
-        for key, text in _grouped(self.problems):
+        lines = _grouped(self.problems)
+        for key, text in lines:
             item = QListWidgetItem(text)
             item.setToolTip(text)
             item.setData(256, key)
@@ -236,16 +242,21 @@ class ProtocolEditor(QDialog):
             item = QListWidgetItem(f"mapping: no export column chosen for {m} (required)")
             item.setData(256, "mapping." + m)
             self.problem_list.addItem(item)
-        n = len(self.problems)
+        n = len(lines)
         self.problem_title.set_plain(
             f"{n} problem{'s' if n != 1 else ''}: Save is disabled until "
             f"{'they are' if n != 1 else 'it is'} fixed"
-            if n
-            else (
-                "Ready to save"
-                + (f" ({len(missing)} required column(s) not mapped)" if missing else "")
+        )
+        self.problem_title.setVisible(n > 0)
+        self.ready_label.setText(
+            "<b>Ready to save.</b>"
+            + (
+                f" {len(missing)} required column(s) are not mapped: check-protocol will say so."
+                if missing
+                else ""
             )
         )
+        self.ready_label.setVisible(n == 0)
         self.btn_save.setEnabled(n == 0 and self.path is not None)
         self.btn_save_as.setEnabled(n == 0)
 

@@ -80,15 +80,14 @@ class MappingPage(QWidget):
         self.sheet_label = QLabel()
         self.sheet_box = QComboBox()
         self.sheet_box.setAccessibleName("Export sheet")
-        self.sheet_box.setMinimumWidth(220)
+        self.sheet_box.setMinimumWidth(160)
         self.sheet_box.currentTextChanged.connect(self._sheet_chosen)
         self.sheet_found = QLabel()
         self.sheet_about = QLabel()
         self.sheet_about.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(self.sheet_label)
-        top.addWidget(self.sheet_box)
-        top.addWidget(self.sheet_found, 1)
+        top.addWidget(self.sheet_box, 1)
         self.columns = QTableWidget(0, 4)
         self.columns.setHorizontalHeaderLabels(
             ["Contract column", "Needed", "Export column", "Found as"]
@@ -100,7 +99,7 @@ class MappingPage(QWidget):
         self.columns.currentCellChanged.connect(lambda r, *_: self._show_codes_of_row(r))
         self.codes_box = QGroupBox("Codes")
         self.codes_table = QTableWidget(0, 2)
-        self.codes_table.setHorizontalHeaderLabels(["The export's code", "Contract code"])
+        self.codes_table.setHorizontalHeaderLabels(["Export code", "Contract code"])
         self.codes_table.setAccessibleName("Codes found and the contract's")
         self.codes_table.verticalHeader().setVisible(False)
         self.codes_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -113,6 +112,7 @@ class MappingPage(QWidget):
         mv = QVBoxLayout(middle)
         mv.setContentsMargins(0, 0, 0, 0)
         mv.addLayout(top)
+        mv.addWidget(self.sheet_found)
         mv.addWidget(self.sheet_about)
         mv.addWidget(self.columns, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -122,7 +122,7 @@ class MappingPage(QWidget):
         split.addWidget(self.codes_box)
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
-        split.setSizes([180, 480, 300])
+        split.setSizes([150, 500, 330])
         v = QVBoxLayout(self)
         v.setContentsMargins(0, 0, 0, 0)
         v.addWidget(split)
@@ -175,7 +175,7 @@ class MappingPage(QWidget):
 
     def _found_text(self, key: str) -> str:
         how = self.found.get(key)
-        return f"<i>{how}</i>" if how else ""
+        return f"Proposed by the assistant: <i>{how}</i>." if how else ""
 
     def _export_columns(self, sheet: str) -> list[str] | None:
         if self.summary is None:
@@ -263,9 +263,9 @@ class MappingPage(QWidget):
         mapped = self.codes.get(spec.name, {}).get(column, {})
         values = self._values(spec.name, column) or list(mapped)
         self.codes_hint.setText(
-            f"The codes the export holds in this column; each stands for a contract code "
-            f"({', '.join(allowed) or 'the visits of the schedule'}). A code left as is is read "
-            "as written (a finding if it is not a contract code)."
+            f"Each code the export holds here stands for a contract code "
+            f"({', '.join(allowed) or 'a visit of the schedule'}); one left as is is read as "
+            "written (a finding if it is none)."
             if values
             else "No codes found: read the export (or choose its column) first."
         )
