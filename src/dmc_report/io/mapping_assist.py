@@ -47,7 +47,7 @@ USUAL_SHEETS: dict[str, tuple[str, ...]] = {
     "UDS": ("UDS", "URINE", "UTOX", "TOX"),
     "VAS": ("VAS", "CRAV"),
     "QS": ("QS", "QUESTIONN", "FFMQ"),
-    "EX": ("EX", "EXPOS", "DOSING", "DISPENS", "INFUSION"),
+    "EX": ("EX", "EXPOS", "DOSING", "DISPENS", "ADMINIST"),
     "AE": ("AE", "ADVERSE"),
     "DS": ("DS", "EOS", "DISPOSITION", "END OF STUDY", "TERMINATION"),
     "VS": ("VS", "VITAL"),

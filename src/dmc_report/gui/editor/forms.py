@@ -324,7 +324,7 @@ class EndpointsForm(Form):
         self.baseline = self._combo(
             "endpoints.craving_baseline_visit", "Craving baseline visit", [NONE]
         )
-        self.infusion = self._combo("endpoints.infusion_visit", "Infusion visit", [NONE])
+        self.infusion = self._combo("endpoints.infusion_visit", "Single dosing visit", [NONE])
         self.analyte = self._line("endpoints.labels.analyte", "Analyte", "the substance")
         self.window_label = self._line(
             "endpoints.labels.window", "Primary window in words", "default: the window's visits"
@@ -339,7 +339,7 @@ class EndpointsForm(Form):
         form.addRow("A missing sample counts as", self.missing)
         form.addRow("End of treatment (study day)", self.eot)
         form.addRow("Craving baseline visit", self.baseline)
-        form.addRow("Single dosing (infusion) visit", self.infusion)
+        form.addRow("Single dosing visit (if any)", self.infusion)
         form.addRow("The urine test is for", self.analyte)
         form.addRow("Primary window, in words", self.window_label)
         form.addRow("Craving measure", self.craving_label)
