@@ -274,3 +274,46 @@ def test_saving_over_the_export_is_refused(
         editor.save_to(odd)
     assert "would replace the export workbook" in refused.args[0]
     assert odd.read_bytes() == before
+
+
+def test_a_password_protected_export_asks_again_until_right(
+    qtbot: Any, editor: ProtocolEditor, demo: DemoFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from dmc_report.demo.writer import encrypt_xlsx
+
+    locked = demo.data.with_name("locked.xlsx")
+    locked.write_bytes(encrypt_xlsx(demo.data.read_bytes(), "right one"))
+    answers = iter([("wrong one", True), ("right one", True)])
+    asked: list[str] = []
+
+    def answer(_parent: Any, _title: str, reason: str, *_a: Any) -> tuple[str, bool]:
+        asked.append(reason)
+        return next(answers)
+
+    monkeypatch.setattr(QInputDialog, "getText", answer)
+    read(qtbot, editor, locked)
+    assert asked == [
+        "The export is password-protected. Its password:",
+        "Wrong password for the export. Try again:",
+    ]
+    assert editor.study.id.text() == "KETCOC-01" and editor.mapping.raw() == {}
+
+
+def test_edit_protocol_opens_the_loaded_one_and_the_study_page_offers_a_new_one(
+    qtbot: Any, window: MainWindow, demo: DemoFiles, bundled: Protocol
+) -> None:
+    assert not window.act_edit_protocol.isEnabled()  # no protocol open yet
+    window.controller.set_protocol(demo.protocol)
+    assert window.act_edit_protocol.isEnabled()
+    window.act_edit_protocol.trigger()
+    ed = window.protocol_editor
+    qtbot.addWidget(ed)
+    assert ed.path == demo.protocol and ed.protocol == bundled and not ed.dirty
+    assert ed.windowTitle().startswith("protocol.toml")
+    qtbot.mouseClick(window.study_page.btn_new, Qt.MouseButton.LeftButton)
+    new = window.protocol_editor
+    qtbot.addWidget(new)
+    assert new is not ed and new.path is None and new.isVisible()
+    assert not new.btn_save_as.isEnabled()  # an empty form is no protocol
