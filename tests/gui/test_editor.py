@@ -121,7 +121,8 @@ def enter_what_the_export_cannot_say(qtbot: Any, ed: ProtocolEditor, p: Protocol
     QGuiApplication.clipboard().setText(
         f"{look.date}\t{look.information_fraction}\t{look.observed_z}"
     )
-    qtbot.mouseClick(i.looks_editor.btn_paste, Qt.MouseButton.LeftButton)
+    i.looks_editor.view.setFocus()
+    qtbot.keyClick(i.looks_editor.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     ed.settings.terms.setFocus()
     for term in p.blinding.terms:
         qtbot.keyClicks(ed.settings.terms, term)
