@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from dmc_report.gui.colours import ALERT
 
 Index = QModelIndex | QPersistentModelIndex
+MIN_COLUMN = 90  # pixels: room to type a day or a label before the column is fitted again
 Convert = Callable[[str], object]
 
 
@@ -169,6 +170,9 @@ class TableEditor(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.horizontalHeader().setMinimumSectionSize(MIN_COLUMN)
+        model.modelReset.connect(self.fit_columns)
+        model.rowsInserted.connect(self.fit_columns)
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.setMinimumHeight(120)
         self.btn_add = QPushButton("Add row")
@@ -189,6 +193,11 @@ class TableEditor(QWidget):
         v.setContentsMargins(0, 0, 0, 0)
         v.addWidget(self.view, 1)
         v.addLayout(row)
+
+    def fit_columns(self) -> None:
+        """Each column as wide as its header and cells, a column to type in never narrower
+        than :data:`MIN_COLUMN` (the last takes the room left)."""
+        self.view.resizeColumnsToContents()
 
     def add_row(self) -> None:
         self.model.insert(self.model.rowCount(), [[]])
