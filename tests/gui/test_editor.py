@@ -243,7 +243,11 @@ def test_the_rave_export_is_mapped_by_the_assistant(
     del expected["DM"]["SEX"]["Unknown"]
     assert raw["codes"] == expected
     assert not editor.settings.domains["vital_signs"].isChecked()  # no VS sheet
-    assert editor.settings.panel.rows() == [["THC", "THC"], ["OPI", "OPI"], ["BZO", "BZO"]]
+    assert editor.settings.panel.rows() == [
+        ["THC", "Cannabinoids"],
+        ["OPI", "Opiates"],
+        ["BZO", "Benzodiazepines"],
+    ]
     # the codes of the urine result, as the page shows them
     editor.mapping.sheets_list.setCurrentRow(1)  # UDS
     editor.mapping.columns.setCurrentCell(3, 0)  # COCAINE

@@ -131,7 +131,7 @@ def test_the_rave_style_export_gets_the_templates_mapping(rave_export: Path) -> 
                 assert sheet.column(col.name).export is None
                 continue
             assert sheet.column(col.name).export == wanted, f"{spec.name}.{col.name}"
-    assert proposal.panel == tuple(protocol.urine_panel)  # THC, OPI, BZO
+    assert proposal.panel == protocol.urine_panel  # THC, OPI, BZO and their names
     assert proposal.sites == ("201", "202", "203") and proposal.study_id == "STIM-12W"
     assert set(protocol.visit_codes) - {"FU16W"} <= set(proposal.visit_codes)
     assert proposal.assessments["BL"] == ("UDS", "VAS", "QS")

@@ -68,6 +68,22 @@ USUAL_CODES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+# The usual abbreviations of a urine drug panel's analytes (SAMHSA and point-of-care cups): the
+# name the reports give an analyte column of that name, until the statistician changes it.
+PANEL_ANALYTES: dict[str, str] = {
+    "THC": "Cannabinoids", "OPI": "Opiates", "BZO": "Benzodiazepines", "AMP": "Amphetamines",
+    "MET": "Methamphetamine", "MAMP": "Methamphetamine", "BAR": "Barbiturates",
+    "MTD": "Methadone", "OXY": "Oxycodone", "BUP": "Buprenorphine", "FYL": "Fentanyl",
+    "FEN": "Fentanyl", "PCP": "Phencyclidine", "MDMA": "MDMA", "TCA": "Tricyclic antidepressants",
+    "ETG": "Alcohol (ethyl glucuronide)",
+}  # fmt: skip
+
+
+def analyte_name(column: str) -> str:
+    """A panel column's analyte name: the usual one for its abbreviation, else the column's."""
+    return PANEL_ANALYTES.get(_norm(column), column)
+
+
 class Found(StrEnum):
     """How a proposal was found, from the most to the least certain."""
 
@@ -145,7 +161,8 @@ class MappingProposal:
     """A proposal for every contract data sheet, plus what the export suggests of the study."""
 
     sheets: tuple[SheetProposal, ...]
-    panel: tuple[str, ...] = ()  # other POS/NEG columns of the urine sheet: the urine panel
+    # other POS/NEG columns of the urine sheet (the urine panel): column -> the analyte's name
+    panel: dict[str, str] = field(default_factory=dict)
     sites: tuple[str, ...] = ()  # the site ids found
     study_id: str | None = None  # the one STUDYID of the demographics sheet, if it has one
     visit_codes: tuple[str, ...] = ()  # the visit codes found, roughly in schedule order
@@ -442,10 +459,10 @@ def propose_mapping(
         columns = propose_columns(spec, export)
         sheets.append(SheetProposal(spec.name, spec.required, export.name, how, columns))
     by_name = {s.contract: s for s in sheets}
-    panel: tuple[str, ...] = ()
+    panel: dict[str, str] = {}
     uds = by_name.get("UDS")
     if uds is not None and uds.export is not None:
-        panel = uds.column("COCAINE").alternatives
+        panel = {c: analyte_name(c) for c in uds.column("COCAINE").alternatives}
     dm = by_name.get("DM")
     sites: tuple[str, ...] = ()
     if dm is not None and dm.export is not None:

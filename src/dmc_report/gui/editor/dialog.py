@@ -393,7 +393,7 @@ class ProtocolEditor(QDialog):
         for sheet, key in OPTIONAL_SHEETS.items():
             self.settings.domains[key].setChecked(self.mapping.present(sheet))
         if proposal.panel and not self.settings.panel.rows():
-            self.settings.panel.set_rows([[c, c] for c in proposal.panel])
+            self.settings.panel.set_rows([[c, name] for c, name in proposal.panel.items()])
         if not self.visits.codes():
             self.visits.add_found(list(proposal.visit_codes), proposal.assessments)
 
