@@ -322,3 +322,15 @@ def test_edit_protocol_opens_the_loaded_one_and_the_study_page_offers_a_new_one(
     qtbot.addWidget(new)
     assert new is not ed and new.path is None and new.isVisible()
     assert not new.btn_save_as.isEnabled()  # an empty form is no protocol
+
+
+def test_an_export_that_is_no_workbook_is_named_and_refused(
+    qtbot: Any, editor: ProtocolEditor, tmp_path: Path
+) -> None:
+    csv = tmp_path / "export.xlsx"
+    csv.write_text("SUBJID,VISIT\n101-0001,D1\n", encoding="utf-8")
+    with qtbot.waitSignal(editor.failed, timeout=TIMEOUT) as refused:
+        editor.read_export(csv)
+    assert "not an xlsx workbook (a text file (it looks like CSV))" in refused.args[0]
+    assert str(csv) in refused.args[0] and "Traceback" not in editor.export_status.text()
+    assert editor.btn_export.isEnabled() and editor.job is None  # another can be read

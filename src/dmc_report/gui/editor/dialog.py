@@ -349,7 +349,7 @@ class ProtocolEditor(QDialog):
         from dmc_report.domain.errors import UnusableInputError
 
         self._job_over()
-        message = exc.message if isinstance(exc, UnusableInputError) else str(exc)
+        message = _why(exc)
         if isinstance(exc, UnusableInputError) and (
             "password-protected" in message or message.startswith("wrong password")
         ):
@@ -453,9 +453,7 @@ class ProtocolEditor(QDialog):
 
     def _save_failed(self, exc: BaseException, _tb: str) -> None:
         self._job_over()
-        from dmc_report.domain.errors import UnusableInputError
-
-        message = exc.message if isinstance(exc, UnusableInputError) else str(exc)
+        message = _why(exc)
         self._refuse(f"Not saved: {message[:1].upper() + message[1:]}")
 
     def _refuse(self, message: str) -> None:
@@ -495,13 +493,38 @@ class ProtocolEditor(QDialog):
             self.close_box = box
             box.open()
             return
+        self._drop_job()
         super().closeEvent(event)
+
+    def _drop_job(self) -> None:
+        """A read or save still running when the editor closes: cancelled, and its news no
+        longer wanted (a read stops at its next sheet; a save, being one rename, completes)."""
+        if self.job is None:
+            return
+        for name in ("finished", "failed", "cancelled"):
+            getattr(self.job.signals, name).disconnect()
+        self.job.cancel()
+        self._job_over()
 
     def _close_answer(self, result: int) -> None:
         if result == QMessageBox.StandardButton.Discard:
             self.dirty = False
             self.close()
         self.close_box = None
+
+
+def _why(exc: BaseException) -> str:
+    """What the user is told of a failed read or save: an unusable input's own message with
+    where it is; for a bug, its log (the command line's) and no traceback."""
+    from dmc_report.domain.errors import UnusableInputError
+
+    if isinstance(exc, UnusableInputError):
+        where = exc.location.describe()
+        return exc.message + (f" ({where})" if where else "")
+    from dmc_report.pipeline import log_internal_error
+
+    log = log_internal_error(exc)
+    return f"internal error: {type(exc).__name__}: {exc}; the details are in {log}"
 
 
 def _grouped(problems: tuple[Any, ...]) -> list[tuple[str, str]]:
