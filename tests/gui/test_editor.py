@@ -153,6 +153,7 @@ def test_the_editor_builds_the_demo_protocol_from_the_demo_export(
     ]
     assert all(box.isChecked() for box in editor.settings.domains.values())
     assert editor.visits.codes()[:3] == ["SCR", "D1", "D2"]
+    assert editor.visits.model.rows()[1] == ["D1", "", "1", "", "", "", "UDS, VAS, QS"]
     assert not editor.btn_save_as.isEnabled()  # the title, the days, ... are still missing
     enter_what_the_export_cannot_say(qtbot, editor, bundled)
     editor.check_now()

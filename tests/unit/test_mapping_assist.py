@@ -19,6 +19,7 @@ from dmc_report.io.mapping_assist import (
     propose_columns,
     propose_mapping,
     propose_name,
+    read_and_propose,
     read_export,
 )
 from dmc_report.io.protocol_loader import load_protocol
@@ -172,3 +173,27 @@ def test_the_first_studys_export_needs_no_mapping(tmp_path: Path) -> None:
             assert col.export in (col.contract, None)
     assert proposal.visit_codes[:6] == ("SCR", "D1", "D2", "D3", "D4", "D5")
     assert proposal.assessments["D2"] == ("UDS", "VAS", "VS")
+
+
+def test_each_visits_typical_day_is_found_in_its_records(tmp_path: Path) -> None:
+    """The first study's export: every visit's median study day is its target day (within its
+    window), and the codes are proposed in that order; the deliberate unknown visit too."""
+    assert cli.main(["demo", "--out", str(tmp_path)]) == 0
+    protocol = load_protocol(TEMPLATES / "ketamine-mbrp.toml").protocol
+    _summary, proposal = read_and_propose(tmp_path / "data.xlsx")
+    for visit in protocol.visits:
+        if visit.code in proposal.days:  # FU6M has no visit column in the export
+            off = proposal.days[visit.code] - visit.day
+            assert -visit.window_before <= off <= visit.window_after, visit.code
+    assert [proposal.days[c] for c in ("D1", "D2", "W2V1", "W5V2")] == [1, 2, 8, 32]
+    ordered = [proposal.days[c] for c in proposal.visit_codes]
+    assert ordered == sorted(ordered) and 0 not in ordered
+    assert "W6V1" in proposal.days  # an unknown visit: shown, for the statistician to judge
+
+
+def test_the_rave_export_gives_the_templates_days(rave_export: Path) -> None:
+    protocol = load_protocol(TEMPLATES / "stimulant-12wk.toml").protocol
+    _summary, proposal = read_and_propose(rave_export)
+    days = {v.code: v.day for v in protocol.visits if v.code in proposal.days}
+    assert days == {c: d for c, d in proposal.days.items() if c in days}
+    assert len(days) == 24  # every visit but the follow-up (no visit column in its sheet)

@@ -12,12 +12,15 @@ results left for the urine result). The statistician sees how each was found and
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from dmc_report.domain.contract import DATA_SHEETS, Column, Kind, Sheet
 from dmc_report.domain.progress import NO_PROGRESS, Progress, checkpoint
@@ -168,6 +171,8 @@ class MappingProposal:
     visit_codes: tuple[str, ...] = ()  # the visit codes found, roughly in schedule order
     # visit code -> the assessments (UDS, VAS, QS, VS) whose sheets hold a record of it
     assessments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # visit code -> its typical study day in the records (:func:`read_and_propose` only)
+    days: dict[str, int] = field(default_factory=dict)
 
     def sheet(self, contract: str) -> SheetProposal:
         return next(s for s in self.sheets if s.contract == contract)
@@ -207,6 +212,24 @@ def _sheet(raw: object) -> ExportSheet:
     return ExportSheet(raw.name, rows.num_rows - 1, columns)  # type: ignore[attr-defined]
 
 
+def _raw_sheets(
+    path: str | Path, password: str | None, progress: Progress
+) -> tuple[str, list[Any]]:
+    """The export's file name and its sheets' cells as text (fast engine), in workbook order."""
+    from dmc_report.io.engines import Engine, open_source
+    from dmc_report.io.files import read_input
+    from dmc_report.io.xlsx import open_workbook
+
+    data = read_input(path, "export workbook")
+    wb = open_workbook(data.content, str(path), password=password, what="export workbook")
+    source = open_source(wb.content, Engine.FASTEXCEL)
+    raws = []
+    for i, name in enumerate(wb.sheet_names):
+        checkpoint(progress, 0.9 * i / max(1, len(wb.sheet_names)), f"Reading sheet {name}")
+        raws.append(source.read(name, wb.first_cells.get(name)))
+    return data.name, raws
+
+
 def read_export(
     path: str | Path, *, password: str | None = None, progress: Progress = NO_PROGRESS
 ) -> ExportSummary:
@@ -217,19 +240,107 @@ def read_export(
     UnusableInputError
         Not a readable workbook, or password-protected and ``password`` missing or wrong.
     """
-    from dmc_report.io.engines import Engine, open_source
-    from dmc_report.io.files import read_input
-    from dmc_report.io.xlsx import open_workbook
-
-    data = read_input(path, "export workbook")
-    wb = open_workbook(data.content, str(path), password=password, what="export workbook")
-    source = open_source(wb.content, Engine.FASTEXCEL)
-    sheets = []
-    for i, name in enumerate(wb.sheet_names):
-        checkpoint(progress, i / max(1, len(wb.sheet_names)), f"Reading sheet {name}")
-        sheets.append(_sheet(source.read(name, wb.first_cells.get(name))))
+    name, raws = _raw_sheets(path, password, progress)
     progress.update(1.0, "Read")
-    return ExportSummary(data.name, str(Path(path)), tuple(sheets))
+    return ExportSummary(name, str(Path(path)), tuple(_sheet(r) for r in raws))
+
+
+def read_and_propose(
+    path: str | Path,
+    *,
+    password: str | None = None,
+    contract: Sequence[Sheet] = DATA_SHEETS,
+    progress: Progress = NO_PROGRESS,
+) -> tuple[ExportSummary, MappingProposal]:
+    """Read an export and propose its mapping, with each visit's typical study day taken from
+    its records (the export is read once; see :func:`typical_days`).
+
+    Raises
+    ------
+    UnusableInputError
+        As :func:`read_export`.
+    """
+    name, raws = _raw_sheets(path, password, progress)
+    summary = ExportSummary(name, str(Path(path)), tuple(_sheet(r) for r in raws))
+    proposal = propose_mapping(summary, contract)
+    checkpoint(progress, 0.95, "Finding each visit's typical study day")
+    days = typical_days({r.name: r for r in raws}, proposal)
+    order = sorted(proposal.visit_codes, key=lambda c: (c not in days, days.get(c, 0)))
+    progress.update(1.0, "Read")
+    return summary, dataclasses.replace(proposal, visit_codes=tuple(order), days=days)
+
+
+# --- typical study days -------------------------------------------------------------------------
+def _cells(raw: Any, column: str | None) -> Any:
+    """A column's cells below the header as trimmed text, an Arrow array (None: no such
+    column)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column is None or raw.rows.num_rows == 0:
+        return None
+    header = [_norm(v) for v in raw.rows.slice(0, 1).to_pylist()[0].values()]
+    if _norm(column) not in header:
+        return None
+    values = raw.rows.column(header.index(_norm(column))).slice(1)
+    text = values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
+    return pc.utf8_trim_whitespace(text)
+
+
+def _days(text: Any) -> Any:
+    """ISO dates (a date cell reads ``YYYY-MM-DD HH:MM:SS``) as days since 1970; null for
+    anything else, an impossible date included."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    stamp = pc.strptime(pc.utf8_slice_codeunits(text, 0, 10), format="%Y-%m-%d", unit="s",
+                        error_is_null=True)  # fmt: skip
+    return pc.cast(pc.cast(stamp, pa.date32()), pa.int32())
+
+
+def _randomized(raws: dict[str, Any], proposal: MappingProposal) -> Any:
+    """Subject -> randomization day (days since 1970), one row per subject; None without."""
+    import pyarrow as pa
+
+    dm = next((s for s in proposal.sheets if s.contract == "DM"), None)
+    raw = raws.get(dm.export) if dm is not None and dm.export is not None else None
+    if dm is None or raw is None:
+        return None
+    subjects = _cells(raw, dm.column("SUBJID").export)
+    dates = _cells(raw, dm.column("RANDDT").export)
+    if subjects is None or dates is None:
+        return None
+    table = pa.table({"s": subjects, "r": _days(dates)}).drop_null()
+    return table.group_by("s").aggregate([("r", "min")]).rename_columns(["s", "r"])
+
+
+def typical_days(raws: dict[str, Any], proposal: MappingProposal) -> dict[str, int]:
+    """Each visit code's typical study day in the export (the median, low, of the study days
+    of its dated records: day 1 is the randomization day, there is no day 0), through the
+    proposed columns; a proposal for the statistician to check, never a schedule."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    randomized = _randomized(raws, proposal)
+    found: dict[str, list[int]] = {}
+    for sp in proposal.sheets:
+        if sp.contract not in ("UDS", "VAS", "QS") or sp.export not in raws or randomized is None:
+            continue
+        cells = [_cells(raws[sp.export], sp.column(c).export) for c in ("SUBJID", "VISIT", "VISDT")]
+        if any(c is None for c in cells):
+            continue
+        records = pa.table({"s": cells[0], "v": pc.utf8_upper(cells[1]), "d": _days(cells[2])})
+        joined = records.drop_null().join(randomized, "s", join_type="inner")
+        diff = pc.subtract(joined["d"], joined["r"])
+        day = pc.if_else(pc.greater_equal(diff, 0), pc.add(diff, 1), diff)
+        grouped = (
+            pa.table({"v": joined["v"], "day": day}).group_by("v").aggregate([("day", "list")])
+        )
+        for code, days in zip(grouped["v"].to_pylist(), grouped["day_list"].to_pylist(),
+                              strict=True):  # fmt: skip
+            if code:
+                found.setdefault(code, []).extend(days)
+    return {code: int(statistics.median_low(days)) for code, days in found.items()}
 
 
 # --- names --------------------------------------------------------------------------------------

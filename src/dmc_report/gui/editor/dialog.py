@@ -395,14 +395,14 @@ class ProtocolEditor(QDialog):
         if proposal.panel and not self.settings.panel.rows():
             self.settings.panel.set_rows([[c, name] for c, name in proposal.panel.items()])
         if not self.visits.codes():
-            self.visits.add_found(list(proposal.visit_codes), proposal.assessments)
+            self.visits.add_found(proposal.visit_codes, proposal.assessments, proposal.days)
 
     def add_export_visits(self) -> None:
         proposal = getattr(self, "proposal", None)
         if proposal is None:
             self._say("Read the export first.", error=True)
             return
-        self.visits.add_found(list(proposal.visit_codes), proposal.assessments)
+        self.visits.add_found(proposal.visit_codes, proposal.assessments, proposal.days)
 
     # --- saving ------------------------------------------------------------------------------
     def save(self) -> None:
@@ -569,10 +569,9 @@ def _mark(w: QWidget, message: str) -> None:
 
 # --- the jobs' work: run on a worker thread ----------------------------------------------------
 def _read_and_propose(path: Path, password: str | None, progress: Any) -> tuple[Any, Any]:
-    from dmc_report.io.mapping_assist import propose_mapping, read_export
+    from dmc_report.io.mapping_assist import read_and_propose
 
-    summary = read_export(path, password=password, progress=progress)
-    return summary, propose_mapping(summary)
+    return read_and_propose(path, password=password, progress=progress)
 
 
 def _write(protocol: Any, path: Path, inputs: dict[str, Path], progress: Any) -> Path:

@@ -189,8 +189,9 @@ class VisitsForm(Form):
         )
         self.btn_from_export = QPushButton("Add the export's visit codes")
         self.btn_from_export.setToolTip(
-            "Add a row for each visit code the export holds that the table lacks, with the "
-            "assessments whose sheets hold it; fill in day, window and phase"
+            "Add a row for each visit code the export holds that the table lacks, with its "
+            "typical study day in the records and the assessments whose sheets hold it; check "
+            "them, and fill in the window and phase"
         )
         self.btn_sort = QPushButton("Sort by day")
         self.btn_sort.clicked.connect(self.sort_by_day)
@@ -198,8 +199,9 @@ class VisitsForm(Form):
             "visits", self.model, "Visit schedule", extra=[self.btn_from_export, self.btn_sort]
         )
         hint = QLabel(
-            "One row per visit code the export uses. Day: the target study day (day 1 = "
-            "randomization; no day 0). Days before/after: the window. Phase: e.g. screening, "
+            "One row per visit code the export uses (from the export: its code, its typical "
+            "study day in the records and the forms found for it; check them). Day: the target "
+            "study day (day 1 = randomization; no day 0). Days before/after: the window. Phase: e.g. screening, "
             f"inpatient, outpatient, follow-up. Assessments: the forms due ({', '.join(ASSESSMENTS)})."
         )
         hint.setWordWrap(True)
@@ -229,10 +231,14 @@ class VisitsForm(Form):
             ]
         )
 
-    def add_found(self, codes: list[str], assessments: dict[str, tuple[str, ...]]) -> None:
+    def add_found(
+        self, codes: Any, assessments: dict[str, tuple[str, ...]], days: dict[str, int]
+    ) -> None:
+        """A row for each visit code of the export the table lacks: its typical study day in
+        the records and the assessments whose sheets hold it (to be checked), in day order."""
         have = set(self.codes())
         rows: list[list[object]] = [
-            [c, "", "", "", "", "", ", ".join(assessments.get(c, ()))]
+            [c, "", days.get(c, ""), "", "", "", ", ".join(assessments.get(c, ()))]
             for c in codes
             if c not in have
         ]
