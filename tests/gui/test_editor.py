@@ -335,3 +335,30 @@ def test_an_export_that_is_no_workbook_is_named_and_refused(
     assert "not an xlsx workbook (a text file (it looks like CSV))" in refused.args[0]
     assert str(csv) in refused.args[0] and "Traceback" not in editor.export_status.text()
     assert editor.btn_export.isEnabled() and editor.job is None  # another can be read
+
+
+def test_cells_are_pasted_as_excel_pastes_them(
+    qtbot: Any, editor: ProtocolEditor, bundled: Protocol
+) -> None:
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+    editor.load(bundled)
+    table, model = editor.visits.table, editor.visits.model
+    # one value over a selection fills every selected cell (the phase of eight visits)
+    selection = QItemSelection(model.index(6, 5), model.index(13, 5))
+    table.view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.Select)
+    QGuiApplication.clipboard().setText("clinic")
+    table.view.setFocus()
+    qtbot.keyClick(table.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert [r[5] for r in model.rows()[5:15]] == ["inpatient", *["clinic"] * 8, "follow-up"]
+    # a block goes where the current cell is, as in Excel
+    table.view.clearSelection()
+    table.view.setCurrentIndex(model.index(1, 1))
+    QGuiApplication.clipboard().setText("Admission\t1\nInfusion day\t2")
+    qtbot.mouseClick(table.btn_paste, Qt.MouseButton.LeftButton)
+    assert [r[:3] for r in model.rows()[1:3]] == [
+        ["D1", "Admission", "1"],
+        ["D2", "Infusion day", "2"],
+    ]
+    editor.check_now()
+    assert editor.problems == ()

@@ -336,6 +336,11 @@ class ProtocolEditor(QDialog):
         self.export_status.setText(f"Reading {path.name}...")
         self.btn_export.setEnabled(False)
         self.job = Job(partial(_read_and_propose, path, password))
+        self.job.signals.progress.connect(
+            lambda fraction, message: self.export_status.setText(
+                f"Reading {path.name}: {message} ({fraction:.0%})"
+            )
+        )
         self.job.signals.finished.connect(self._export_done)
         self.job.signals.failed.connect(self._export_failed)
         self.job.signals.cancelled.connect(self._job_over)

@@ -122,9 +122,10 @@ class TextTable(QAbstractTableModel):
             self.endRemoveRows()
         self.edited.emit()
 
-    def paste(self, text: str, at: int) -> int:
-        """Tab-separated lines (copied from Excel or Word) over the rows from ``at`` on, new
-        rows added as needed; a header line naming the columns is skipped. The rows pasted."""
+    def paste(self, text: str, at: int, column: int = 0) -> int:
+        """Tab-separated lines (copied from Excel or Word) into the cells from row ``at`` and
+        ``column`` on, as Excel pastes a block; rows are added as needed, and a header line
+        naming the columns is skipped. The rows pasted."""
         lines = [ln.split("\t") for ln in text.replace("\r\n", "\n").split("\n") if ln.strip()]
         if lines and [c.strip().lower() for c in lines[0]] == [h.lower() for h in self.header]:
             lines = lines[1:]
@@ -132,11 +133,22 @@ class TextTable(QAbstractTableModel):
             row = at + i
             if row >= len(self._rows):
                 self.insert(len(self._rows), [[]])
-            self._rows[row] = self._padded([c.strip() for c in cells])
+            for j, cell in enumerate(cells[: len(self.header) - column]):
+                self._rows[row][column + j] = cell.strip()
         if lines:
-            self.dataChanged.emit(self.index(at, 0), self.index(at + len(lines) - 1, 0))
+            self.dataChanged.emit(self.index(at, 0),
+                                  self.index(at + len(lines) - 1, len(self.header) - 1))  # fmt: skip
             self.edited.emit()
         return len(lines)
+
+    def fill(self, cells: list[tuple[int, int]], value: str) -> None:
+        """One value into every cell of a selection (a phase for twenty visits at once)."""
+        for r, c in cells:
+            self._rows[r][c] = value.strip()
+        if cells:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self._rows) - 1, len(self.header) - 1))  # fmt: skip
+            self.edited.emit()
 
     def records(self) -> list[dict[str, object]]:
         """Each row as a protocol table: key -> value, empty cells left out."""
@@ -181,8 +193,8 @@ class TableEditor(QWidget):
         self.btn_remove.clicked.connect(self.remove_selected)
         self.btn_paste = QPushButton("Paste rows")
         self.btn_paste.setToolTip(
-            "Paste rows copied from Excel or Word (one row per line, cells separated by tabs), "
-            "from the selected row on"
+            "Paste cells copied from Excel or Word (Ctrl+V) at the current cell; one value "
+            "pasted over several selected cells fills them all"
         )
         self.btn_paste.clicked.connect(self.paste)
         row = QHBoxLayout()
@@ -207,11 +219,18 @@ class TableEditor(QWidget):
         self.model.remove([i.row() for i in self.view.selectionModel().selectedIndexes()])
 
     def paste(self) -> None:
+        """The clipboard at the current cell: a block as Excel pastes it, or one value into
+        every selected cell."""
+        text = QGuiApplication.clipboard().text()
+        selected = [(i.row(), i.column()) for i in self.view.selectionModel().selectedIndexes()]
+        if "\t" not in text.strip() and "\n" not in text.strip() and len(selected) > 1:
+            self.model.fill(selected, text)
+            return
         current = self.view.currentIndex()
-        self.model.paste(
-            QGuiApplication.clipboard().text(),
-            current.row() if current.isValid() else self.model.rowCount(),
-        )
+        if current.isValid():
+            self.model.paste(text, current.row(), current.column())
+        else:
+            self.model.paste(text, self.model.rowCount())
 
     def keyPressEvent(self, event: Any) -> None:
         if event.matches(QKeySequence.StandardKey.Paste):
