@@ -77,6 +77,47 @@ def schedule_as_copied(p: Protocol) -> str:
     )
 
 
+def paste_at(qtbot: Any, table: Any, row: int, column: int, text: str) -> None:
+    table.view.clearSelection()
+    table.view.setCurrentIndex(table.model.index(row, column))
+    QGuiApplication.clipboard().setText(text)
+    qtbot.mouseClick(table.btn_paste, Qt.MouseButton.LeftButton)
+
+
+def fill(qtbot: Any, table: Any, rows: range, column: int, value: str) -> None:
+    """Select a column's cells and paste one value over them."""
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+    table.view.clearSelection()
+    m = table.model
+    selection = QItemSelection(m.index(rows.start, column), m.index(rows.stop - 1, column))
+    table.view.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.Select)
+    QGuiApplication.clipboard().setText(value)
+    qtbot.mouseClick(table.btn_paste, Qt.MouseButton.LeftButton)
+
+
+def complete_the_schedule(qtbot: Any, ed: ProtocolEditor, p: Protocol) -> None:
+    """The rows the export suggested (codes, typical days, forms found) kept; what it cannot
+    know added: the unknown visit W6V1 removed, labels, windows and phases, the screening
+    visit's target day, and the follow-up contact (no visit column in its sheet)."""
+    table, model = ed.visits.table, ed.visits.model
+    unknown = ed.visits.codes().index("W6V1")
+    table.view.selectRow(unknown)
+    qtbot.mouseClick(table.btn_remove, Qt.MouseButton.LeftButton)
+    assert ed.visits.codes() == [v.code for v in p.visits[:-1]]  # in the schedule's order
+    proposed = [(r[2], r[6]) for r in model.rows()]
+    assert proposed[1:] == [(str(v.day), ", ".join(v.assessments)) for v in p.visits[1:-1]]
+    paste_at(qtbot, table, 0, 1, "\n".join(v.label for v in p.visits[:-1]))  # the labels
+    model.setData(model.index(0, 2), str(p.visits[0].day))  # typed: SCR is day -14
+    paste_at(qtbot, table, 0, 3, f"{p.visits[0].window_before}\t{p.visits[0].window_after}")
+    paste_at(qtbot, table, 6, 3, "\n".join(["1\t1"] * 8))  # the outpatient visits' windows
+    fill(qtbot, table, range(1), 5, "screening")
+    fill(qtbot, table, range(1, 6), 5, "inpatient")
+    fill(qtbot, table, range(6, 14), 5, "outpatient")
+    qtbot.mouseClick(table.btn_add, Qt.MouseButton.LeftButton)
+    paste_at(qtbot, table, 14, 0, schedule_as_copied(p).splitlines()[-1])  # FU6M
+
+
 def enter_what_the_export_cannot_say(qtbot: Any, ed: ProtocolEditor, p: Protocol) -> None:
     s = ed.study
     type_in(qtbot, s.title, p.study.title)
@@ -90,12 +131,7 @@ def enter_what_the_export_cannot_say(qtbot: Any, ed: ProtocolEditor, p: Protocol
     type_in(qtbot, s.target, str(p.study.target_enrollment))
     type_in(qtbot, s.start.edit, p.study.planned_enrollment_start.isoformat())
     type_in(qtbot, s.end.edit, p.study.planned_enrollment_end.isoformat())
-    # the schedule: the rows the export suggested replaced by the protocol's table, pasted
-    table = ed.visits.table
-    table.view.selectAll()
-    qtbot.mouseClick(table.btn_remove, Qt.MouseButton.LeftButton)
-    QGuiApplication.clipboard().setText(schedule_as_copied(p))
-    qtbot.mouseClick(table.btn_paste, Qt.MouseButton.LeftButton)
+    complete_the_schedule(qtbot, ed, p)
     e, ep = ed.endpoints, p.endpoints
     for checks, codes in (
         (e.abstinence, ep.abstinence_visits),
@@ -157,7 +193,7 @@ def test_the_editor_builds_the_demo_protocol_from_the_demo_export(
     assert not editor.btn_save_as.isEnabled()  # the title, the days, ... are still missing
     enter_what_the_export_cannot_say(qtbot, editor, bundled)
     editor.check_now()
-    assert [p.message for p in editor.problems] == []
+    assert [(p.key, p.message) for p in editor.problems] == []
     assert editor.btn_save_as.isEnabled()
     out = tmp_path / "KETCOC-01.toml"
     save(qtbot, editor, out)

@@ -223,7 +223,7 @@ class TableEditor(QWidget):
         every selected cell."""
         text = QGuiApplication.clipboard().text()
         selected = [(i.row(), i.column()) for i in self.view.selectionModel().selectedIndexes()]
-        if "\t" not in text.strip() and "\n" not in text.strip() and len(selected) > 1:
+        if "\t" not in text.strip() and "\n" not in text.strip() and selected:
             self.model.fill(selected, text)
             return
         current = self.view.currentIndex()
