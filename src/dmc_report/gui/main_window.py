@@ -33,6 +33,7 @@ from dmc_report.gui import demos, shortcuts
 from dmc_report.gui.about import resource_icon
 from dmc_report.gui.colours import ALERT, STALE, ColourBar
 from dmc_report.gui.controller import Controller
+from dmc_report.gui.editor import menu as editor_menu
 from dmc_report.gui.memory import RecentStudies
 from dmc_report.gui.pages import DataPage, ReportsPage, StudyPage, SummariesPage, ValidationPage
 from dmc_report.gui.screen import place, scrolled
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         self.act_quit = QAction("&Quit", self)
         self.act_quit.setShortcut(QKeySequence.StandardKey.Quit)
         self.act_quit.triggered.connect(self.close)
+        editor_menu.install(self, file_menu)  # New study..., Edit protocol...
         file_menu.addAction(self.act_open)
         file_menu.addAction(self.act_demo)
         file_menu.addSeparator()

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from dmc_report.gui.controller import Controller
+from dmc_report.gui.editor import open_editor
 from dmc_report.gui.models import RowsTableModel
 from dmc_report.gui.pages.common import table_view
 
@@ -19,16 +20,22 @@ class StudyPage(QWidget):
         self.controller = controller
         self._last_dir = last_dir
         v = QVBoxLayout(self)
-        title = QLabel("<h2>Study</h2>Open the study's protocol file, or the demo study.")
+        title = QLabel(
+            "<h2>Study</h2>Open the study's protocol file or the demo study, or set up a new study from an export."
+        )
         self.btn_protocol = QPushButton("Open protocol file...")
         self.btn_protocol.setAccessibleName("Open protocol file")
         self.btn_protocol.clicked.connect(self.choose_protocol)
         self.btn_demo = QPushButton("Open demo study")
         self.btn_demo.setAccessibleName("Open demo study")
         self.btn_demo.clicked.connect(controller.open_demo)
+        self.btn_new = QPushButton("New study from an export...")
+        self.btn_new.setAccessibleName("New study from an export")
+        self.btn_new.clicked.connect(lambda: open_editor(self.window(), controller))
         row = QHBoxLayout()
         row.addWidget(self.btn_protocol)
         row.addWidget(self.btn_demo)
+        row.addWidget(self.btn_new)
         row.addStretch(1)
         self.study_info = QLabel("No protocol loaded.")
         self.study_info.setWordWrap(True)
