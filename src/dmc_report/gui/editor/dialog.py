@@ -208,7 +208,7 @@ class ProtocolEditor(QDialog):
 
     def check_now(self) -> None:
         """Ask the protocol model about the form now; show its answer."""
-        from dmc_report.io.protocol_writer import check_protocol_table
+        from dmc_report.study_setup import check_protocol_table
 
         self._timer.stop()
         result = check_protocol_table(self.raw())
@@ -574,12 +574,12 @@ def _mark(w: QWidget, message: str) -> None:
 
 # --- the jobs' work: run on a worker thread ----------------------------------------------------
 def _read_and_propose(path: Path, password: str | None, progress: Any) -> tuple[Any, Any]:
-    from dmc_report.io.mapping_assist import read_and_propose
+    from dmc_report.study_setup import read_and_propose
 
     return read_and_propose(path, password=password, progress=progress)
 
 
 def _write(protocol: Any, path: Path, inputs: dict[str, Path], progress: Any) -> Path:
-    from dmc_report.io.protocol_writer import write_protocol
+    from dmc_report.study_setup import write_protocol
 
     return write_protocol(protocol, path, inputs=inputs)

@@ -291,7 +291,7 @@ class MappingPage(QWidget):
         """An export was read: its names in the drop-downs, and for each sheet and column the
         choice already made if the export has it (``keep``: an opened protocol's), else the
         assistant's proposal."""
-        from dmc_report.io.mapping_assist import propose_columns
+        from dmc_report.study_setup import propose_columns
 
         self.summary = summary
         for sp in proposal.sheets:
@@ -317,7 +317,7 @@ class MappingPage(QWidget):
         self.edited.emit()
 
     def _propose_columns(self, sheet: str) -> None:
-        from dmc_report.io.mapping_assist import propose_columns
+        from dmc_report.study_setup import propose_columns
 
         export = self.summary.sheet(self.sheet_choice.get(sheet))
         for cp in propose_columns(SHEETS[sheet], export) if export is not None else ():
@@ -327,7 +327,7 @@ class MappingPage(QWidget):
             self.column_choice[sheet] = dict.fromkeys(self.column_choice[sheet])
 
     def _propose_codes(self, sheet: str, column: str, keep: bool = False) -> None:
-        from dmc_report.io.mapping_assist import propose_codes
+        from dmc_report.study_setup import propose_codes
 
         values = self._values(sheet, column)
         before = self.codes.get(sheet, {}).get(column, {})
