@@ -137,6 +137,9 @@ class MainWindow(QMainWindow):
         self.act_hide_unblinded.setEnabled(False)
         self.act_hide_unblinded.triggered.connect(self.controller.hide_unblinded)
         view_menu.addAction(self.act_hide_unblinded)
+        self.act_history = QAction("Report &history...", self)
+        self.act_history.triggered.connect(lambda: self.reports_page.show_history())
+        view_menu.addAction(self.act_history)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About dmc-report", self)
         about.triggered.connect(self.show_about)
@@ -229,6 +232,7 @@ class MainWindow(QMainWindow):
         c.failed.connect(self.show_error)
         c.password_needed.connect(self._ask_password)
         c.output_in_use.connect(self._offer_retry)
+        c.history_read.connect(self.show_history)
 
     def _set_steps_enabled(self, loaded: bool) -> None:
         for i in range(2, 5):
@@ -307,12 +311,16 @@ class MainWindow(QMainWindow):
             self.progress_label.setText("Cancelling...")
 
     def _ask_password(self, which: str, reason: str) -> None:
+        what = "previous closed report" if which == "previous closed" else f"{which} workbook"
         text, ok = QInputDialog.getText(
-            self, f"Password of the {which} workbook", reason, QLineEdit.EchoMode.Password
+            self, f"Password of the {what}", reason, QLineEdit.EchoMode.Password
         )
         if ok and text:
             self.controller.set_password(which, text)
-            self.load_data()
+            if which == "previous closed":
+                self.controller.retry_reports()
+            else:
+                self.load_data()
         else:
             self.controller.password_not_given(which)
 
@@ -357,6 +365,13 @@ class MainWindow(QMainWindow):
 
         self._about = about_dialog(self)  # reachable from tests
         self._about.open()
+
+    def show_history(self, history: Any) -> None:
+        """The study's report log, read by a job (gui/history.py)."""
+        from dmc_report.gui.history import HistoryDialog
+
+        self._history = HistoryDialog(history, self)  # reachable from tests
+        self._history.open()
 
     def dragEnterEvent(self, event: Any) -> None:
         if event.mimeData().hasUrls():
