@@ -503,13 +503,15 @@ class Controller(QObject):
         from dmc_report.domain.errors import OutputInUseError, UnusableInputError
 
         if isinstance(exc, UnusableInputError) and _previous_closed_password(exc.message):
-            wrong = exc.message.startswith("wrong password")
+            # none given yet: this closed report's password was tried (the command line's rule)
+            tried = self.session.previous_closed_password is not None
             self.session.previous_closed_password = None  # never tried again
             self.password_needed.emit(
                 "previous closed",
                 "Wrong password for the previous closed report. Try again:"
-                if wrong
-                else "The previous closed report's password (it is encrypted):",
+                if tried and exc.message.startswith("wrong password")
+                else "The previous closed report does not open with this closed report's "
+                "password (or there is none: numbered copies). Its password:",
             )
         elif isinstance(exc, UnusableInputError) and (
             "password-protected" in exc.message or exc.message.startswith("wrong password")
