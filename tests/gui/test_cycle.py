@@ -180,7 +180,7 @@ def test_a_recipient_listed_twice_is_told_in_place(
 def _history(qtbot: Any, w: MainWindow) -> Any:
     with qtbot.waitSignal(w.controller.history_read, timeout=TIMEOUT):
         w.act_history.trigger()
-    return w._history
+    return w.reports_page.history_dialog
 
 
 def test_the_history_shows_each_run_and_a_broken_chain(

@@ -25,8 +25,8 @@ HEADER = [
     "Version",
     "Cutoff",
     "Data SHA-256",
-    "Open report SHA-256",
-    "Closed written",
+    "Open SHA-256",
+    "Closed",
     "Dry run",
     "Copies",
 ]
@@ -45,7 +45,7 @@ def history_rows(history: Any) -> list[list[Any]]:
             r.data_sha256[:SHORT],
             r.open_sha256[:SHORT],
             "yes" if r.closed else "no",
-            f"yes (seed {r.dry_run_seed})" if r.dry_run_seed is not None else "no",
+            f"seed {r.dry_run_seed}" if r.dry_run_seed is not None else "no",
             r.copies or "",
         ]
         for r in history.runs
@@ -62,10 +62,15 @@ def chain_text(history: Any) -> str:
     runs = f"{n} record{'s' if n != 1 else ''}"
     if history.broken_line is None:
         return f"{history.path}: {runs}, the chain holds (no record was edited, removed or moved)."
+    before = (
+        "No record before it holds"
+        if n == 0
+        else f"The {runs} before it hold{'s' if n == 1 else ''}"
+    )
     return (
-        f"The chain is BROKEN at line {history.broken_line}: {history.broken_why}. The {runs} "
-        "before it hold; that line and those after it are not what was recorded. Keep the log "
-        "for review; a Generate into this folder is refused until it is moved aside."
+        f"The chain is BROKEN at line {history.broken_line}: {history.broken_why}. {before}; "
+        "that line and those after it may not be what was recorded. Keep the log for review; a "
+        "Generate into this folder is refused until it is moved aside."
     )
 
 
@@ -119,15 +124,16 @@ class HistoryDialog(QDialog):
         v.addWidget(self.view, 1)
         note = QLabel(
             "One row per report run (the app's and the command line's). SHA-256 values are "
-            "shortened; point at one for the whole value. Closed: the SHA-256 of its decrypted "
-            "content is in the log."
+            "shortened; point at one for the whole value. Closed: a closed report, or numbered "
+            "copies (Copies), was written; the log holds the SHA-256 of its decrypted content. "
+            "Dry run: the closed report was built from scrambled arms with that seed."
         )
         note.setWordWrap(True)
         v.addWidget(note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         v.addWidget(buttons)
-        self.resize(1100, 420)
+        self.resize(1040, 420)
 
     @property
     def broken(self) -> bool:

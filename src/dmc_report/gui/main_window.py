@@ -232,7 +232,6 @@ class MainWindow(QMainWindow):
         c.failed.connect(self.show_error)
         c.password_needed.connect(self._ask_password)
         c.output_in_use.connect(self._offer_retry)
-        c.history_read.connect(self.show_history)
 
     def _set_steps_enabled(self, loaded: bool) -> None:
         for i in range(2, 5):
@@ -365,13 +364,6 @@ class MainWindow(QMainWindow):
 
         self._about = about_dialog(self)  # reachable from tests
         self._about.open()
-
-    def show_history(self, history: Any) -> None:
-        """The study's report log, read by a job (gui/history.py)."""
-        from dmc_report.gui.history import HistoryDialog
-
-        self._history = HistoryDialog(history, self)  # reachable from tests
-        self._history.open()
 
     def dragEnterEvent(self, event: Any) -> None:
         if event.mimeData().hasUrls():

@@ -149,7 +149,7 @@ class ReportsPage(QWidget):
         self._split = False  # the form's width set, once the page is first shown
         page = QVBoxLayout(self)
         page.addWidget(self.dry_run_bar)
-        page.addWidget(self.splitter)
+        page.addWidget(self.splitter, 1)
         controller.demo_written.connect(lambda files: self.out_dir.setText(str(files.folder)))
         controller.analysed.connect(self._show_study)
         controller.reports_starting.connect(self._starting)
@@ -162,6 +162,8 @@ class ReportsPage(QWidget):
         controller.discarded.connect(self._discarded)
         controller.reports_refused.connect(self._refused)
         controller.recipients_read.connect(self._take_recipients)
+        controller.history_read.connect(self._show_history)
+        self.history_dialog: Any = None  # the last history shown
         controller.password_needed.connect(self._password_asked)
         self._generating = False  # a Generate is running: its end is this page's news
 
@@ -344,7 +346,7 @@ class ReportsPage(QWidget):
         self.recipients = QTableWidget(0, 2)
         self.recipients.setAccessibleName("Recipients")
         self.recipients.setToolTip(COPIES_TIP)
-        self.recipients.setHorizontalHeaderLabels(["Name", "Password (blank: generated)"])
+        self.recipients.setHorizontalHeaderLabels(["Name", "Password"])
         self.recipients.setItemDelegateForColumn(1, _PasswordDelegate(self.recipients))
         self.recipients.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.recipients.verticalHeader().setDefaultSectionSize(24)
@@ -385,11 +387,12 @@ class ReportsPage(QWidget):
     def add_recipient(self, name: str, password: str) -> None:
         row = self.recipients.rowCount()
         self.recipients.insertRow(row)
-        self.recipients.setItem(row, 0, QTableWidgetItem(name))
+        item = QTableWidgetItem(name)
+        self.recipients.setItem(row, 0, item)
         self.recipients.setItem(row, 1, QTableWidgetItem(password))
-        if not name:
+        if not name:  # typed in at once
             self.recipients.setCurrentCell(row, 0)
-            self.recipients.editItem(self.recipients.item(row, 0))
+            self.recipients.editItem(item)
         self._update_cycle()
 
     def remove_recipient(self) -> None:
@@ -487,8 +490,16 @@ class ReportsPage(QWidget):
             self.reports_info.setText("Waiting for the previous closed report's password...")
 
     def show_history(self) -> None:
-        """The study's report log in the output folder, read in a job (the window shows it)."""
+        """The study's report log in the output folder, read in a job, then shown."""
         self.controller.read_history(Path(self.out_dir.text()))
+
+    def _show_history(self, history: Any) -> None:
+        from dmc_report.gui.history import HistoryDialog
+
+        if self.history_dialog is not None:
+            self.history_dialog.close()
+        self.history_dialog = HistoryDialog(history, self.window())
+        self.history_dialog.open()
 
     def choose_previous(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
