@@ -281,3 +281,28 @@ def test_a_load_never_moves_the_progress_back(qtbot: Any, window: MainWindow) ->
     with qtbot.waitSignal(w.study_loaded, timeout=TIMEOUT):
         qtbot.mouseClick(w.btn_load, Qt.MouseButton.LeftButton)
     assert len(seen) > 3 and seen == sorted(seen) and seen[-1] <= 1.0
+
+
+def test_recipients_from_a_csv_file_which_no_output_may_replace(
+    qtbot: Any, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    w = window
+    open_demo(qtbot, w)
+    out = tmp_path / "csv"
+    page = _reports_step(w, out, password="")
+    # the file is named as the passwords file would be: writing that would replace it
+    cutoff = w.session.loaded.cutoff.isoformat()
+    members = out / f"KETCOC-01-closed-report-{cutoff}-passwords.csv"
+    members.write_text("name,password\nDr A,\nDr B,b-secret-22\n", encoding="utf-8-sig")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(members), ""))
+    with qtbot.waitSignal(w.controller.recipients_read, timeout=TIMEOUT):
+        page.choose_recipients()
+    assert page.chk_copies.isChecked()
+    assert page.recipient_rows() == (("Dr A", ""), ("Dr B", "b-secret-22"))
+    assert "2 copies" in page.copies_info.text()
+    with qtbot.waitSignal(w.error_shown, timeout=5000) as sig:
+        qtbot.mouseClick(w.btn_generate, Qt.MouseButton.LeftButton)
+    assert "recipients file" in sig.args[0] and w.job is None
+    assert sorted(p.name for p in out.iterdir()) == [members.name]

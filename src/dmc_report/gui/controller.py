@@ -63,6 +63,7 @@ class ReportRequest:
     # numbered copies: one closed report per (name, password) row instead of one closed report;
     # a blank password is generated (None: no numbered copies)
     recipients: tuple[tuple[str, str], ...] | None = None
+    recipients_file: Path | None = None  # the CSV the list was read from: no output replaces it
 
 
 class Controller(QObject):
@@ -347,7 +348,8 @@ class Controller(QObject):
             s.loaded, request.folder, closed=request.closed_report, pooled_results=pooled,
             dry_run=request.dry_run,
         )  # fmt: skip
-        inputs = pipeline.input_paths(s.loaded, settings)
+        inputs: dict[str, Path | None] = {**pipeline.input_paths(s.loaded, settings)}
+        inputs["recipients file"] = request.recipients_file
         recipients = None
         if request.recipients is not None:
             assert closed_path is not None
@@ -395,10 +397,12 @@ class Controller(QObject):
 
     def default_dry_run_seed(self) -> int | None:
         """The dry run's seed when none is typed (the command line's default), once loaded."""
+        loaded = self.session.loaded
+        if loaded is None:  # (the pipeline is not imported before a study is: start-up stays fast)
+            return None
         from dmc_report.pipeline import default_dry_run_seed
 
-        loaded = self.session.loaded
-        return default_dry_run_seed(loaded.study) if loaded is not None else None
+        return default_dry_run_seed(loaded.study)
 
     def read_recipients(self, path: Path) -> None:
         """Read a recipients file (CSV: name, optional password) in a job: :attr:`recipients_read`."""

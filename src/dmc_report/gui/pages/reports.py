@@ -164,6 +164,7 @@ class ReportsPage(QWidget):
         controller.recipients_read.connect(self._take_recipients)
         controller.history_read.connect(self._show_history)
         self.history_dialog: Any = None  # the last history shown
+        self.recipients_file: Path | None = None  # the CSV the list was read from (an input)
         controller.password_needed.connect(self._password_asked)
         self._generating = False  # a Generate is running: its end is this page's news
 
@@ -375,6 +376,7 @@ class ReportsPage(QWidget):
             self, "Recipients (CSV: name, password)", self.out_dir.text(), "CSV (*.csv)"
         )
         if path:
+            self.recipients_file = Path(path)
             self.controller.read_recipients(Path(path))
 
     def _take_recipients(self, recipients: Any) -> None:
@@ -449,15 +451,15 @@ class ReportsPage(QWidget):
 
     def _copies_text(self) -> str:
         """How many copies, their names and where the passwords file goes; or what is wrong."""
-        from dmc_report import pipeline
-        from dmc_report.domain.errors import UnusableInputError
-
         rows = self.recipient_rows()
         s = self.controller.session
         if not rows:
             return "Add the members' names (Add, or From CSV...): one copy each."
         if s.loaded is None:
             return f"{len(rows)} cop{'y' if len(rows) == 1 else 'ies'} (read the data first)."
+        from dmc_report import pipeline
+        from dmc_report.domain.errors import UnusableInputError
+
         try:
             recipients = pipeline.recipients_from_rows(rows)
         except UnusableInputError as exc:
@@ -549,6 +551,7 @@ class ReportsPage(QWidget):
                 dry_run=dry,
                 dry_run_seed=self.seed(),
                 recipients=self.recipient_rows() if self.chk_copies.isChecked() else None,
+                recipients_file=self.recipients_file,
             )
         )
 
