@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from dmc_report.gui.colours import ALERT, ColourBar, readable
+from dmc_report.gui.colours import ALERT, ColourBar, severity_colour
 from dmc_report.gui.models import Index, RowsTableModel
 from dmc_report.gui.pages.common import table_view
 
@@ -88,8 +88,8 @@ class HistoryModel(RowsTableModel):
         row = self.rows[index.row()]
         broken = self.broken_line is not None and row[0] >= self.broken_line
         if role == Qt.ItemDataRole.ForegroundRole and broken:
-            palette = QGuiApplication.palette()
-            return readable(QColor(ALERT), palette.base().color(), palette.alternateBase().color())
+            # the error colour, readable on the table's rows (light or dark)
+            return severity_colour("error", QGuiApplication.palette())
         if role == Qt.ItemDataRole.ToolTipRole:
             run = self.full.get(row[0])
             if run is not None and index.column() in (5, 6):

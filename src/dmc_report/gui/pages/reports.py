@@ -5,6 +5,7 @@ member, and the study's report history."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -463,7 +464,7 @@ class ReportsPage(QWidget):
         try:
             recipients = pipeline.recipients_from_rows(rows)
         except UnusableInputError as exc:
-            return f"<span style='color:{ALERT}'>{exc}</span>"
+            return f"<b>These copies cannot be made:</b> {html.escape(str(exc))}"
         open_path, closed, _ = pipeline.report_paths(
             s.loaded, self.out_dir.text(), closed=True, pooled_results=False,
             dry_run=self.chk_dry_run.isChecked(),
