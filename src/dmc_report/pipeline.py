@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,12 +158,17 @@ def scrambled_key(key: RandomizationKey, study: Study, seed: int | None) -> Rand
     from dmc_report.domain.dry_run import scrambled_allocation
 
     if seed is None:  # the same data give the same dry run
-        seed = int(study.data.provenance.sha256[:8], 16)
+        seed = default_dry_run_seed(study)
     dm = study.data.frame("DM")
     subjects = dm.loc[dm["SUBJID"].notna() & dm["RANDDT"].notna()].drop_duplicates("SUBJID")
     allocated = scrambled_allocation(subjects, [a.code for a in key.arms], seed)
     allocated[ROW] = 0  # no key row: a dry run's allocation is not in the key file
     return dataclasses.replace(key, assignments=allocated, dry_run_seed=seed)
+
+
+def default_dry_run_seed(study: Study) -> int:
+    """A dry run's seed when none is given: the first 32 bits of the data workbook's SHA-256."""
+    return int(study.data.provenance.sha256[:8], 16)
 
 
 def make_demo(
@@ -616,18 +621,22 @@ def render_numbered_copies(
     recipients: Sequence[Recipient],
     progress: Progress = NO_PROGRESS,
     inputs: Mapping[str, str | Path] = MappingProxyType({}),
+    render: Callable[..., RenderedReports] | None = None,
 ) -> list[Path]:
     """The open report and one closed report per recipient (``<closed name>-NN-<name>.pdf``
     beside ``closed_path``, each with its own password, "Copy NN of N - name" on every page),
     and the generated passwords (``<closed name>-passwords.csv``, owner-only), written
-    together; the run goes to the report log. Returns the files written."""
+    together; the run goes to the report log. Returns the files written.
+
+    ``render``: what renders (default :func:`render_from_inputs`, here; the app passes one that
+    renders in a child process, with the same arguments)."""
     from dmc_report.io.output import OutputFile, check_outputs, write_files_atomic
     from dmc_report.io.recipients import passwords_csv
 
     results = results_as_requested(loaded, validation, results, settings)
     per_copy = copy_settings(loaded, settings, recipients)
     with located_in(loaded):
-        rendered = render_from_inputs(
+        rendered = (render or render_from_inputs)(
             report_inputs(loaded), validation, results, settings, closed=False,
             progress=progress, copies=per_copy,
         )  # fmt: skip
@@ -643,7 +652,8 @@ def render_numbered_copies(
                        passwords_csv(tuple(recipients), closed), private=True)
         )  # fmt: skip
     check_outputs(
-        {f"output {i + 1}": f.path for i, f in enumerate(files)}, input_paths(loaded, settings)
+        {f"output {i + 1}": f.path for i, f in enumerate(files)},
+        {**input_paths(loaded, settings), **inputs},
     )
     log = _log_for(loaded, open_path)
     write_files_atomic(files)
@@ -917,16 +927,23 @@ def export_findings(loaded: LoadedStudy, path: str | Path, findings: Sequence[Fi
 
 
 def report_paths(
-    loaded: LoadedStudy, folder: str | Path, *, closed: bool, pooled_results: bool
+    loaded: LoadedStudy,
+    folder: str | Path,
+    *,
+    closed: bool,
+    pooled_results: bool,
+    dry_run: bool = False,
 ) -> tuple[Path, Path | None, Path | None]:
     """The app's names for the open and closed reports and the pooled results in ``folder``
-    (study id made safe for any file system, and the cutoff)."""
+    (study id made safe for any file system, and the cutoff); a dry run's say so
+    (``KETCOC-01-closed-report-DRY-RUN-2016-12-14.pdf``)."""
     from dmc_report.io.filenames import report_file_name
 
     sid, cutoff = loaded.study.protocol.study.id, loaded.cutoff
     out = Path(folder)
 
     def name(kind: str, suffix: str) -> Path:
+        kind = f"{kind}-DRY-RUN" if dry_run else kind
         return out / report_file_name(sid, kind, cutoff, suffix)
 
     return (
@@ -965,3 +982,108 @@ def check_protocol(
     from dmc_report.io.mapping_check import check_protocol as check
 
     return check(protocol_path, data_path, password)
+
+
+def check_previous_closed(
+    loaded: LoadedStudy, settings: ReportSettings, closed_password: str | None
+) -> None:
+    """Read the previous closed report, if the settings name one, now: a wrong password or
+    another study's report is told before the analysis and the rendering, not after them."""
+    if settings.previous_closed is not None:
+        _previous_closed(report_inputs(loaded), settings, closed_password)
+
+
+def recipients_from_rows(rows: Sequence[tuple[str, str]]) -> tuple[Recipient, ...]:
+    """The recipients of numbered copies from (name, password) rows as the app's table holds
+    them (a blank password is generated), checked as a recipients file is."""
+    from dmc_report.io.recipients import recipients_from_rows as checked
+
+    return checked(rows, "the recipients list")
+
+
+def read_recipients(path: str | Path) -> tuple[Recipient, ...]:
+    """The recipients file (CSV: name, optional password), checked; errors name row and column."""
+    from dmc_report.io.recipients import read_recipients as read
+
+    return read(path)
+
+
+@dataclass(frozen=True)
+class ReportRun:
+    """One record of a study's report log, as the history shows it."""
+
+    line: int  # 1-based line of the log
+    time: str
+    user: str
+    software: str
+    cutoff: str
+    data_sha256: str
+    open_sha256: str
+    closed: bool  # a closed report (or numbered copies) was written
+    dry_run_seed: int | None
+    copies: int  # numbered copies written (0: none)
+    final: bool
+
+
+@dataclass(frozen=True)
+class ReportHistory:
+    """A study's report log (:mod:`dmc_report.io.audit`): its runs, and whether the chain holds."""
+
+    path: Path
+    exists: bool
+    runs: tuple[ReportRun, ...]
+    held: int  # records that hold, before the break (all of them when there is none)
+    broken_line: int | None = None
+    broken_why: str | None = None
+
+
+def report_history(folder: str | Path, study_id: str) -> ReportHistory:
+    """The study's report log in ``folder`` (the open reports' folder), its chain verified
+    (``dmc-report audit verify``); every line that reads as a record is a run, the broken one
+    included, so the history shows what the edited line now says."""
+    import json
+
+    from dmc_report.io import audit as trail
+
+    path = trail.log_path(folder, study_id)
+    if not path.exists():
+        return ReportHistory(path, False, (), 0)
+    from dmc_report.io.files import read_input
+
+    text = read_input(path, "report log").content.decode("utf-8", errors="replace")
+    held, broken = trail.verify(path)
+    runs = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            runs.append(_report_run(n, record))
+    if broken is None:
+        return ReportHistory(path, True, tuple(runs), held)
+    return ReportHistory(path, True, tuple(runs), held, broken.line, broken.why)
+
+
+def _report_run(line: int, record: Mapping[str, Any]) -> ReportRun:
+    def part(key: str) -> Mapping[str, Any]:
+        value = record.get(key)
+        return value if isinstance(value, Mapping) else {}
+
+    outputs, settings = part("outputs"), part("settings")
+    closed = outputs.get("closed")
+    opened = outputs.get("open")
+    seed = settings.get("dry_run_seed")
+    return ReportRun(
+        line=line,
+        time=str(record.get("time", "")),
+        user=str(record.get("user", "")),
+        software=str(record.get("software", "")),
+        cutoff=str(record.get("cutoff", "")),
+        data_sha256=str(part("inputs").get("data") or ""),
+        open_sha256=str(opened.get("sha256", "")) if isinstance(opened, Mapping) else "",
+        closed=bool(closed),
+        dry_run_seed=seed if isinstance(seed, int) else None,
+        copies=len(closed) if isinstance(closed, list) else 0,
+        final=bool(settings.get("final")),
+    )

@@ -32,6 +32,8 @@ class Session:
     data_password: str | None = None
     key_password: str | None = None
     cutoff: dt.date | None = None
+    # the previous closed report's password, when it is not this closed report's (asked)
+    previous_closed_password: str | None = None
     loaded: Any = None
     validation: Any = None
     results: Any = None
@@ -54,6 +56,14 @@ class ReportRequest:
     folder: Path
     pooled_results: bool
     settings: Any  # ReportSettings (domain.settings, imported when reports are asked for)
+    # a dry run: the closed report from scrambled arms (the key's ARMS sheet read again, never
+    # its assignments), with this seed (None: the command line's default, from the data)
+    dry_run: bool = False
+    dry_run_seed: int | None = None
+    # numbered copies: one closed report per (name, password) row instead of one closed report;
+    # a blank password is generated (None: no numbered copies)
+    recipients: tuple[tuple[str, str], ...] | None = None
+    recipients_file: Path | None = None  # the CSV the list was read from: no output replaces it
 
 
 class Controller(QObject):
@@ -71,7 +81,11 @@ class Controller(QObject):
     discarded = Signal()  # the results were dropped: the later steps are empty again
     replace_asked = Signal(object, object)  # existing files a Generate would replace, the request
     reports_starting = Signal()  # reports are about to be replaced: let go of any preview
-    reports_written = Signal(object)  # WrittenReports
+    reports_written = Signal(object)  # gui.cycle.Written
+    # Generate wrote nothing and why, told on the Reports page (not a dialog): a password not given
+    reports_refused = Signal(str)
+    history_read = Signal(object)  # the study's report log (pipeline.ReportHistory)
+    recipients_read = Signal(object)  # the recipients file's rows (pipeline Recipient)
     findings_exported = Signal(str)  # where
     job_started = Signal(str)  # what it does
     job_progress = Signal(float, str)
@@ -79,7 +93,7 @@ class Controller(QObject):
     job_cancelled = Signal()
     # a job failed, or a request was refused: cause, where, details
     failed = Signal(str, str, str)
-    # "data" or "key": that workbook needs a password (or another one), and why
+    # "data", "key" or "previous closed": that file needs a password (or another one), and why
     password_needed = Signal(str, str)
     password_refused = Signal(str)  # "data" or "key": the user gave no password
     output_in_use = Signal(str, str)  # another program holds an output open: the message, where
@@ -91,6 +105,8 @@ class Controller(QObject):
         self.job: Job | None = None
         self._on_done: Callable[[Any], None] | None = None
         self._last_job: tuple[Any, Any, str] | None = None  # what "Retry" runs again
+        self._last_request: ReportRequest | None = None  # the last Generate (asked a password)
+        self.study_id: str | None = None  # the protocol's (the report log is named after it)
         self.images: dict[str, bytes] = {}  # the summary figures (PNG) of the loaded study
         self.images_scale = 1.0  # the device pixel ratio they were drawn for
         # the user confirmed once in this run that they may see results by arm (the view or the
@@ -112,6 +128,7 @@ class Controller(QObject):
             return
         changed = self.session.protocol != path
         self.session.protocol = path
+        self.study_id = protocol.study.id
         self.protocol_read.emit(path, protocol)
         if changed and self.session.loaded is not None:
             self._set_stale(True)  # the results are from the other protocol
@@ -133,12 +150,24 @@ class Controller(QObject):
         self.demo_written.emit(files)
 
     def set_password(self, which: str, password: str | None) -> None:
-        """The password of the "data" or the "key" workbook, for the next load (None: ask)."""
-        setattr(self.session, f"{which}_password", password)
+        """The password of the "data" or the "key" workbook, for the next load, or of the
+        "previous closed" report, for the next Generate (None: ask)."""
+        setattr(self.session, f"{which.replace(' ', '_')}_password", password)
 
     def password_not_given(self, which: str) -> None:
-        """The user cancelled the password prompt of the "data" or "key" workbook."""
+        """The user cancelled the password prompt of the "data" or "key" workbook, or of the
+        previous closed report (then nothing was generated, and the Reports page says why)."""
+        if which == "previous closed":
+            self.reports_refused.emit(
+                "Not generated: no password was given for the previous closed report."
+            )
+            return
         self.password_refused.emit(which)
+
+    def retry_reports(self) -> None:
+        """Generate again as last asked (the previous closed report's password now given)."""
+        if self._last_request is not None:
+            self.write_reports(self._last_request, replace=True)
 
     def load(self, data_text: str, key_text: str, cutoff: dt.date | None, scale: float) -> None:
         """Read, validate and analyse the workbooks named (the key's may be blank) at ``cutoff``
@@ -234,78 +263,176 @@ class Controller(QObject):
         """Write the reports asked for; existing files are replaced only with ``replace`` (else
         :attr:`replace_asked` names them, and the window asks)."""
         s = self.session
-        if s.results is None:
-            self.failed.emit("Read the data first.", "", "")
+        why = self._report_refusal(request)
+        if why is not None:
+            self.failed.emit(why, "", "")
             return
-        if s.stale:
-            self.failed.emit(
-                "The results are from the previous data: the inputs chosen since could not be "
-                "read. Read the data again, or discard the results, before generating reports.",
-                "",
-                "",
-            )
-            return
-        busy = self.refusal_while_busy()
-        if busy is not None:
-            self.failed.emit(busy, "", "")
-            return
-        if request.closed_report and (
-            not request.password or request.password != request.password_again
-        ):
-            self.failed.emit(
-                "Enter the closed report's password twice (the two entries must match).", "", ""
-            )
-            return
-        if not request.open_report:
-            self.failed.emit(
-                "The open report is always produced with the closed one; tick 'Open report'.",
-                "",
-                "",
-            )
-            return
-        from dmc_report import pipeline
+        from dataclasses import replace as with_
+
         from dmc_report.domain.errors import UnusableInputError
 
-        open_path, closed_path, pooled_path = pipeline.report_paths(
-            s.loaded, request.folder, closed=request.closed_report,
-            pooled_results=request.pooled_results,
-        )  # fmt: skip
+        self._last_request = request
+        settings = request.settings
+        if settings.previous_closed is not None and settings.previous_closed_password is None:
+            settings = with_(settings, previous_closed_password=s.previous_closed_password)
         # the use case's checks, as the command line makes them (the key and a password of 8
-        # characters for a closed report, no report replacing an input or another report): told
-        # before any rendering; the previous results file is read in the job, not here
+        # characters for a closed report, no report replacing an input or another report, the
+        # recipients checked): told before any rendering; the previous results and the previous
+        # closed report are read in the job, not here
         try:
+            plan, outputs = self._plan(request, settings)
+        except UnusableInputError as exc:
+            self.failed.emit(
+                exc.message[:1].upper() + exc.message[1:] + ".", exc.location.describe(), ""
+            )
+            return
+        existing = [p for p in outputs if p.exists()]
+        if existing and not replace:
+            self.replace_asked.emit(existing, request)
+            return
+        from dmc_report.gui import cycle
+
+        s.reports = {}  # the previous run's reports are not this run's
+        self.reports_starting.emit()  # nothing of the app holds a report while it is replaced
+        label = "Generating a DRY RUN (arms scrambled)" if plan.dry_run else "Generating reports"
+        self._run(partial(cycle.write_reports, plan), self._reports_done, label)
+
+    def _report_refusal(self, request: ReportRequest) -> str | None:
+        """Why this Generate cannot start, in the app's words (None: it may)."""
+        s = self.session
+        if s.results is None:
+            return "Read the data first."
+        if s.stale:
+            return (
+                "The results are from the previous data: the inputs chosen since could not be "
+                "read. Read the data again, or discard the results, before generating reports."
+            )
+        busy = self.refusal_while_busy()
+        if busy is not None:
+            return busy
+        copies = request.recipients is not None
+        if (
+            request.closed_report
+            and not copies
+            and (not request.password or request.password != request.password_again)
+        ):
+            return "Enter the closed report's password twice (the two entries must match)."
+        if not request.open_report:
+            return "The open report is always produced with the closed one; tick 'Open report'."
+        if (request.dry_run or copies) and not request.closed_report:
+            what = "A dry run" if request.dry_run else "Numbered copies"
+            return f"{what} is a closed report: tick 'Closed report'."
+        if request.dry_run and (s.loaded.key is None or s.key is None):
+            return (
+                "A dry run needs the key workbook for its arm list (only its ARMS sheet is "
+                "read): name it on the Data step and read the data again."
+            )
+        if request.dry_run and request.settings.previous_closed is not None:
+            return (
+                "A dry run shows no changes by arm: the previous closed report's numbers are "
+                "real. Clear 'Previous closed report', or untick 'Dry run'."
+            )
+        if copies and not request.recipients:
+            return "Add the recipients of the numbered copies (a name on each row)."
+        return None
+
+    def _plan(self, request: ReportRequest, settings: Any) -> tuple[Any, list[Path]]:
+        """The job's plan and every file it will write (checked: none replaces an input)."""
+        from dmc_report import pipeline
+        from dmc_report.domain.errors import UnusableInputError
+        from dmc_report.gui.cycle import DryRun, ReportPlan
+
+        s = self.session
+        pooled = request.pooled_results and not request.dry_run  # the same as a real run's
+        open_path, closed_path, pooled_path = pipeline.report_paths(
+            s.loaded, request.folder, closed=request.closed_report, pooled_results=pooled,
+            dry_run=request.dry_run,
+        )  # fmt: skip
+        inputs: dict[str, Path | None] = {**pipeline.input_paths(s.loaded, settings)}
+        inputs["recipients file"] = request.recipients_file
+        recipients = None
+        if request.recipients is not None:
+            assert closed_path is not None
+            recipients = pipeline.recipients_from_rows(request.recipients)
+            pipeline.check_report_request(
+                pipeline.ReportRequest(open_path, None, None, pooled_path),
+                key_given=s.loaded.key is not None, inputs=inputs,
+            )  # fmt: skip
+            if s.loaded.key is None:
+                raise UnusableInputError(pipeline.CLOSED_NEEDS_KEY)
+            outputs = pipeline.numbered_copy_paths(open_path, closed_path, recipients)
+            if pooled_path is not None:
+                outputs["pooled results file"] = pooled_path
+            pipeline.check_new_outputs(outputs, inputs)
+            files = list(outputs.values())
+        else:
             pipeline.check_report_request(
                 pipeline.ReportRequest(
                     open_path, closed_path, request.password if request.closed_report else None,
                     pooled_path,
                 ),
                 key_given=s.loaded.key is not None,
-                inputs=pipeline.input_paths(s.loaded, request.settings),
+                inputs=inputs,
             )  # fmt: skip
-        except UnusableInputError as exc:
-            self.failed.emit(
-                exc.message[:1].upper() + exc.message[1:] + ".", exc.location.describe(), ""
-            )
-            return
-        existing = [
-            p for p in (open_path, closed_path, pooled_path) if p is not None and p.exists()
-        ]
-        if existing and not replace:
-            self.replace_asked.emit(existing, request)
-            return
-        work = partial(
-            _render_reports, s.loaded, s.validation, s.results, request.settings, open_path,
-            closed_path, request.password if request.closed_report else None, pooled_path,
+            files = [p for p in (open_path, closed_path, pooled_path) if p is not None]
+        dry = None
+        if request.dry_run:
+            assert s.protocol is not None and s.data is not None and s.key is not None
+            dry = DryRun(
+                s.protocol, s.data, s.key, s.data_password, s.key_password, s.loaded.cutoff,
+                request.dry_run_seed,
+            )  # fmt: skip
+        plan = ReportPlan(
+            s.loaded, s.validation, s.results, settings, open_path, closed_path,
+            None if recipients is not None else request.password or None, pooled_path,
+            dry, recipients,
         )  # fmt: skip
-        s.reports = {}  # the previous run's reports are not this run's
-        self.reports_starting.emit()  # nothing of the app holds a report while it is replaced
-        self._run(work, self._reports_done, "Generating reports")
+        return plan, files
 
     def _reports_done(self, written: Any) -> None:
         self.session.reports = {"open": written.open}
         if written.closed:
             self.session.reports["closed"] = written.closed
         self.reports_written.emit(written)
+
+    def default_dry_run_seed(self) -> int | None:
+        """The dry run's seed when none is typed (the command line's default), once loaded."""
+        loaded = self.session.loaded
+        if loaded is None:  # (the pipeline is not imported before a study is: start-up stays fast)
+            return None
+        from dmc_report.pipeline import default_dry_run_seed
+
+        return default_dry_run_seed(loaded.study)
+
+    def read_recipients(self, path: Path) -> None:
+        """Read a recipients file (CSV: name, optional password) in a job: :attr:`recipients_read`."""
+        from dmc_report.gui import cycle
+
+        self._run(
+            partial(cycle.read_recipients, path), self.recipients_read.emit,
+            "Reading the recipients file",
+        )  # fmt: skip
+
+    def history_folder_refusal(self) -> str | None:
+        """Why the report history cannot be shown now, or None."""
+        if self.study_id is None:
+            return "Open a study first: the report log is named after its study id."
+        return self.refusal_while_busy()
+
+    def read_history(self, folder: Path) -> None:
+        """Read the study's report log in ``folder`` (the output folder) in a job, its chain
+        verified: :attr:`history_read`."""
+        why = self.history_folder_refusal()
+        if why is not None:
+            self.failed.emit(why, "", "")
+            return
+        from dmc_report.gui import cycle
+
+        assert self.study_id is not None
+        self._run(
+            partial(cycle.read_history, folder, self.study_id), self.history_read.emit,
+            "Reading the report log",
+        )  # fmt: skip
 
     def status_line(self) -> str | None:
         """The status bar's line for the loaded study (None before one is loaded)."""
@@ -379,7 +506,18 @@ class Controller(QObject):
     def _failed(self, exc: BaseException, tb: str) -> None:
         from dmc_report.domain.errors import OutputInUseError, UnusableInputError
 
-        if isinstance(exc, UnusableInputError) and (
+        if isinstance(exc, UnusableInputError) and _previous_closed_password(exc.message):
+            # none given yet: this closed report's password was tried (the command line's rule)
+            tried = self.session.previous_closed_password is not None
+            self.session.previous_closed_password = None  # never tried again
+            self.password_needed.emit(
+                "previous closed",
+                "Wrong password for the previous closed report. Try again:"
+                if tried and exc.message.startswith("wrong password")
+                else "The previous closed report does not open with this closed report's "
+                "password (or there is none: numbered copies). Its password:",
+            )
+        elif isinstance(exc, UnusableInputError) and (
             "password-protected" in exc.message or exc.message.startswith("wrong password")
         ):
             which = "key" if "key workbook" in exc.message else "data"
@@ -425,6 +563,7 @@ def _read_validate_analyse(
     scale: float,
     progress: Any,
 ) -> Any:
+    from dmc_report.gui.cycle import Forward
     from dmc_report.pipeline import (
         analyse_as_suggested,
         load_study,
@@ -433,9 +572,11 @@ def _read_validate_analyse(
         summary_images,
     )
 
+    # reading the data and then the key each report 0..1: mapped onto 0..0.6, never backwards
+    progress = Forward(progress)
     loaded = load_study(
         protocol, data, key=key, data_password=data_password, key_password=key_password,
-        cutoff=cutoff, progress=progress,
+        cutoff=cutoff, progress=progress.stage(0.0, 0.6),
     )  # fmt: skip
     progress.update(0.6, "Validating")
     validation = run_validation(loaded)
@@ -472,28 +613,14 @@ def _export_findings(loaded: Any, path: str, findings: Any, progress: Any) -> st
     return path
 
 
-def _render_reports(
-    loaded: Any,
-    validation: Any,
-    results: Any,
-    settings: Any,
-    open_path: Path,
-    closed_path: Path | None,
-    password: str | None,
-    pooled_path: Path | None,
-    progress: Any,
-) -> Any:
-    # rendered in a child process: reportlab, matplotlib and pikepdf hold the interpreter lock
-    # for long stretches, which would freeze the window
-    from dmc_report.isolated import render_reports_in_child
-
-    return render_reports_in_child(
-        loaded, validation, results, settings, open_path=open_path, closed_path=closed_path,
-        closed_password=password, pooled_results_path=pooled_path, progress=progress,
-    )  # fmt: skip
-
-
 def _sev(name: str) -> Any:
     from dmc_report.domain.findings import Severity
 
     return Severity(name)
+
+
+def _previous_closed_password(message: str) -> bool:
+    """The previous closed report could not be read for its password (wrong, or none given)."""
+    return message == "wrong password for the previous closed report" or message.startswith(
+        "the previous closed report's password is needed"
+    )

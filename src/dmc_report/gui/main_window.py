@@ -139,6 +139,9 @@ class MainWindow(QMainWindow):
         self.act_hide_unblinded.setEnabled(False)
         self.act_hide_unblinded.triggered.connect(self.controller.hide_unblinded)
         view_menu.addAction(self.act_hide_unblinded)
+        self.act_history = QAction("Report &history...", self)
+        self.act_history.triggered.connect(lambda: self.reports_page.show_history())
+        view_menu.addAction(self.act_history)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About dmc-report", self)
         about.triggered.connect(self.show_about)
@@ -309,12 +312,16 @@ class MainWindow(QMainWindow):
             self.progress_label.setText("Cancelling...")
 
     def _ask_password(self, which: str, reason: str) -> None:
+        what = "previous closed report" if which == "previous closed" else f"{which} workbook"
         text, ok = QInputDialog.getText(
-            self, f"Password of the {which} workbook", reason, QLineEdit.EchoMode.Password
+            self, f"Password of the {what}", reason, QLineEdit.EchoMode.Password
         )
         if ok and text:
             self.controller.set_password(which, text)
-            self.load_data()
+            if which == "previous closed":
+                self.controller.retry_reports()
+            else:
+                self.load_data()
         else:
             self.controller.password_not_given(which)
 

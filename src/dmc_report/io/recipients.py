@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,18 @@ def read_recipients(path: str | Path) -> tuple[Recipient, ...]:
         raise UnusableInputError(
             "the recipients file is not UTF-8 text; save it as CSV UTF-8", Location(file=file)
         ) from exc
-    rows = list(csv.reader(io.StringIO(text)))
+    return _checked(list(csv.reader(io.StringIO(text))), file)
+
+
+def recipients_from_rows(rows: Sequence[tuple[str, str]], file: str) -> tuple[Recipient, ...]:
+    """The recipients from (name, password) rows (a list typed in the app), checked as a file's
+    rows are; ``file`` names the list in messages (its rows counted as a file's: header row 1)."""
+    return _checked([["name", "password"], *([n, p] for n, p in rows)], file, first_row=1)
+
+
+def _checked(rows: list[list[str]], file: str, first_row: int = 2) -> tuple[Recipient, ...]:
+    """``rows`` (a header row, then one per recipient, the first numbered ``first_row`` in
+    messages) checked."""
     if not rows or not any(c.strip() for c in rows[0]):
         raise UnusableInputError(
             "the recipients file is empty; expected a header row with 'name' (and 'password')",
@@ -71,7 +83,7 @@ def read_recipients(path: str | Path) -> tuple[Recipient, ...]:
     col_pw = header.index("password") if "password" in header else None
     out: list[Recipient] = []
     seen: dict[str, int] = {}
-    for excel_row, row in enumerate(rows[1:], start=2):
+    for excel_row, row in enumerate(rows[1:], start=first_row):
         if not any(c.strip() for c in row):
             continue
         name = row[col_name].strip() if col_name < len(row) else ""
@@ -101,7 +113,9 @@ def read_recipients(path: str | Path) -> tuple[Recipient, ...]:
             Recipient(len(out) + 1, name, given or generated_password(), generated=not given)
         )
     if not out:
-        raise UnusableInputError("the recipients file lists nobody", Location(file=file, row=2))
+        raise UnusableInputError(
+            "the recipients file lists nobody", Location(file=file, row=first_row)
+        )
     if len(out) > MAX_RECIPIENTS:
         raise UnusableInputError(
             f"{len(out)} recipients; at most {MAX_RECIPIENTS} numbered copies",
