@@ -523,6 +523,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         run_validation,
     )
 
+    if getattr(args, "dry_run", False) and args.previous_closed is not None:
+        # the previous closed report's numbers by arm are real: never in a report marked not real
+        raise UnusableInputError(
+            "--dry-run shows no changes by arm: the previous closed report's numbers are real; "
+            "leave out --previous-closed"
+        )
     recipients = _recipients(args)
     # from the file or DMC_CLOSED_PASSWORD; checked with the rest of the request, before any work
     password = (

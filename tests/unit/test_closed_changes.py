@@ -151,3 +151,15 @@ def test_a_tampered_results_attachment_is_one_located_refusal(
     err = capsys.readouterr().err
     assert expected in err and "closed-t.pdf" in err and "Traceback" not in err
     assert not (tmp_path / "closed-x.pdf").exists()
+
+
+def test_a_dry_run_refuses_the_previous_closed_report(
+    demo: DemoFiles, looks: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dry run is marked NOT REAL RESULTS on every page: the previous closed report's counts
+    by arm are real, so they never go into one (exit 2 before any work, nothing written)."""
+    capsys.readouterr()
+    previous = ["--previous-closed", str(looks / "closed-1.pdf")]
+    assert _report(demo, tmp_path, "x", "--dry-run", *previous) == 2
+    assert "--dry-run shows no changes by arm" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
