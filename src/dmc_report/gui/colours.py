@@ -13,8 +13,8 @@ from functools import lru_cache
 from typing import Any
 
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 MIN_CONTRAST = 4.5  # WCAG 2.x, level AA, normal text
 
@@ -154,3 +154,30 @@ class ColourBar(QFrame):
 
     def button(self, name: str) -> QPushButton:
         return self._buttons[name]
+
+
+def show_as_alert(widget: QWidget, alert: bool) -> None:
+    """A widget's text in bold, in the alert colour made readable on its palette, or plain again
+    (the protocol editor's status line: a problem, or "ready to save")."""
+    palette = widget.palette()
+    colour = readable(
+        QColor(ALERT),
+        palette.color(QPalette.ColorRole.Window),
+        palette.color(QPalette.ColorRole.Base),
+    )
+    widget.setStyleSheet(f"color: {colour.name()}; font-weight: bold;" if alert else "")
+
+
+def mark_invalid(widget: QWidget, invalid: bool) -> None:
+    """A field a model refuses framed in the alert colour (its tooltip says why), or unframed."""
+    name = type(widget).__name__
+    widget.setStyleSheet(f"{name} {{ border: 2px solid {ALERT}; }}" if invalid else "")
+
+
+@lru_cache(maxsize=1)
+def invalid_cell_brush() -> QBrush:
+    """The background of a table cell a model refuses: the alert colour, faint, so the cell's
+    own text stays readable on it."""
+    colour = QColor(ALERT)
+    colour.setAlpha(60)
+    return QBrush(colour)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmc_report.gui.colours import AlertLabel
+from dmc_report.gui.colours import AlertLabel, mark_invalid, show_as_alert
 from dmc_report.gui.datefield import DateField
 from dmc_report.gui.editor.forms import (
     EndpointsForm,
@@ -481,7 +481,7 @@ class ProtocolEditor(QDialog):
 
     def _say(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
-        self.status.setStyleSheet("color: #B00020; font-weight: bold;" if error else "")
+        show_as_alert(self.status, error)
 
     def closeEvent(self, event: Any) -> None:
         """Unsaved changes are not lost without a word: the editor stays open and asks."""
@@ -567,8 +567,7 @@ def _target(w: QWidget) -> QWidget:
 def _mark(w: QWidget, message: str) -> None:
     """A field the model refuses: a red frame and the reason as its tooltip."""
     t = _target(w)
-    name = type(t).__name__
-    t.setStyleSheet(f"{name} {{ border: 2px solid #B00020; }}" if message else "")
+    mark_invalid(t, bool(message))
     t.setToolTip(message)
 
 

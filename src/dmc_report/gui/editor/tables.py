@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QGuiApplication, QKeySequence
+from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dmc_report.gui.colours import ALERT
+from dmc_report.gui.colours import invalid_cell_brush
 
 Index = QModelIndex | QPersistentModelIndex
 MIN_COLUMN = 90  # pixels: room to type a day or a label before the column is fitted again
@@ -78,9 +78,7 @@ class TextTable(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.problems.get((r, c))
         if role == Qt.ItemDataRole.BackgroundRole and (r, c) in self.problems:
-            colour = QColor(ALERT)
-            colour.setAlpha(60)
-            return QBrush(colour)
+            return invalid_cell_brush()
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
