@@ -17,7 +17,6 @@ from dmc_report.domain.findings import Finding, finding
 from dmc_report.domain.study import ROW, CellIssue, SheetTable
 from dmc_report.io.normalize import FIRST_YEAR, LAST_YEAR
 
-
 TEXT_CHUNK = 50_000  # rows converted to Arrow text at a time
 
 
