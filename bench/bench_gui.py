@@ -75,26 +75,36 @@ class Watchdog(threading.Thread):
         self.seen: list[tuple[float, str]] = []
 
     def run(self) -> None:
-        skip = {threading.get_ident(), threading.main_thread().ident}  # the GUI thread only waits
+        me, gui = threading.get_ident(), threading.main_thread().ident
         last = time.perf_counter()
         while not self.stop.is_set():
             time.sleep(0.002)
             now = time.perf_counter()
             if now - last > self.late:
                 for tid, frame in sys._current_frames().items():
-                    if tid in skip:
+                    if tid == me:
                         continue
                     stack = traceback.extract_stack(frame)
-                    ours = [f for f in stack if "dmc_report" in f.filename or "bench" in f.filename]
-                    if not ours:
+                    ours = [f for f in stack if "dmc_report" in f.filename]
+                    if not ours:  # the GUI thread waiting in its event loop, an idle worker
                         continue
                     top = ours[-1]
                     below = stack[-1]
-                    where = f"{Path(top.filename).name}:{top.lineno} {top.name}: {top.line}"
+                    where = "[GUI thread] " if tid == gui else ""
+                    where += f"{Path(top.filename).name}:{top.lineno} {top.name}: {top.line}"
                     if below is not top:
                         where += f"  [in {Path(below.filename).name}:{below.lineno} {below.name}]"
                     self.seen.append(((now - last) * 1000, where))
             last = now
+
+    def gc_callback(self, phase: str, info: dict[str, int]) -> None:
+        """Times the collector's passes: a full pass holds the lock as long as it walks."""
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        elif info["generation"] >= 1:
+            ms = (time.perf_counter() - self._gc_start) * 1000
+            if ms > 10:
+                self.seen.append((ms, f"cyclic garbage collector, generation {info['generation']}"))
 
     def report(self) -> None:
         print("held the lock longest (ms, where the other threads were when it was let go):")
@@ -136,6 +146,9 @@ def stall(subjects: int, sample: bool = False) -> tuple[float, float]:
     timer.timeout.connect(beat)
     dog = Watchdog() if sample else None
     if dog is not None:
+        import gc
+
+        gc.callbacks.append(dog.gc_callback)
         dog.start()
     clock.start()
     timer.start(10)
