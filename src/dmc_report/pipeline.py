@@ -968,7 +968,8 @@ def summary_data(
 def summary_images(
     open_data: OpenReportData, results: Results, *, scale: float = 1.0
 ) -> dict[str, bytes]:
-    """The summary figures as PNG bytes at ``scale`` (the reports' own figure functions)."""
+    """The summary figures as SVG images (the reports' own figure functions; vectors, drawn by the
+    app at the size and scaling it shows them at)."""
     from dmc_report.report.figures import summary_images as draw
 
     return draw(open_data, results, scale=scale)

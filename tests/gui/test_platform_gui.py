@@ -224,25 +224,3 @@ def test_no_fixed_colour_is_left_in_the_app() -> None:
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"#[0-9A-Fa-f]{6}\b|#[0-9A-Fa-f]{3}\b['\";]", text), path.name
         assert "setStyleSheet" not in text and "QColor(" not in text, path.name
-
-
-def test_figures_are_drawn_at_the_screens_device_pixel_ratio(
-    qtbot: Any, window: MainWindow, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import io
-
-    from PIL import Image
-    from PySide6.QtWidgets import QLabel
-
-    monkeypatch.setattr(MainWindow, "devicePixelRatioF", lambda self: 2.0)  # a Retina screen
-    open_demo(qtbot, window)
-    for name, png in window.images.items():
-        dpi = Image.open(io.BytesIO(png)).info["dpi"]
-        assert dpi[0] == pytest.approx(192, abs=1), name
-    labels = [lab for lab in window.blinded_area.findChildren(QLabel) if not lab.pixmap().isNull()]
-    assert len(labels) == 3
-    for lab, name in zip(labels, ("enrollment", "relapse", "craving"), strict=True):
-        width, height = Image.open(io.BytesIO(window.images[name])).size
-        # twice the pixels, shown at the size a 96-dpi figure had on screen
-        assert lab.sizeHint().width() == pytest.approx(width / 2, abs=2), name
-        assert lab.sizeHint().height() == pytest.approx(height / 2, abs=2), name

@@ -129,7 +129,9 @@ class _Grid:
     @classmethod
     def of(cls, schedule: Schedule, protocol: Protocol) -> _Grid:
         visits = list(protocol.visit_codes)
-        g = schedule.grid.reset_index(drop=True)
+        g = schedule.grid  # read only here: a copy of 300,000 rows held the lock for 0.1 s
+        if not (isinstance(g.index, pd.RangeIndex) and g.index.start == 0 and g.index.step == 1):
+            g = g.reset_index(drop=True)
         g_sid = g["sid"].to_numpy(np.int64)
         g_vid = g["order"].to_numpy(np.int64)
         return cls(g, visits, g_sid, g_sid * len(visits) + g_vid)
@@ -155,7 +157,7 @@ def _urine_results(
     has = at >= 0
     is_pos = (uds["COCAINE"] == POS).fillna(False).to_numpy(bool)[src]
     sample_date = np.where(has, uds["VISDT"].to_numpy()[src], np.datetime64("NaT"))
-    gu = g.loc[uds_rows]
+    gu = g.loc[uds_rows, ["VISIT", "order", "expected", "due", "target"]]  # what is read of it
     expected, due = gu["expected"].to_numpy(bool), gu["due"].to_numpy(bool)
     code = np.select([has & is_pos, has, ~expected, due], [0, 1, 4, 2], 3)
     result = np.array([POS, NEG, MISSING, NOTDUE, NOTEXP], dtype=object)[code]

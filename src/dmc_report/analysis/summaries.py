@@ -322,8 +322,9 @@ def compliance(schedule: Schedule, s: pd.DataFrame) -> tuple[VisitCompliance, ..
 
     from dmc_report.validation.schedule import compliance as by_visit
 
-    grid = schedule.grid
-    mine = replace(schedule, grid=grid.loc[grid["SUBJID"].isin(s["SUBJID"]).to_numpy(bool)])
+    grid = schedule.grid  # the columns counted only: a copy of every column held the lock 50 ms
+    rows = grid["SUBJID"].isin(s["SUBJID"]).to_numpy(bool)
+    mine = replace(schedule, grid=grid.loc[rows, ["SITEID", "VISIT", "order", "status"]])
     return tuple(
         VisitCompliance(
             str(r["VISIT"]), int(r["due"]), int(r["in_window"]), int(r["out_of_window"]),
@@ -435,24 +436,25 @@ def data_currency(
             "site": rows["SUBJID"].astype(str).map(site_of),
             "lag": (rows["ENTRYDT"] - rows[when]).dt.days.astype(float),
         }))  # fmt: skip
-    lags = (
-        pd.concat([p for p in parts if len(p)], ignore_index=True) if any(map(len, parts)) else None
-    )
-    if lags is None:
+    parts = [p for p in parts if len(p)]
+    if not parts:
         return None
 
-    def lag(name: str, values: pd.Series) -> EntryLag:
-        v = values.to_numpy(float)
+    def lag(name: str, v: np.ndarray) -> EntryLag:
         return EntryLag(
             name, len(v), float(np.median(v)), float(np.percentile(v, 90)), float(v.max())
         )
 
+    # grouped by positions, not by comparing text: with 20,000 subjects each comparison of the
+    # form or site columns held the interpreter lock for 20-50 ms
+    lags = np.concatenate([p["lag"].to_numpy(float) for p in parts])
+    site, sites = pd.factorize(pd.concat([p["site"] for p in parts], ignore_index=True), sort=True)
+    order = np.argsort(site, kind="stable")
+    order = order[site[order] >= 0]  # no site: in no site's row (as groupby leaves it out)
+    bounds = np.searchsorted(site[order], np.arange(1, len(sites)))
+    by_site = np.split(lags[order], bounds)
     return DataCurrency(
-        overall=lag("all", lags["lag"]),
-        by_site=tuple(lag(str(k), g["lag"]) for k, g in lags.groupby("site", sort=True)),
-        by_form=tuple(
-            lag(form, lags.loc[lags["form"] == form, "lag"])
-            for form in ENTRY_FORMS
-            if (lags["form"] == form).any()
-        ),
+        overall=lag("all", lags),
+        by_site=tuple(lag(str(k), v) for k, v in zip(sites, by_site, strict=True)),
+        by_form=tuple(lag(p["form"].iloc[0], p["lag"].to_numpy(float)) for p in parts),
     )

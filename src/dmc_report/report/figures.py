@@ -143,12 +143,16 @@ def _height(km: KaplanMeier, day: float) -> float:
 
 
 def km_figure(
-    groups: Sequence[Curve], ylabel: str, xlabel: str = "Days since randomization"
+    groups: Sequence[Curve],
+    ylabel: str,
+    xlabel: str = "Days since randomization",
+    at_risk_pt: float = 7,
 ) -> Any:
     """Kaplan-Meier curves with censoring marks, median lines and a number-at-risk table, each
     drawn from the group's :class:`KaplanMeier` only (what the tables print): the steps from its
     rows, the marks from its censoring times, the median line at its median, the at-risk table
-    from its counts on the protocol's grid (the x ticks)."""
+    from its counts on the protocol's grid (the x ticks), its text at ``at_risk_pt`` points
+    (the app's, shown on a screen, larger than the printed report's)."""
     fig = _fig(16.5, 10.5)
     ax, risk = fig.subplots(
         2, 1, sharex=True, gridspec_kw={"height_ratios": [4.2, 0.35 + 0.3 * len(groups)]}
@@ -170,8 +174,9 @@ def km_figure(
             ax.plot([0, med, med], [0.5, 0.5, 0], color=colour, ls=":", lw=0.9)
         for day, n in km.at_risk:
             risk.text(
-                day, len(groups) - 1 - i, str(n), ha="center", va="center", fontsize=7, color=colour
-            )
+                day, len(groups) - 1 - i, str(n), ha="center", va="center", fontsize=at_risk_pt,
+                color=colour,
+            )  # fmt: skip
     ax.set_ylim(0, 1.03)
     ax.set_xlim(0, top)
     if ticks:
@@ -184,9 +189,9 @@ def km_figure(
     ax.set_xlabel(xlabel)
     risk.set_ylim(-0.6, len(groups) - 0.4)
     risk.set_yticks(range(len(groups)))
-    risk.set_yticklabels([g[0] for g in reversed(groups)], fontsize=7)
+    risk.set_yticklabels([g[0] for g in reversed(groups)], fontsize=at_risk_pt)
     risk.tick_params(axis="x", labelbottom=False, length=0)
-    risk.set_title("Number at risk", fontsize=7.5, loc="left")
+    risk.set_title("Number at risk", fontsize=at_risk_pt + 0.5, loc="left")
     for side in ("top", "right", "bottom", "left"):
         risk.spines[side].set_visible(False)
     risk.tick_params(axis="y", length=0, pad=16)
@@ -495,6 +500,11 @@ def _png(fig: Any, dpi: float = 96) -> bytes:
     return buf.getvalue()
 
 
+# the number at risk on screen: its digits at least 9 pixels high at 100 % (the app never shows
+# a figure smaller than its printed size at 96 dpi, where 10 pt is 13.3 pixels)
+SCREEN_AT_RISK_PT = 10.0
+
+
 def summary_figures(open_data: OpenReportData, results: Results) -> dict[str, Any]:
     """The figures the desktop app shows, by name: the PDF's figure functions on the same result
     objects (the relapse curve is the pooled :class:`KaplanMeier` the tables print)."""
@@ -509,7 +519,11 @@ def summary_figures(open_data: OpenReportData, results: Results) -> dict[str, An
             p.study.planned_enrollment_end,
             d.cutoff,
         ),
-        "relapse": km_figure([("All subjects", b.pooled.relapse)], "Proportion without relapse"),
+        "relapse": km_figure(
+            [("All subjects", b.pooled.relapse)],
+            "Proportion without relapse",
+            at_risk_pt=SCREEN_AT_RISK_PT,
+        ),
         "craving": craving_figure([("All subjects", b.pooled.craving)]),
     }
     if results.unblinded is not None:  # drawn now, shown only after the user confirms
@@ -521,14 +535,32 @@ def summary_figures(open_data: OpenReportData, results: Results) -> dict[str, An
     return out
 
 
+def _svg(fig: Any) -> bytes:
+    import re
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    # a blank glyph (the space) is written as a path without "d", which Qt's SVG reader drops
+    # and then warns of every use of it: given an empty outline, it is kept and draws nothing
+    return re.sub(
+        rb'<path id="([^"]+)" (transform="[^"]*")/>',
+        rb'<path id="\1" d="M 0 0" \2/>',
+        buf.getvalue(),
+    )
+
+
 def summary_images(
-    open_data: OpenReportData, results: Results, scale: float = 1.0
+    open_data: OpenReportData, results: Results, scale: float = 1.0, *, svg: bool = True
 ) -> dict[str, bytes]:
-    """PNG images of :func:`summary_figures` (no Qt here: the app draws them in a child process
-    and shows the images), drawn at ``scale`` times 96 dpi: the screen's device pixel ratio (1.5
-    at 150 %, 2 on Retina), so that they are sharp there."""
+    """The images of :func:`summary_figures` (no Qt here: the app draws them in a child process
+    and shows the images): SVG, which the app draws at the size and scaling it shows them at, so
+    they stay sharp at 150 % and on Retina and follow the window's width; or, with ``svg``
+    False, PNG at ``scale`` times 96 dpi (the screen's device pixel ratio)."""
+    figures = summary_figures(open_data, results)
+    if svg:
+        return {name: _svg(fig) for name, fig in figures.items()}
     dpi = 96 * min(max(scale, 1.0), 4.0)
-    return {name: _png(fig, dpi) for name, fig in summary_figures(open_data, results).items()}
+    return {name: _png(fig, dpi) for name, fig in figures.items()}
 
 
 MAX_DOT_PLOT_TERMS = 40

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from dmc_report.gui.colours import AlertLabel
 from dmc_report.gui.controller import Controller
-from dmc_report.gui.figures import image_label
+from dmc_report.gui.figures import figure_widget
 from dmc_report.gui.models import FindingsTableModel, RowsTableModel
 from dmc_report.gui.pages.common import clear, fit_rows, table_view
 
@@ -107,7 +107,7 @@ class SummariesPage(QWidget):
             grid.addWidget(lab, i, 1)
         row = len(facts)
         for name in ("enrollment", "relapse", "craving"):
-            grid.addWidget(image_label(c.images[name], c.images_scale), row, 0, 1, 2)
+            grid.addWidget(figure_widget(c.images[name], name, c.images_scale), row, 0, 1, 2)
             row += 1
         self.blinded_area.setWidget(box)
 
@@ -137,7 +137,7 @@ class SummariesPage(QWidget):
             fit_rows(lv)
             v.addWidget(lv)
             if "monitoring" in c.images:
-                v.addWidget(image_label(c.images["monitoring"], c.images_scale))
+                v.addWidget(figure_widget(c.images["monitoring"], "monitoring", c.images_scale))
         key_findings = c.session.validation.key_findings if c.session.validation else ()
         v.addWidget(QLabel(f"Randomization key findings: {len(key_findings)}"))
         if key_findings:
