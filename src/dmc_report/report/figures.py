@@ -54,8 +54,11 @@ MAX_ROWS_PER_SUBJECT_CHART = 300
 def _font() -> str:
     from matplotlib import font_manager
 
+    from dmc_report.report import fontsubset
+
     for f in ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf"):
         font_manager.fontManager.addfont(st.font_path(f))
+    fontsubset.install()  # the same subsets, made faster
     return "Liberation Sans"
 
 
