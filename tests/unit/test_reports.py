@@ -332,3 +332,39 @@ def test_a_column_is_widened_to_its_longest_word_when_the_others_have_room() -> 
     register_fonts()
     mins = _min_widths(table, 2)
     assert mins[0] > mins[1] > 0  # "RECOVERED" is the widest word of the first column
+
+
+def _rows_per_page(n_rows: int, lead_lines: int) -> list[int]:
+    """Render a report whose one table of ``n_rows`` follows ``lead_lines`` of text; the
+    table's rows on each page, as drawn."""
+    from dmc_report.report.model import Report, Section, Text, TitlePage
+    from dmc_report.report.model import Table as ModelTable
+    from dmc_report.report.render import render_pdf
+
+    table = ModelTable(
+        number=1, title="Randomized subjects by month", population="p",
+        header=[["Month", "n"]], rows=[[f"row-{i:03d}", i] for i in range(n_rows)],
+    )  # fmt: skip
+    lead = [Text("Lead paragraph line.") for _ in range(lead_lines)]
+    report = Report(
+        kind="open", study_id="S", header="S", cutoff="2020-01-01", report_date="2020-01-02",
+        title_page=TitlePage("OPEN SESSION REPORT", "T", "S", [("Study", "S")], "n"),
+        sections=[Section("Enrollment", [*lead, table])],
+        metadata_title="t", metadata_subject="s",
+    )  # fmt: skip
+    pages = render_pdf(report).page_texts
+    return [c for c in (p.count("row-") for p in pages) if c]
+
+
+@pytest.mark.parametrize("lead_lines", [0, 10, 25, 38])
+def test_a_split_table_leaves_no_page_with_one_or_two_of_its_rows(lead_lines: int) -> None:
+    from dmc_report.report.render import MIN_SPLIT_ROWS
+
+    seen_split = False
+    for n_rows in range(30, 100, 3):
+        counts = _rows_per_page(n_rows, lead_lines)
+        assert sum(counts) == n_rows  # every row drawn, once
+        if len(counts) > 1:
+            seen_split = True
+            assert min(counts) >= MIN_SPLIT_ROWS, (n_rows, counts)
+    assert seen_split

@@ -528,6 +528,8 @@ def _continued_table(caption: str, data: list[list[Any]], **kw: Any) -> Any:
     class ContinuedTable(RLTable):  # type: ignore[misc]
         def split(self, aw: float, ah: float) -> list[Any]:
             parts: list[Any] = super().split(aw, ah)
+            if len(parts) == 2:
+                parts = self._no_lone_rows(parts, aw, ah)
             if len(parts) < 2:
                 return parts
             style = st.paragraph_styles()["caption_continued"]
@@ -537,7 +539,37 @@ def _continued_table(caption: str, data: list[list[Any]], **kw: Any) -> Any:
                 out += [Paragraph(caption, style), part]
             return out
 
+        def _no_lone_rows(self, parts: list[Any], aw: float, ah: float) -> list[Any]:
+            """No page holds fewer than MIN_SPLIT_ROWS of a split table's rows: a start that
+            short moves the table to the next page, an end that short takes rows with it."""
+            head = self.repeatRows if isinstance(self.repeatRows, int) else 0
+            first = len(parts[0]._cellvalues) - head
+            rest = len(parts[1]._cellvalues) - head
+            fresh = ah >= FRESH_PAGE_FRACTION * _frame_height()  # a page of its own: split as it can
+            if first < MIN_SPLIT_ROWS:
+                return parts if fresh else []
+            if rest >= MIN_SPLIT_ROWS:
+                return parts
+            keep = first - (MIN_SPLIT_ROWS - rest)
+            if keep < MIN_SPLIT_ROWS:
+                return parts if fresh else []
+            shorter = sum(self._rowHeights[: head + keep]) + 0.01
+            moved: list[Any] = super().split(aw, shorter)
+            return moved if len(moved) == 2 else parts
+
     return ContinuedTable(data, **kw)
+
+
+MIN_SPLIT_ROWS = 3  # rows of a split table on each page, at the least
+FRESH_PAGE_FRACTION = 0.6  # more than this share of a frame's height free: the page is the table's own
+
+
+def _frame_height() -> float:
+    """The shorter frame's height (landscape), in points."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import cm
+
+    return float(A4[0] - 2 * PAGE_MARGIN_CM * cm - 0.6 * cm)
 
 
 def _short(text: str, limit: int = 4 * MAX_CELL_CHARS) -> str:
