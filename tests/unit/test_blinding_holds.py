@@ -286,3 +286,25 @@ def test_validate_with_a_key_lists_and_exports_the_keys_findings_too(
     assert rc == 1
     assert "KEY_SUBJECT_NOT_IN_DM" in out.read_text(encoding="utf-8-sig")
     assert "KEY_SUBJECT_NOT_IN_DM" in capsys.readouterr().out
+
+
+def test_an_arm_label_in_the_documents_metadata_is_found() -> None:
+    """The scan reads the document information too (title, subject, keywords), with the
+    drawn pages' text given as the renderer keeps it."""
+    import io
+
+    import pikepdf
+
+    from dmc_report.report.guard import scan_pdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.docinfo["/Title"] = "Interim report"
+    pdf.docinfo["/Keywords"] = "ketamine 0.5 mg/kg"
+    buf = io.BytesIO()
+    pdf.save(buf)
+    labels = {"A": "Ketamine 0.5 mg/kg", "B": "Midazolam 0.025 mg/kg"}
+    leaks = scan_pdf(buf.getvalue(), labels, page_texts=["Nothing here"])
+    assert [(leak.page, leak.found.lower()) for leak in leaks] == [(None, "ketamine 0.5 mg/kg")]
+    clean = scan_pdf(buf.getvalue(), {"A": "Placebo", "B": "Active"}, page_texts=["Nothing here"])
+    assert clean == []

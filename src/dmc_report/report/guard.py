@@ -99,15 +99,20 @@ def scan_pdf(
         extraction cost seconds for a large report). A line drawn in fragments is there joined
         two ways (``render._page_text``), so a phrase on it may count as two hits.
     """
-    from pypdf import PdfReader
+    import pikepdf
 
-    reader = PdfReader(io.BytesIO(pdf))
-    if page_texts is not None and len(page_texts) == len(reader.pages):
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        count = len(doc.pages)
+    if page_texts is not None and len(page_texts) == count:
         pages: list[tuple[int | None, str]] = [(i + 1, _norm(t)) for i, t in enumerate(page_texts)]
     else:  # extracted: no drawn text was given, or it does not match the file's pages
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(pdf))
         pages = [(i + 1, _norm(p.extract_text() or "")) for i, p in enumerate(reader.pages)]
-    meta = dict(PdfReader(io.BytesIO(metadata_pdf or pdf)).metadata or {})
-    pages.append((None, _norm(" ".join(str(v) for v in meta.values()))))
+    with pikepdf.open(io.BytesIO(metadata_pdf or pdf)) as doc:  # the document information
+        meta = [str(v) for v in doc.docinfo.values()]
+    pages.append((None, _norm(" ".join(meta))))
     generated = [_norm(t) for t in generated_texts if t and t.strip()]
     leaks: list[Leak] = []
     if arm_labels:
