@@ -545,7 +545,8 @@ def _continued_table(caption: str, data: list[list[Any]], **kw: Any) -> Any:
             head = self.repeatRows if isinstance(self.repeatRows, int) else 0
             first = len(parts[0]._cellvalues) - head
             rest = len(parts[1]._cellvalues) - head
-            fresh = ah >= FRESH_PAGE_FRACTION * _frame_height()  # a page of its own: split as it can
+            # most of a frame free: the page is the table's own, split as it can
+            fresh = ah >= FRESH_PAGE_FRACTION * _frame_height()
             if first < MIN_SPLIT_ROWS:
                 return parts if fresh else []
             if rest >= MIN_SPLIT_ROWS:
@@ -561,7 +562,8 @@ def _continued_table(caption: str, data: list[list[Any]], **kw: Any) -> Any:
 
 
 MIN_SPLIT_ROWS = 3  # rows of a split table on each page, at the least
-FRESH_PAGE_FRACTION = 0.6  # more than this share of a frame's height free: the page is the table's own
+# more than this share of a frame's height free: the page is the table's own
+FRESH_PAGE_FRACTION = 0.6
 
 
 def _frame_height() -> float:
