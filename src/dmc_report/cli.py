@@ -512,6 +512,29 @@ def _recipients(args: argparse.Namespace) -> Any:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    renderer = _closed_renderer(args)
+    try:
+        return _report(args, renderer)
+    finally:
+        if renderer is not None:
+            renderer.close()
+
+
+def _closed_renderer(args: argparse.Namespace) -> Any:
+    """A process that renders the closed report(s), started before the data are read so that
+    its imports overlap the reading and the analysis; then the closed report renders beside the
+    open one (on every platform). None where no closed report is asked for, or with one core
+    (or ``DMC_REPORT_SERIAL_RENDER=1``, for benchmarks)."""
+    wanted = args.key is not None and (args.closed is not None or args.recipients is not None)
+    serial = os.environ.get("DMC_REPORT_SERIAL_RENDER") == "1"
+    if not wanted or serial or (os.cpu_count() or 1) < 2:
+        return None
+    from dmc_report.isolated import Prestarted, prepare_renderer
+
+    return Prestarted(prepare_renderer)
+
+
+def _report(args: argparse.Namespace, renderer: Any) -> int:
     from dmc_report.pipeline import (
         CLOSED_NEEDS_KEY,
         CLOSED_NEEDS_PASSWORD,
@@ -572,7 +595,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         paths = render_numbered_copies(
             loaded, validation, results, settings, open_path=args.open,
             closed_path=args.closed, recipients=recipients,
-            inputs={"recipients file": args.recipients},
+            inputs={"recipients file": args.recipients}, closed_renderer=renderer,
         )  # fmt: skip
         print(f"open report:   {paths[0]}")
         for p in paths[1:]:
@@ -582,6 +605,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     written = render_reports(
         loaded, validation, results, settings,
         open_path=request.open_path, closed_path=request.closed_path, closed_password=password,
+        closed_renderer=renderer if request.closed_path is not None else None,
     )  # fmt: skip
     print(f"open report:   {written.open}")
     if written.closed:

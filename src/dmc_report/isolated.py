@@ -13,6 +13,7 @@ terminated: it has written nothing, so nothing is left behind.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import pickle
@@ -20,22 +21,14 @@ import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dmc_report.domain.errors import CancelledError
 from dmc_report.domain.progress import NO_PROGRESS, Progress
 from dmc_report.domain.settings import ReportSettings
-from dmc_report.pipeline import (
-    LoadedStudy,
-    WrittenReports,
-    input_paths,
-    located_in,
-    render_from_inputs,
-    report_inputs,
-    results_as_requested,
-    run_facts,
-    write_reports,
-)
+
+if TYPE_CHECKING:
+    from dmc_report.pipeline import LoadedStudy, WrittenReports
 
 POLL_SECONDS = 0.05
 T = TypeVar("T")
@@ -56,8 +49,12 @@ class _PipeProgress:
         return False  # the parent terminates a cancelled child
 
 
-def _child_main(conn: Connection) -> None:
-    """Entry point of the child: one request in, progress and one answer out."""
+def _child_main(conn: Connection, prepare: Callable[[], object] | None = None) -> None:
+    """Entry point of the child: ``prepare()`` (imports, fonts) at once, then one request in,
+    progress and one answer out."""
+    if prepare is not None:
+        with contextlib.suppress(Exception):  # the request meets the same failure and reports it
+            prepare()
     try:
         fn, n_args, names, pass_progress = pickle.loads(conn.recv_bytes())
         args = [_loads(conn.recv_bytes()) for _ in range(n_args)]
@@ -109,6 +106,71 @@ def call_in_child(
             proc.terminate()
         proc.join(5)
         ours.close()
+
+
+class Prestarted:
+    """A child process started now, which prepares itself (``prepare``: imports, fonts) while
+    this process reads, validates and analyses; then :meth:`submit` gives it one function to
+    run, whose result :meth:`result` waits for. For the closed report on the command line: it
+    renders beside the open report with its imports already done, on Windows and macOS too
+    (where :class:`dmc_report.report.render.Beside` cannot fork).
+
+    The function and its arguments go over a pipe, never to disk; the child sends back only
+    the result (the closed report already encrypted). A child never given work, or whose work
+    is not wanted, is terminated by :meth:`close` (``with`` closes it); it is a daemon, so it
+    never outlives this process's normal exit.
+    """
+
+    def __init__(self, prepare: Callable[[], object] | None = None) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, theirs = ctx.Pipe(duplex=True)
+        self._proc = ctx.Process(
+            target=_child_main, args=(theirs, prepare), name="dmc-report-renderer", daemon=True
+        )
+        self._proc.start()
+        theirs.close()
+        self._submitted = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Prestarted:
+        """Start ``fn(*args)`` in the child (a module-level function, picklable arguments)."""
+        if self._submitted:
+            raise RuntimeError("a prestarted process runs one function")
+        self._submitted = True
+        self._conn.send_bytes(_dumps_one((fn, len(args), [], False)))
+        for value in args:
+            self._conn.send_bytes(_dumps(value))
+        return self
+
+    def result(self) -> Any:
+        """``fn``'s result; its exception raised here as itself."""
+        try:
+            return _wait(self._proc, self._conn, NO_PROGRESS)
+        finally:
+            self.close()
+
+    def cancel(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join(5)
+        self._conn.close()
+
+    def __enter__(self) -> Prestarted:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def prepare_renderer() -> None:
+    """A prestarted renderer's preparation: the report modules, fonts and the pipeline (where
+    the closed report's function lives) loaded before the work arrives."""
+    import dmc_report.pipeline  # noqa: F401
+    from dmc_report.report.render import warm_up
+
+    warm_up()
 
 
 def _dumps(value: Any) -> bytes:
@@ -187,6 +249,16 @@ def render_reports_in_child(
     Only the written files touch the disk, and only once the child has returned every byte: a
     cancelled or failed render leaves nothing behind.
     """
+    from dmc_report.pipeline import (
+        input_paths,
+        located_in,
+        render_from_inputs,
+        report_inputs,
+        results_as_requested,
+        run_facts,
+        write_reports,
+    )
+
     progress.update(0.0, "Starting the report renderer")
     # made here as the settings ask (final or interim), so that the child only renders
     results = results_as_requested(loaded, validation, results, settings)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+from typing import Protocol as TypingProtocol
 
 import pandas as pd
 
@@ -338,12 +340,14 @@ def render_reports(
     closed_path: str | Path | None = None,
     closed_password: str | None = None,
     progress: Progress = NO_PROGRESS,
+    closed_renderer: ClosedRenderer | None = None,
 ) -> WrittenReports:
     """Render and write the open report (and, with a key and a password, the closed report).
 
     The open report is built from blinded data alone and scanned for arm information before it
     is written; the closed report is encrypted in memory and only its encrypted bytes are written.
     Each file goes to a temporary name beside its target and is renamed when complete.
+    ``closed_renderer``: see :func:`render_from_inputs`.
     """
     rendered = render_report_bytes(
         loaded,
@@ -353,6 +357,7 @@ def render_reports(
         closed=closed_path is not None,
         closed_password=closed_password,
         progress=progress,
+        closed_renderer=closed_renderer,
     )
     return write_reports(
         rendered,
@@ -622,6 +627,7 @@ def render_numbered_copies(
     progress: Progress = NO_PROGRESS,
     inputs: Mapping[str, str | Path] = MappingProxyType({}),
     render: Callable[..., RenderedReports] | None = None,
+    closed_renderer: ClosedRenderer | None = None,
 ) -> list[Path]:
     """The open report and one closed report per recipient (``<closed name>-NN-<name>.pdf``
     beside ``closed_path``, each with its own password, "Copy NN of N - name" on every page),
@@ -629,16 +635,18 @@ def render_numbered_copies(
     together; the run goes to the report log. Returns the files written.
 
     ``render``: what renders (default :func:`render_from_inputs`, here; the app passes one that
-    renders in a child process, with the same arguments)."""
+    renders in a child process, with the same arguments). ``closed_renderer``: see
+    :func:`render_from_inputs` (with the default ``render`` only)."""
     from dmc_report.io.output import OutputFile, check_outputs, write_files_atomic
     from dmc_report.io.recipients import passwords_csv
 
     results = results_as_requested(loaded, validation, results, settings)
     per_copy = copy_settings(loaded, settings, recipients)
     with located_in(loaded):
+        extra: dict[str, Any] = {"closed_renderer": closed_renderer} if closed_renderer else {}
         rendered = (render or render_from_inputs)(
             report_inputs(loaded), validation, results, settings, closed=False,
-            progress=progress, copies=per_copy,
+            progress=progress, copies=per_copy, **extra,
         )  # fmt: skip
     closed = Path(closed_path)
     files = [OutputFile(Path(open_path), rendered.open)]
@@ -745,6 +753,7 @@ def render_report_bytes(
     closed_password: str | None = None,
     pooled_results: bool = False,
     progress: Progress = NO_PROGRESS,
+    closed_renderer: ClosedRenderer | None = None,
 ) -> RenderedReports:
     """Render the open report (and the closed one, encrypted) in memory; write nothing.
     With ``pooled_results``, also the pooled results JSON (:meth:`Results.pooled`). The results
@@ -754,6 +763,7 @@ def render_report_bytes(
         return render_from_inputs(
             report_inputs(loaded), validation, results, settings, closed=closed,
             closed_password=closed_password, pooled_results=pooled_results, progress=progress,
+            closed_renderer=closed_renderer,
         )  # fmt: skip
 
 
@@ -782,13 +792,16 @@ def render_from_inputs(
     pooled_results: bool = False,
     progress: Progress = NO_PROGRESS,
     copies: Sequence[tuple[ReportSettings, str]] = (),
+    closed_renderer: ClosedRenderer | None = None,
 ) -> RenderedReports:
     """:func:`render_report_bytes` from results, findings and settings alone (what the report
     process runs): nothing is derived or analysed here. ``copies``: numbered copies of the
-    closed report, each with its own settings (recipient, number) and password."""
+    closed report, each with its own settings (recipient, number) and password.
+    ``closed_renderer``: a process started earlier that renders the closed report(s)
+    (:class:`dmc_report.isolated.Prestarted`)."""
     from dmc_report.domain.progress import checkpoint
-    from dmc_report.report import render_closed_report_with_digest, render_open_report
-    from dmc_report.report.prepare import closed_report_data, open_report_data
+    from dmc_report.report import render_open_report
+    from dmc_report.report.prepare import open_report_data
     from dmc_report.report.render import Beside
 
     previous = None
@@ -815,32 +828,19 @@ def render_from_inputs(
         attachment = (RESULTS_ATTACHMENT, results.to_json().encode("utf-8"))
         since = _previous_closed(inputs, settings, closed_password)
 
-        def render_closed(progress: Progress) -> tuple[tuple[bytes, str] | None, list[Any]]:
-            assert key is not None
-            main = None
-            if closed:
-                closed_data = closed_report_data(
-                    open_data, results, key, validation.key_findings, previous=since
-                )
-                main = render_closed_report_with_digest(
-                    closed_data, closed_password or "", progress=_Scaled(progress, 0.0, 0.5),
-                    attachment=attachment,
-                )  # fmt: skip
-            numbered = []
-            for i, (copy_settings, copy_password) in enumerate(copies):
-                copy_data = closed_report_data(
-                    dataclasses.replace(open_data, settings=copy_settings), results, key,
-                    validation.key_findings, previous=since,
-                )  # fmt: skip
-                share = 0.5 / len(copies)
-                numbered.append(render_closed_report_with_digest(
-                    copy_data, copy_password, progress=_Scaled(progress, 0.5 + i * share, share),
-                    attachment=attachment,
-                ))  # fmt: skip
-            return main, numbered
-
-        # the closed report(s) render in a child process while this one renders the open report
-        closed_side = Beside(render_closed, _Scaled(progress, 0.5, 0.5))
+        job = (
+            open_data, results, key, validation.key_findings, since, closed, closed_password or "",
+            tuple(copies), attachment,
+        )  # fmt: skip
+        # the closed report(s) render in another process while this one renders the open report:
+        # a prestarted one (the command line starts it before reading, so that its imports are
+        # done by now), or else one forked now (Linux), or else here, after the open report
+        if closed_renderer is not None:
+            closed_side = closed_renderer.submit(render_closed_side, *job)
+        else:
+            closed_side = Beside(
+                functools.partial(render_closed_side, *job), _Scaled(progress, 0.5, 0.5)
+            )
     try:
         open_pdf = render_open_report(
             open_data, arm_labels=labels, progress=_Scaled(progress, 0.0, 0.5)
@@ -857,6 +857,56 @@ def render_from_inputs(
         closed_pdf, closed_sha256 = main if main is not None else (None, None)
     pooled = results.pooled().to_json().encode("utf-8") if pooled_results else None
     return RenderedReports(open_pdf, closed_pdf, pooled, closed_sha256, tuple(numbered))
+
+
+class ClosedSide(TypingProtocol):
+    def result(self) -> Any: ...
+    def cancel(self) -> None: ...
+
+
+class ClosedRenderer(TypingProtocol):
+    """Renders the closed report(s) in another process: ``submit(fn, *args)`` starts
+    ``fn(*args)`` there; the handle's ``result()`` waits for it, ``cancel()`` stops it."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> ClosedSide: ...
+
+
+def render_closed_side(
+    open_data: Any,
+    results: Results,
+    key: RandomizationKey,
+    key_findings: tuple[Finding, ...],
+    since: PreviousByArm | None,
+    closed: bool,
+    closed_password: str,
+    copies: Sequence[tuple[ReportSettings, str]],
+    attachment: tuple[str, bytes],
+    progress: Progress = NO_PROGRESS,
+) -> tuple[tuple[bytes, str] | None, list[tuple[bytes, str]]]:
+    """The closed report (when ``closed``) and its numbered ``copies``, each encrypted, with the
+    SHA-256 of its content (what :func:`render_from_inputs` runs beside the open report)."""
+    from dmc_report.report import render_closed_report_with_digest
+    from dmc_report.report.prepare import closed_report_data
+
+    main = None
+    if closed:
+        closed_data = closed_report_data(open_data, results, key, key_findings, previous=since)
+        main = render_closed_report_with_digest(
+            closed_data, closed_password, progress=_Scaled(progress, 0.0, 0.5),
+            attachment=attachment,
+        )  # fmt: skip
+    numbered = []
+    for i, (copy_settings, copy_password) in enumerate(copies):
+        copy_data = closed_report_data(
+            dataclasses.replace(open_data, settings=copy_settings), results, key, key_findings,
+            previous=since,
+        )  # fmt: skip
+        share = 0.5 / len(copies)
+        numbered.append(render_closed_report_with_digest(
+            copy_data, copy_password, progress=_Scaled(progress, 0.5 + i * share, share),
+            attachment=attachment,
+        ))  # fmt: skip
+    return main, numbered
 
 
 def _previous_closed(

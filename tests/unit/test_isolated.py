@@ -152,3 +152,56 @@ def test_the_report_process_receives_results_not_data(
         getattr(a, "schedule", None) is not None and len(a.schedule.grid) for a in sent
     )
     assert len(payload) < len(pickle.dumps(loaded))
+
+
+def test_a_prestarted_renderer_renders_the_same_closed_report(
+    inputs: tuple[LoadedStudy, Any, Any], tmp_path: Path
+) -> None:
+    """The command line's renderer, started before the data are read, renders the closed report
+    beside the open one: the same open report and the same closed report's pages, and the
+    numbered copies too."""
+    from dmc_report.isolated import Prestarted, prepare_renderer
+    from dmc_report.pipeline import recipients_from_rows, render_numbered_copies
+
+    loaded, validation, results = inputs
+    here, there = tmp_path / "here", tmp_path / "there"
+    render_reports(
+        loaded, validation, results, SETTINGS,
+        open_path=here / "open.pdf", closed_path=here / "closed.pdf", closed_password=PASSWORD,
+    )  # fmt: skip
+    with Prestarted(prepare_renderer) as renderer:
+        written = render_reports(
+            loaded, validation, results, SETTINGS, open_path=there / "open.pdf",
+            closed_path=there / "closed.pdf", closed_password=PASSWORD, closed_renderer=renderer,
+        )  # fmt: skip
+        assert renderer._submitted  # the closed report was its work
+    assert written.open.read_bytes() == (here / "open.pdf").read_bytes()
+    assert written.closed is not None
+    closed_here = pdf_pages((here / "closed.pdf").read_bytes(), PASSWORD)
+    assert pdf_pages(written.closed.read_bytes(), PASSWORD) == closed_here
+
+    recipients = recipients_from_rows([("Dr A", PASSWORD), ("Dr B", PASSWORD + "-b")])
+    copies = tmp_path / "copies"
+    with Prestarted() as renderer:
+        paths = render_numbered_copies(
+            loaded, validation, results, SETTINGS, open_path=copies / "open.pdf",
+            closed_path=copies / "closed.pdf", recipients=recipients, closed_renderer=renderer,
+        )  # fmt: skip
+        assert renderer._submitted
+    second = pdf_pages(paths[2].read_bytes(), PASSWORD + "-b")
+    assert "Copy 02 of 02 - Dr B" in second[0]
+
+
+def test_a_prestarted_renderers_error_comes_back_and_an_unused_one_stops() -> None:
+    from dmc_report.isolated import Prestarted
+
+    renderer = Prestarted()
+    renderer.submit(pickle.loads, b"not a pickle")
+    with pytest.raises(pickle.UnpicklingError):
+        renderer.result()
+    assert not renderer._proc.is_alive()
+    with pytest.raises(RuntimeError, match="one function"):
+        renderer.submit(len, ())
+    unused = Prestarted()
+    unused.close()
+    assert not unused._proc.is_alive()

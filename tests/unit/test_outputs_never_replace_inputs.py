@@ -195,6 +195,7 @@ def test_a_report_failing_half_way_leaves_no_new_file_beside_the_old_pair(
         raise UnusableInputError("the closed report could not be rendered")
 
     monkeypatch.setattr("dmc_report.report.render_closed_report_with_digest", broken)
+    monkeypatch.setenv("DMC_REPORT_SERIAL_RENDER", "1")  # rendered here, where the patch is
     rc = main([
         "report", *_inputs(study), *_key(study), "--open", str(out / "open.pdf"),
         "--closed", str(out / "closed.pdf"), "--closed-password-file",
@@ -204,6 +205,42 @@ def test_a_report_failing_half_way_leaves_no_new_file_beside_the_old_pair(
     assert (out / "open.pdf").read_bytes() == b"old open"
     assert (out / "closed.pdf").read_bytes() == b"old closed"
     assert sorted(p.name for p in out.iterdir()) == ["closed.pdf", "open.pdf"]
+
+
+def test_a_closed_report_failing_in_the_prestarted_renderer_leaves_no_new_file(
+    study: DemoFiles, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line's renderer process fails (here: it is given a protocol that does not
+    exist to read, and refuses it as the closed side would refuse its input): the run stops with
+    the refusal, exit 2, and neither report nor a temporary file is left."""
+    import os
+
+    from dmc_report.isolated import Prestarted
+    from dmc_report.pipeline import read_protocol
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: the command line renders in order, with no renderer process")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "open.pdf").write_bytes(b"old open")
+    real = Prestarted.submit
+    submitted: list[object] = []
+
+    def failing(self: Prestarted, fn: object, *args: object) -> Prestarted:
+        submitted.append(fn)
+        return real(self, read_protocol, str(tmp_path / "no-such-protocol.toml"))
+
+    monkeypatch.setattr(Prestarted, "submit", failing)
+    monkeypatch.delenv("DMC_REPORT_SERIAL_RENDER", raising=False)
+    rc = main([
+        "report", *_inputs(study), *_key(study), "--open", str(out / "open.pdf"),
+        "--closed", str(out / "closed.pdf"), "--closed-password-file",
+        str(study.key_password_file),
+    ])  # fmt: skip
+    assert submitted  # the closed report went to the renderer process
+    assert rc == 2
+    assert sorted(p.name for p in out.iterdir()) == ["open.pdf"]
+    assert (out / "open.pdf").read_bytes() == b"old open"
 
 
 def test_the_demo_never_overwrites_a_folder_of_real_study_files(tmp_path: Path) -> None:

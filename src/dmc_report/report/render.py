@@ -795,3 +795,23 @@ def _payload(fn: Any, parent: int) -> bytes:  # pragma: no cover - the child
             return pickle.dumps((False, (type(exc), exc.args, dict(exc.__dict__))))
         except Exception:
             return pickle.dumps((False, (RuntimeError, (f"{type(exc).__name__}: {exc}",), {})))
+
+
+def warm_up() -> None:
+    """Load now what rendering a report loads on first use (reportlab, matplotlib's PDF output,
+    pikepdf, the fonts and their cuts), by drawing a small figure with both weights: for a
+    renderer process started ahead of its work."""
+    import matplotlib
+    import pikepdf  # noqa: F401 - loaded for the figures' overlay and the encryption
+    from reportlab.platypus import Paragraph  # noqa: F401 - loaded for the layout
+
+    from dmc_report.report import figures
+
+    st.register_fonts()
+    fig = figures._fig(4, 3)
+    ax = fig.add_subplot()
+    ax.set_title("Warm-up 0123456789", fontweight="bold")
+    ax.plot([0, 1], [0, 1], label="Warm-up")
+    ax.legend()
+    with matplotlib.rc_context({"pdf.fonttype": 42}):
+        fig.savefig(io.BytesIO(), format="pdf")
