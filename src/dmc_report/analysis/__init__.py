@@ -145,20 +145,25 @@ def _last_data_dates(derived: Derived, schedule: Schedule) -> pd.Series:
     site_of = s.set_index("SUBJID")["SITEID"]
     grid = schedule.grid
     parts = [
-        pd.DataFrame({"SITEID": grid["SITEID"], "date": grid["done_date"]}),
-        pd.DataFrame({"SITEID": s["SITEID"], "date": s["RANDDT"]}),
-        pd.DataFrame({"SITEID": s["SITEID"], "date": s["DSDT"]}),
+        (grid["SITEID"], grid["done_date"]),
+        (s["SITEID"], s["RANDDT"]),
+        (s["SITEID"], s["DSDT"]),
     ]
     for frame, col in ((derived.ae, "AESTDT"), (derived.ex, "EXDT"), (derived.fu, "FUDT")):
         if col in frame and len(frame):
-            sites = frame["SUBJID"].astype(object).map(site_of)
-            parts.append(pd.DataFrame({"SITEID": sites, "date": frame[col]}))
-    parts = [p for p in parts if len(p)]
-    if not parts:  # nobody randomized yet
+            parts.append((frame["SUBJID"].astype(object).map(site_of), frame[col]))
+    # each part's latest date per site, then the latest of those: no concatenation of every
+    # record's site and date (at 20,000 subjects 18 MB more at the peak)
+    latest = [
+        pd.Series(pd.to_datetime(dates).to_numpy(), index=pd.Index(sites, name="SITEID"))
+        .groupby(level=0)
+        .max()
+        for sites, dates in parts
+        if len(sites)
+    ]
+    if not latest:  # nobody randomized yet
         return pd.Series(dtype="datetime64[ns]")
-    dates = pd.concat(parts, ignore_index=True)
-    dates["date"] = pd.to_datetime(dates["date"])
-    return dates.groupby("SITEID")["date"].max()
+    return pd.concat(latest).groupby(level=0).max()
 
 
 def unblinded_results(
@@ -176,14 +181,21 @@ def unblinded_results(
     subjects = derived.subjects.assign(ARMCD=derived.subjects["SUBJID"].map(arm_of.astype(object)))
     arm = subjects["ARMCD"].to_numpy(object)
     masks = {a.code: np.asarray(arm == a.code, dtype=bool) for a in key.arms}
-    parts = {code: derived.subset(mask) for code, mask in masks.items()}
     known = np.asarray(pd.notna(arm), dtype=bool)
     qs = _no_questionnaires() if qs is None else qs
 
     def of(mask: np.ndarray) -> pd.DataFrame:  # a group's questionnaire values
         return qs.loc[mask[qs["sid"].to_numpy(np.int64)]] if len(qs) else qs
 
-    by = {code: d.subjects for code, d in parts.items()}
+    # one arm's derivations at a time (each a copy of its rows): at 20,000 subjects holding
+    # every arm's and the total's at once took 60 MB more at the peak
+    by: dict[str, pd.DataFrame] = {}
+    by_arm: dict[str, GroupSummary] = {}
+    for code, mask in masks.items():
+        part = derived.subset(mask)
+        by[code] = part.subjects
+        by_arm[code] = _summaries(part, protocol, of(mask), schedule)
+        del part
     ctl = key.control
     exps = key.experimental
     # every experimental arm against the control, each on those two arms' subjects alone
@@ -191,7 +203,6 @@ def unblinded_results(
     monitoring_block, note = _monitoring(
         protocol, by, [x.code for x in exps], ctl.code, cutoff, final=final
     )
-    by_arm = {code: _summaries(d, protocol, of(masks[code]), schedule) for code, d in parts.items()}
     comparisons = tuple(
         replace(
             _comparison(by[x.code], by[ctl.code], x.code, ctl.code, baseline),
@@ -201,6 +212,10 @@ def unblinded_results(
         )
         for x in exps
     )
+    # every randomized subject in the key (the usual case): the total is the derivations as
+    # they are, not a copy of them
+    everyone = derived if known.all() else derived.subset(known)
+    total = _summaries(everyone, protocol, of(known), schedule)
     return UnblindedResults(
         arms=tuple(Arm(a.code, a.label, a.role, len(by[a.code])) for a in key.arms),
         by_arm=by_arm,
@@ -208,7 +223,7 @@ def unblinded_results(
         monitoring=monitoring_block,
         monitoring_note=note,
         not_in_key=int(subjects["ARMCD"].isna().sum()),
-        total=_summaries(derived.subset(known), protocol, of(known), schedule),
+        total=total,
     )
 
 

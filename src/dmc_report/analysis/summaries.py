@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from dmc_report.analysis.derive import Derived
 from dmc_report.analysis.stats import describe, kaplan_meier, wilson_ci
@@ -46,6 +47,7 @@ from dmc_report.domain.results import (
 from dmc_report.domain.study import DataSet
 from dmc_report.validation.records import counting
 from dmc_report.validation.schedule import Schedule
+from dmc_report.validation.schema import codes_in
 
 Json = dict[str, Any]
 SEVERITIES = ("MILD", "MODERATE", "SEVERE")
@@ -323,7 +325,9 @@ def compliance(schedule: Schedule, s: pd.DataFrame) -> tuple[VisitCompliance, ..
     from dmc_report.validation.schedule import compliance as by_visit
 
     grid = schedule.grid  # the columns counted only: a copy of every column held the lock 50 ms
-    rows = grid["SUBJID"].isin(s["SUBJID"]).to_numpy(bool)
+    # matched by Arrow: no text object per grid row (at 20,000 subjects 26 MB more at the peak)
+    ids = pa.array(s["SUBJID"].astype(str).tolist(), pa.string())
+    rows = codes_in(grid["SUBJID"], ids) >= 0
     mine = replace(schedule, grid=grid.loc[rows, ["SITEID", "VISIT", "order", "status"]])
     return tuple(
         VisitCompliance(
@@ -419,24 +423,27 @@ def data_currency(
     ``subjects``' records that count (the first usable row per subject and visit, dated on or
     before the cutoff), over all, by site and by form; a record entered before its own date is
     left out (a finding). None: no entry dates."""
-    site_of = dict(zip(subjects["SUBJID"].astype(str), subjects["SITEID"].astype(str), strict=True))
-    parts = []
+    # subjects by position (the last row of a repeated SUBJID, as a mapping would keep), matched
+    # by Arrow: no per-row text objects (at 20,000 subjects they cost 38 MB of peak memory)
+    last = subjects.drop_duplicates("SUBJID", keep="last")
+    ids = pa.array(last["SUBJID"].astype(str).tolist(), pa.string())
+    site_names = last["SITEID"].astype(str).to_numpy(object)
+    parts: list[tuple[str, np.ndarray, np.ndarray]] = []  # form, lag (days), site position
     for form in ENTRY_FORMS:
         if form not in data or "ENTRYDT" not in data.frame(form):
             continue
         f = data.frame(form)
         when = {s.name: s for s in DATA_SHEETS}[form].date_column or ""
         # the record that counts (validation/records.py: one rule for every number), dated
-        ok = pd.Series(counting(form, f, cutoff), index=f.index)
-        ok &= f["ENTRYDT"].notna() & f[when].notna() & (f["ENTRYDT"] >= f[when])
-        ok &= f["SUBJID"].astype(str).isin(site_of.keys())
-        rows = f.loc[ok.fillna(False).astype(bool)]
-        parts.append(pd.DataFrame({
-            "form": form,
-            "site": rows["SUBJID"].astype(str).map(site_of),
-            "lag": (rows["ENTRYDT"] - rows[when]).dt.days.astype(float),
-        }))  # fmt: skip
-    parts = [p for p in parts if len(p)]
+        ok = np.asarray(counting(form, f, cutoff), dtype=bool)
+        ok &= (f["ENTRYDT"].notna() & f[when].notna() & (f["ENTRYDT"] >= f[when])).to_numpy(bool)
+        pos = codes_in(f["SUBJID"], ids)
+        ok &= pos >= 0
+        if ok.any():
+            lag_days = (f["ENTRYDT"].to_numpy()[ok] - f[when].to_numpy()[ok]) // np.timedelta64(
+                1, "D"
+            )
+            parts.append((form, lag_days.astype(float), pos[ok]))
     if not parts:
         return None
 
@@ -447,8 +454,8 @@ def data_currency(
 
     # grouped by positions, not by comparing text: with 20,000 subjects each comparison of the
     # form or site columns held the interpreter lock for 20-50 ms
-    lags = np.concatenate([p["lag"].to_numpy(float) for p in parts])
-    site, sites = pd.factorize(pd.concat([p["site"] for p in parts], ignore_index=True), sort=True)
+    lags = np.concatenate([p[1] for p in parts])
+    site, sites = pd.factorize(site_names[np.concatenate([p[2] for p in parts])], sort=True)
     order = np.argsort(site, kind="stable")
     order = order[site[order] >= 0]  # no site: in no site's row (as groupby leaves it out)
     bounds = np.searchsorted(site[order], np.arange(1, len(sites)))
@@ -456,5 +463,5 @@ def data_currency(
     return DataCurrency(
         overall=lag("all", lags),
         by_site=tuple(lag(str(k), v) for k, v in zip(sites, by_site, strict=True)),
-        by_form=tuple(lag(p["form"].iloc[0], p["lag"].to_numpy(float)) for p in parts),
+        by_form=tuple(lag(form, v) for form, v, _ in parts),
     )
