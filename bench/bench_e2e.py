@@ -187,7 +187,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             d.mkdir()
             return d
 
-        small = demo(args.small or scratch / "demo", None)
+        # resolved: the runs' working folder is the scratch folder
+        small = demo((args.small or scratch / "demo").resolve(), None)
         r_cmd = r_case(scratch / "r") if have_r else None
         print("(a) seed size: dmc-report report (both PDFs) vs Rscript derive.R demo-final")
         a, b = paired(
@@ -196,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         summary("(a) seed size", a, b, "R")
         if args.skip_large:
             return
-        large = demo(args.large or scratch / "demo20k", 20000)
+        large = demo((args.large or scratch / "demo20k").resolve(), 20000)
         readxl = ["Rscript", "-e", READXL, str(large / "data.xlsx")] if have_r else None
         print("(b) 20,000 subjects: dmc-report report (both PDFs) vs readxl reading every sheet")
         a, b = paired(
