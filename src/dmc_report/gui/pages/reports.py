@@ -134,7 +134,11 @@ class ReportsPage(QWidget):
         lv.addWidget(form_area, 1)
         lv.addLayout(buttons)
         lv.addWidget(self.reports_info)
+        # the preview's side is hidden while there is no preview: the form has the page's width
+        # (at 150 % on a 1440x900 screen half of it made the form scroll sideways)
         right = QWidget()
+        right.setVisible(False)
+        self.preview_pane = right
         self.preview_holder = QVBoxLayout(right)
         self.preview_holder.setContentsMargins(6, 0, 0, 0)
         self.preview_holder.addStretch(1)  # until there is a preview
@@ -147,7 +151,7 @@ class ReportsPage(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self._form_area, self._form_box = form_area, formbox
-        self._split = False  # the form's width set, once the page is first shown
+        self._split = False  # the form's width set, once a preview is first shown
         page = QVBoxLayout(self)
         page.addWidget(self.dry_run_bar)
         page.addWidget(self.splitter, 1)
@@ -169,18 +173,30 @@ class ReportsPage(QWidget):
         controller.password_needed.connect(self._password_asked)
         self._generating = False  # a Generate is running: its end is this page's news
 
+    def _show_preview_pane(self) -> None:
+        """The preview's side shown (split now, or when the page is next shown)."""
+        self.preview_pane.setVisible(True)
+        if self.isVisible():
+            self._first_split()
+
     def showEvent(self, event: Any) -> None:
-        """First shown: the form as wide as it wants, up to half the page, the preview the rest;
-        the user may move the handle after."""
         super().showEvent(event)
-        if not self._split:
-            self._split = True
-            total = sum(self.splitter.sizes())
-            form = self._form_box.sizeHint().width() + 20  # and its scroll bar
-            # no more than half the page if the preview would be narrower than the form
-            form = min(form, max(total // 2, total - form), total - 200)
-            form = max(form, self._form_area.minimumWidth())
-            self.splitter.setSizes([form, total - form])
+        if self.preview_pane.isVisibleTo(self):
+            self._first_split()
+
+    def _first_split(self) -> None:
+        """Once: the form as wide as it wants, up to half the page, the preview the rest; the
+        user may move the handle after, and that stays."""
+        if self._split:
+            return
+        self._split = True
+        # the splitter's width, not its sizes: the preview's side was hidden until now
+        total = self.splitter.width() - self.splitter.handleWidth()
+        form = self._form_box.sizeHint().width() + 20  # and its scroll bar
+        # no more than half the page if the preview would be narrower than the form
+        form = min(form, max(total // 2, total - form), total - 200)
+        form = max(form, self._form_area.minimumWidth())
+        self.splitter.setSizes([form, total - form])
 
     def _update_generate(self) -> None:
         """Generate only while no job runs and the results are from the inputs chosen."""
@@ -338,13 +354,14 @@ class ReportsPage(QWidget):
         remove = QPushButton("Remove")
         remove.setAccessibleName("Remove the selected recipient")
         remove.clicked.connect(self.remove_recipient)
+        # the list's buttons below it: on one line with the tick box they made the form 420 px
+        # wide at least, and it scrolled sideways beside the preview at 150 %
         crow = QHBoxLayout()
-        crow.addWidget(self.chk_copies)
-        crow.addStretch(1)
         crow.addWidget(from_csv)
         crow.addWidget(add)
         crow.addWidget(remove)
-        form.addRow("Copies", crow)
+        crow.addStretch(1)
+        form.addRow("Copies", self.chk_copies)
         self.recipients = QTableWidget(0, 2)
         self.recipients.setAccessibleName("Recipients")
         self.recipients.setToolTip(COPIES_TIP)
@@ -356,6 +373,7 @@ class ReportsPage(QWidget):
         self.recipients.setFixedHeight(24 * 4 + 28)
         self.recipients.itemChanged.connect(lambda _i: self._update_cycle())
         form.addRow("", self.recipients)
+        form.addRow("", crow)
         self.copies_info = QLabel("")
         self.copies_info.setWordWrap(True)
         self.copies_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -643,6 +661,7 @@ class ReportsPage(QWidget):
             content = Path(path).read_bytes()
         except OSError:  # moved or deleted meanwhile: no preview, the report is still written
             return
+        self._show_preview_pane()  # first, so that the view is laid out at its size
         doc = QPdfDocument(self)
         buffer = QBuffer(doc)  # lives as long as the document that reads from it
         buffer.setData(QByteArray(content))
@@ -665,6 +684,7 @@ class ReportsPage(QWidget):
                 w.deleteLater()
         if placeholder:
             self.preview_holder.addStretch(1)
+            self.preview_pane.setVisible(False)  # nothing to show: the form takes the width
         doc, self._preview_doc, self.preview = self._preview_doc, None, None
         if doc is not None:
             doc.close()
