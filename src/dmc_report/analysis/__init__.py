@@ -163,7 +163,8 @@ def _last_data_dates(derived: Derived, schedule: Schedule) -> pd.Series:
     ]
     if not latest:  # nobody randomized yet
         return pd.Series(dtype="datetime64[ns]")
-    return pd.concat(latest).groupby(level=0).max()
+    last: pd.Series = pd.concat(latest).groupby(level=0).max()
+    return last
 
 
 def unblinded_results(
