@@ -5,19 +5,22 @@ of every record; the data currency matched by Arrow is the one matched by a mapp
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from dmc_report.analysis import _last_data_dates, _summaries, unblinded_results
-from dmc_report.analysis.derive import derive
+from dmc_report.analysis.derive import Derived, derive
 from dmc_report.analysis.questionnaires import questionnaire_values
 from dmc_report.analysis.summaries import data_currency
 from dmc_report.demo.writer import DemoFiles
+from dmc_report.domain.protocol import Protocol
+from dmc_report.domain.study import RandomizationKey
 from dmc_report.pipeline import LoadedStudy, load_study, run_validation
 from dmc_report.validation import ValidationResult
+from dmc_report.validation.schedule import Schedule
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +30,29 @@ def study(demo: DemoFiles) -> tuple[LoadedStudy, ValidationResult]:
     return loaded, run_validation(loaded)
 
 
-def test_the_total_on_the_derivations_is_the_total_on_a_copy(
-    study: tuple[LoadedStudy, ValidationResult],
-) -> None:
+@dataclass(frozen=True)
+class Derivations:
+    protocol: Protocol
+    schedule: Schedule
+    derived: Derived
+    key: RandomizationKey
+
+
+@pytest.fixture(scope="module")
+def derivations(study: tuple[LoadedStudy, ValidationResult]) -> Derivations:
     loaded, validation = study
     protocol, schedule = loaded.study.protocol, validation.schedule
-    derived = derive(loaded.study.data, protocol, schedule)
     assert loaded.key is not None
-    qs = questionnaire_values(loaded.study.data, protocol, derived.subjects, schedule.cutoff)
-    u = unblinded_results(protocol, derived, loaded.key, qs=qs, schedule=schedule)
+    derived = derive(loaded.study.data, protocol, schedule)
+    return Derivations(protocol, schedule, derived, loaded.key)
+
+
+def test_the_total_on_the_derivations_is_the_total_on_a_copy(
+    study: tuple[LoadedStudy, ValidationResult], derivations: Derivations
+) -> None:
+    protocol, schedule, derived = derivations.protocol, derivations.schedule, derivations.derived
+    qs = questionnaire_values(study[0].study.data, protocol, derived.subjects, schedule.cutoff)
+    u = unblinded_results(protocol, derived, derivations.key, qs=qs, schedule=schedule)
     assert u.not_in_key == 0  # the shortcut's case
     copy = derived.subset(np.ones(len(derived.subjects), dtype=bool))
     assert u.total == _summaries(copy, protocol, qs, schedule)
@@ -44,16 +61,13 @@ def test_the_total_on_the_derivations_is_the_total_on_a_copy(
 
 
 def test_a_subject_missing_from_the_key_is_left_out_of_the_total(
-    study: tuple[LoadedStudy, ValidationResult],
+    derivations: Derivations,
 ) -> None:
-    loaded, validation = study
-    protocol, schedule = loaded.study.protocol, validation.schedule
-    derived = derive(loaded.study.data, protocol, schedule)
-    assert loaded.key is not None
+    derived = derivations.derived
     first = str(derived.subjects["SUBJID"].iloc[0])
-    rand = loaded.key.assignments
-    key = replace(loaded.key, assignments=rand[rand["SUBJID"].astype(str) != first])
-    u = unblinded_results(protocol, derived, key, schedule=schedule)
+    rand = derivations.key.assignments
+    key = replace(derivations.key, assignments=rand[rand["SUBJID"].astype(str) != first])
+    u = unblinded_results(derivations.protocol, derived, key, schedule=derivations.schedule)
     assert u.not_in_key == 1
     assert (
         u.total.disposition.completed
