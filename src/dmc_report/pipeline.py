@@ -317,9 +317,15 @@ def results_as_requested(
     loaded: LoadedStudy, validation: ValidationResult, results: Results, settings: ReportSettings
 ) -> Results:
     """The results as the report settings ask for them: computed again as the final analysis
-    (or as an interim look) when ``settings.final`` says otherwise than ``results``."""
-    if results.unblinded is None or settings.final == is_final(results):
+    (or as an interim look) when ``settings.final`` says otherwise than ``results``. Final or
+    interim changes the monitoring alone: without one (no interim plan, or more than one
+    experimental arm) the results are the same either way, and are not computed again."""
+    u = results.unblinded
+    if u is None or u.monitoring is None or settings.final == is_final(results):
         return results
+    if validation.schedule.grid.empty and results.blinded.enrollment.randomized:
+        # released for rendering (ValidationResult.for_reports): the analysis needs the grid
+        raise RuntimeError("the visit grid was released before the analysis was repeated")
     return run_analysis(loaded, validation, final=settings.final)
 
 

@@ -128,3 +128,33 @@ def test_data_currency_by_arrow_is_the_mapping_by_text(
     assert got.overall.median_days == float(np.median(lags))
     assert got.overall.max_days == max(lags)
     assert {x.name: x.records for x in got.by_site} == by_site
+
+
+def test_the_results_are_analysed_again_only_when_final_changes_the_monitoring(
+    study: tuple[LoadedStudy, ValidationResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line releases the visit grid before rendering (34 MB at 20,000 subjects):
+    the results are then never analysed again, and an analysis on a released grid is refused
+    rather than computed on nothing."""
+    import datetime as dt
+
+    from dmc_report import pipeline
+    from dmc_report.domain.settings import ReportSettings
+
+    loaded, validation = study
+    interim = pipeline.run_analysis(loaded, validation, final=False)
+    assert interim.unblinded is not None and interim.unblinded.monitoring is not None
+    final = ReportSettings(report_date=dt.date(2026, 12, 4), final=True)
+    again = pipeline.results_as_requested(loaded, validation, interim, final)
+    assert pipeline.is_final(again) and again.unblinded is not None
+    assert again.unblinded.monitoring != interim.unblinded.monitoring
+    with pytest.raises(RuntimeError, match="visit grid was released"):
+        pipeline.results_as_requested(loaded, validation.for_reports(), interim, final)
+    # without a monitoring (no interim plan, several experimental arms) final changes nothing
+    unmonitored = replace(interim, unblinded=replace(interim.unblinded, monitoring=None))
+
+    def no_analysis(*_a: object, **_k: object) -> None:
+        raise AssertionError("analysed again")
+
+    monkeypatch.setattr(pipeline, "run_analysis", no_analysis)
+    assert pipeline.results_as_requested(loaded, validation, unmonitored, final) is unmonitored
